@@ -1,0 +1,108 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "EmbedSync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "embedsync", targets: ["embedsync"]),
+        .library(name: "EmbedSyncCore", targets: ["EmbedSyncCore"]),
+        .library(name: "EmbedSyncSQLite", targets: ["EmbedSyncSQLite"]),
+        .library(name: "EmbedSyncPostgres", targets: ["EmbedSyncPostgres"]),
+        .library(name: "EmbedSyncHTTP", targets: ["EmbedSyncHTTP"]),
+        .library(name: "EmbedSyncLocal", targets: ["EmbedSyncLocal"]),
+        .library(name: "EmbedSyncTiktoken", targets: ["EmbedSyncTiktoken"]),
+        .library(name: "EmbedSyncCLI", targets: ["EmbedSyncCLI"]),
+        .library(name: "EmbedSyncTesting", targets: ["EmbedSyncTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(
+            name: "EmbedSyncCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EmbedSyncSQLite",
+            dependencies: ["EmbedSyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EmbedSyncPostgres",
+            dependencies: ["EmbedSyncCore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EmbedSyncHTTP",
+            dependencies: ["EmbedSyncCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "EmbedSyncTiktoken", swiftSettings: swiftSettings),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "EmbedSyncLocal",
+            dependencies: [
+                "EmbedSyncCore",
+                .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: swiftSettings,
+            linkerSettings: [
+                .linkedLibrary("openblas", .when(platforms: [.linux])),
+                .linkedFramework("Accelerate", .when(platforms: [.macOS])),
+            ]
+        ),
+        .target(
+            name: "EmbedSyncCLI",
+            dependencies: [
+                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncPostgres", "EmbedSyncHTTP",
+                "EmbedSyncLocal", "EmbedSyncTiktoken",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "embedsync", dependencies: ["EmbedSyncCLI"], swiftSettings: swiftSettings),
+        .target(
+            name: "EmbedSyncTesting",
+            dependencies: [
+                "EmbedSyncCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "EmbedSyncCoreTests", dependencies: ["EmbedSyncCore", "EmbedSyncTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbedSyncSQLiteTests",
+            dependencies: ["EmbedSyncSQLite", "EmbedSyncTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "EmbedSyncHTTPTests", dependencies: ["EmbedSyncHTTP", "EmbedSyncTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbedSyncCLITests",
+            dependencies: ["EmbedSyncCLI", "EmbedSyncTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

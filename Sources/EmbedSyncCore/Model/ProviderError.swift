@@ -1,0 +1,40 @@
+/// A failed embedding request, classified so the pipeline knows what to do next.
+public struct ProviderError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: String, Sendable {
+        /// 401/403: the key is missing or wrong. Fatal at once.
+        case authentication
+        /// 402: no credits left. Fatal at once.
+        case noCredits = "no_credits"
+        /// 429: slow down; retried after `Retry-After`.
+        case rateLimited = "rate_limited"
+        /// 408/409/5xx, timeouts, dropped connections, cut or malformed bodies, errors inside a 200. Retried.
+        case transient
+        /// The provider cannot be reached (connection refused, DNS). Retried, then fatal.
+        case unreachable
+        /// 400/413/422: the provider rejected an input. The batch is split to isolate it.
+        case rejected
+        /// Any other refusal (404 model not found, bad base URL…). Fatal.
+        case fatal
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var statusCode: Int?
+    /// How long the provider asked us to wait, in seconds.
+    public var retryAfter: Double?
+
+    public init(_ kind: Kind, _ message: String, statusCode: Int? = nil, retryAfter: Double? = nil) {
+        self.kind = kind
+        self.message = message
+        self.statusCode = statusCode
+        self.retryAfter = retryAfter
+    }
+
+    public var isRetryable: Bool { kind == .rateLimited || kind == .transient || kind == .unreachable }
+    public var isFatal: Bool { kind == .authentication || kind == .noCredits || kind == .fatal }
+
+    public var description: String {
+        if let statusCode { return "HTTP \(statusCode): \(message)" }
+        return message
+    }
+}

@@ -1,0 +1,69 @@
+/// One row read from the source, with what the store already knows about it.
+public struct ScannedRow: Sendable {
+    /// The row's id.
+    public var id: RowID
+    /// The template fields, by column name; `nil` is SQL NULL.
+    public var values: [String: String?]
+    /// What is stored for this row, when anything is.
+    public var stored: StoredState?
+    /// The row's failure record, when earlier runs failed to embed it.
+    public var failure: FailureState?
+
+    public init(id: RowID, values: [String: String?], stored: StoredState? = nil, failure: FailureState? = nil) {
+        self.id = id
+        self.values = values
+        self.stored = stored
+        self.failure = failure
+    }
+}
+
+/// The bookkeeping stored beside a vector.
+public struct StoredState: Sendable, Equatable {
+    public var contentHash: String
+    public var modelKey: String
+
+    public init(contentHash: String, modelKey: String) {
+        self.contentHash = contentHash
+        self.modelKey = modelKey
+    }
+}
+
+/// How often a row has failed, and for which content.
+public struct FailureState: Sendable, Equatable {
+    public var runs: Int
+    public var contentHash: String?
+
+    public init(runs: Int, contentHash: String?) {
+        self.runs = runs
+        self.contentHash = contentHash
+    }
+}
+
+/// A column of the source, as the store's schema reports it.
+public struct SourceColumn: Sendable, Equatable {
+    public var name: String
+    public var declaredType: String
+    /// Whether the column holds text a user would embed (TEXT, VARCHAR, CHAR, CLOB, JSON…).
+    public var isTextLike: Bool
+
+    public init(name: String, declaredType: String, isTextLike: Bool) {
+        self.name = name
+        self.declaredType = declaredType
+        self.isTextLike = isTextLike
+    }
+}
+
+/// The shape of the source: its id column and its other columns, in order.
+public struct SourceSchema: Sendable {
+    public var idColumn: String
+    public var columns: [SourceColumn]
+
+    public init(idColumn: String, columns: [SourceColumn]) {
+        self.idColumn = idColumn
+        self.columns = columns
+    }
+
+    public func column(named name: String) -> SourceColumn? {
+        columns.first { $0.name == name }
+    }
+}

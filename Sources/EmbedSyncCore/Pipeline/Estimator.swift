@@ -1,0 +1,112 @@
+/// The dry run: which rows need work, their exact token count and cost, and how long a run would take.
+/// It makes no provider call and writes nothing.
+public struct Estimator: Sendable {
+    public let store: any EmbeddingStore
+    public let model: ModelIdentity
+    public let tokenCounter: any TokenCounter
+    public let limits: ProviderLimits
+    public let configuration: RunConfiguration
+    /// Texts per second the embedder sustains, when known (the local model's measured speed).
+    public let textsPerSecond: Double?
+
+    public init(
+        store: any EmbeddingStore, model: ModelIdentity, tokenCounter: any TokenCounter, limits: ProviderLimits,
+        configuration: RunConfiguration, textsPerSecond: Double? = nil
+    ) {
+        self.store = store
+        self.model = model
+        self.tokenCounter = tokenCounter
+        self.limits = limits
+        self.configuration = configuration
+        self.textsPerSecond = textsPerSecond
+    }
+
+    /// Scans the source and prices the rows a run would embed.
+    public func estimate() async throws -> Estimate {
+        let runner = Runner(store: store, embedder: NoCallEmbedder(identity: model, limits: limits, tokenCounter: tokenCounter), configuration: configuration)
+        _ = try await runner.checkedFields()
+        let classifier = RowClassifier(template: configuration.template, model: model, selection: configuration.selection)
+        let counter = tokenCounter
+        let maxTokens = limits.maxTokensPerInput
+        let batchSize = runner.batchSize
+        var tokens = 0
+        var overLimit = 0
+        var requests = 0
+        var batchCount = 0
+        var batchTokens = 0
+        let counts = try await Survey(store: store, classifier: classifier, pageSize: configuration.pageSize).run { row in
+            var rowTokens = counter.count(row.text)
+            if rowTokens > maxTokens {
+                overLimit += 1
+                rowTokens = limits.truncatesInternally ? maxTokens : counter.truncate(row.text, maxTokens: maxTokens).tokens
+            }
+            tokens += rowTokens
+            if batchCount > 0, batchCount >= batchSize || batchTokens + rowTokens > limits.maxTokensPerRequest {
+                requests += 1
+                batchCount = 0
+                batchTokens = 0
+            }
+            batchCount += 1
+            batchTokens += rowTokens
+        }
+        if batchCount > 0 { requests += 1 }
+        let pricing = configuration.pricing ?? .free
+        var estimate = Estimate(counts: counts, model: model)
+        estimate.tokens = tokens
+        estimate.tokensExact = counter.isExact
+        estimate.approximationReason = counter.approximationReason
+        estimate.costUSD = pricing.cost(tokens: tokens)
+        estimate.batchCostUSD = pricing.batchCost(tokens: tokens)
+        estimate.rowsOverTokenLimit = overLimit
+        estimate.requests = requests
+        estimate.projectedSeconds = projectedSeconds(rows: counts.selected, tokens: tokens, requests: requests)
+        return estimate
+    }
+
+    /// From the throttle when it binds, the measured speed when known, else ~1 s per request spread over the concurrency.
+    func projectedSeconds(rows: Int, tokens: Int, requests: Int) -> Double {
+        var seconds = 0.0
+        if let textsPerSecond, textsPerSecond > 0 {
+            seconds = Double(rows) / textsPerSecond
+        } else {
+            seconds = Double(requests) / Double(max(1, configuration.concurrency))
+        }
+        if let rpm = configuration.requestsPerMinute, rpm > 0 {
+            seconds = max(seconds, Double(requests) / Double(rpm) * 60)
+        }
+        if let tpm = configuration.tokensPerMinute, tpm > 0 {
+            seconds = max(seconds, Double(tokens) / Double(tpm) * 60)
+        }
+        return seconds
+    }
+}
+
+/// The result of ``Estimator/estimate()``: SPEC §5's estimate keys.
+public struct Estimate: Sendable {
+    public var counts: SurveyCounts
+    public var model: ModelIdentity
+    public var tokens = 0
+    public var tokensExact = false
+    public var approximationReason: String?
+    public var costUSD = 0.0
+    public var batchCostUSD: Double?
+    public var rowsOverTokenLimit = 0
+    public var requests = 0
+    public var projectedSeconds = 0.0
+
+    public init(counts: SurveyCounts, model: ModelIdentity) {
+        self.counts = counts
+        self.model = model
+    }
+}
+
+/// Lets the estimator reuse the runner's checks without an embedder that could call anything.
+struct NoCallEmbedder: Embedder {
+    let identity: ModelIdentity
+    let limits: ProviderLimits
+    let tokenCounter: any TokenCounter
+
+    func embed(_ texts: [String]) async throws -> EmbeddingResponse {
+        throw ProviderError(.fatal, "estimates make no provider call")
+    }
+}

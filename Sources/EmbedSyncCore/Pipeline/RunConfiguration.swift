@@ -1,0 +1,99 @@
+/// How a run behaves; the CLI fills it from flags, environment and embedsync.yaml.
+public struct RunConfiguration: Sendable {
+    public var template: TextTemplate
+    public var selection: Selection
+    /// Inputs per request; `nil` uses the embedder's default. Always capped by the provider's limits.
+    public var batchSize: Int?
+    /// Requests in flight at once.
+    public var concurrency: Int
+    public var retry: RetryPolicy
+    public var requestsPerMinute: Int?
+    public var tokensPerMinute: Int?
+    /// Stop before a batch would take the run's cost past this many USD.
+    public var maxCostUSD: Double?
+    /// Prices used for cost; `nil` means free.
+    public var pricing: Pricing?
+    /// Refuse to start while another run holds the table, instead of waiting for it.
+    public var exclusive: Bool
+    /// Rows read from the source per query.
+    public var pageSize: Int
+
+    public init(
+        template: TextTemplate, selection: Selection = Selection(), batchSize: Int? = nil, concurrency: Int = 4,
+        retry: RetryPolicy = RetryPolicy(), requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil,
+        maxCostUSD: Double? = nil, pricing: Pricing? = nil, exclusive: Bool = false, pageSize: Int = 1000
+    ) {
+        self.template = template
+        self.selection = selection
+        self.batchSize = batchSize
+        self.concurrency = concurrency
+        self.retry = retry
+        self.requestsPerMinute = requestsPerMinute
+        self.tokensPerMinute = tokensPerMinute
+        self.maxCostUSD = maxCostUSD
+        self.pricing = pricing
+        self.exclusive = exclusive
+        self.pageSize = pageSize
+    }
+}
+
+/// Why a run ended.
+public enum RunOutcome: String, Sendable {
+    /// Every selected row was handled (some may have failed).
+    case completed
+    /// `--max-cost` would have been passed; resumable.
+    case stoppedByMaxCost = "stopped_max_cost"
+    /// SIGINT/SIGTERM; resumable.
+    case stoppedBySignal = "stopped_signal"
+    /// `--exclusive` and another run holds the table; nothing was done.
+    case busy
+}
+
+/// What a run did: SPEC §5's run keys.
+public struct RunSummary: Sendable {
+    public var outcome: RunOutcome
+    public var selected: Int = 0
+    public var embedded: Int = 0
+    public var failed: Int = 0
+    public var skipped: Int = 0
+    public var skippedEmpty: Int = 0
+    public var skippedFailed: Int = 0
+    public var truncated: Int = 0
+    public var pruned: Int = 0
+    public var failedIDs: [RowID] = []
+    public var tokens: Int = 0
+    public var costUSD: Double = 0
+    public var requests: Int = 0
+    public var durationSeconds: Double = 0
+    public var model: ModelIdentity
+    public var message: String?
+
+    public init(outcome: RunOutcome, model: ModelIdentity) {
+        self.outcome = outcome
+        self.model = model
+    }
+}
+
+/// Progress as the run goes, for the CLI's bar or log lines.
+public struct RunProgress: Sendable {
+    public var selected: Int
+    public var done: Int
+    public var embedded: Int
+    public var failed: Int
+    public var tokens: Int
+    public var costUSD: Double
+    public var elapsedSeconds: Double
+}
+
+/// Receives progress and notices while a run goes.
+public protocol RunObserver: Sendable {
+    func runProgressed(_ progress: RunProgress)
+    func runNotice(_ message: String)
+}
+
+/// An observer that ignores everything.
+public struct SilentObserver: RunObserver {
+    public init() {}
+    public func runProgressed(_ progress: RunProgress) {}
+    public func runNotice(_ message: String) {}
+}

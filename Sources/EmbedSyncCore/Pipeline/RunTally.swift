@@ -1,0 +1,66 @@
+/// The run's counters, shared by the batches in flight.
+actor RunTally {
+    private(set) var embedded = 0
+    private(set) var failed = 0
+    private(set) var failedIDs: [RowID] = []
+    private(set) var tokens = 0
+    private(set) var costUSD = 0.0
+    private(set) var requests = 0
+    private(set) var commits = 0
+    private(set) var done = 0
+    private var inFlightCost = 0.0
+    private let maxFailedIDs = 10_000
+
+    /// Reserves a batch's estimated cost; returns `false` (reserving nothing) when it would pass `limit`.
+    func reserve(estimatedCost: Double, limit: Double?) -> Bool {
+        if let limit, costUSD + inFlightCost + estimatedCost > limit + 1e-12 {
+            return false
+        }
+        inFlightCost += estimatedCost
+        return true
+    }
+
+    func record(_ outcome: BatchOutcome, estimatedCost: Double, committed: Bool) {
+        inFlightCost = max(0, inFlightCost - estimatedCost)
+        guard committed else { return }
+        embedded += outcome.embedded.count
+        failed += outcome.failed.count
+        done += outcome.embedded.count + outcome.failed.count
+        for row in outcome.failed where failedIDs.count < maxFailedIDs {
+            failedIDs.append(row.id)
+        }
+        tokens += outcome.tokens
+        costUSD += outcome.costUSD
+        requests += outcome.requests
+        commits += 1
+    }
+
+    func progress(selected: Int, elapsed: Double) -> RunProgress {
+        RunProgress(selected: selected, done: done, embedded: embedded, failed: failed, tokens: tokens, costUSD: costUSD, elapsedSeconds: elapsed)
+    }
+}
+
+/// One batch's result before it is committed.
+struct BatchOutcome: Sendable {
+    var embedded: [EmbeddedRow] = []
+    var failed: [FailedRow] = []
+    var tokens = 0
+    var costUSD = 0.0
+    var requests = 0
+
+    mutating func merge(_ other: BatchOutcome) {
+        embedded += other.embedded
+        failed += other.failed
+        tokens += other.tokens
+        costUSD += other.costUSD
+        requests += other.requests
+    }
+}
+
+/// A row on its way to the embedder: the text as sent (after truncation) and its token count.
+struct WorkItem: Sendable {
+    var id: RowID
+    var text: String
+    var contentHash: String
+    var tokens: Int
+}

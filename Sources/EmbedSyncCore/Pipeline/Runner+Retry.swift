@@ -1,0 +1,73 @@
+import Foundation
+
+extension Runner {
+    /// Embeds one batch: retries transient failures with backoff, splits a batch the provider rejects to
+    /// isolate the bad input, and validates every vector. Throws only for fatal errors.
+    func embedWithRetries(_ items: [WorkItem], throttle: Throttle, pricing: Pricing) async throws -> BatchOutcome {
+        var outcome = BatchOutcome()
+        var retries = 0
+        while true {
+            try Task.checkCancellation()
+            let requestTokens = items.reduce(0) { $0 + $1.tokens }
+            try await throttle.acquire(tokens: requestTokens)
+            outcome.requests += 1
+            do {
+                let response = try await embedder.embed(items.map(\.text))
+                guard response.vectors.count == items.count else {
+                    throw ProviderError(
+                        .transient, "the provider returned \(response.vectors.count) vectors for \(items.count) inputs")
+                }
+                let billed = response.billedTokens ?? requestTokens
+                outcome.tokens += billed
+                outcome.costUSD += pricing.cost(tokens: billed)
+                for (item, vector) in zip(items, response.vectors) {
+                    if let problem = VectorValidator.problem(with: vector, expectedDimensions: model.dimensions) {
+                        outcome.failed.append(
+                            FailedRow(id: item.id, contentHash: item.contentHash, errorClass: "invalid_vector", message: problem, attempts: retries + 1))
+                    } else {
+                        outcome.embedded.append(EmbeddedRow(id: item.id, vector: vector, contentHash: item.contentHash, text: item.text))
+                    }
+                }
+                return outcome
+            } catch let error as ProviderError {
+                if error.isFatal {
+                    throw EmbedSyncError(.provider, error.description, underlying: error)
+                }
+                if error.kind == .rejected {
+                    if items.count > 1 {
+                        logger.info("splitting a rejected batch", metadata: ["embedsync.batch.size": "\(items.count)"])
+                        let middle = items.count / 2
+                        outcome.merge(try await embedWithRetries(Array(items[..<middle]), throttle: throttle, pricing: pricing))
+                        outcome.merge(try await embedWithRetries(Array(items[middle...]), throttle: throttle, pricing: pricing))
+                        return outcome
+                    }
+                    outcome.failed.append(
+                        FailedRow(id: items[0].id, contentHash: items[0].contentHash, errorClass: "rejected", message: error.description, attempts: retries + 1))
+                    return outcome
+                }
+                if retries < configuration.retry.maxRetries {
+                    retries += 1
+                    let delay = configuration.retry.delay(beforeRetry: retries, retryAfter: error.retryAfter, jitter: jitter())
+                    logger.info(
+                        "retrying after a transient error",
+                        metadata: ["embedsync.retry": "\(retries)", "embedsync.delay_s": "\(delay)", "embedsync.error": "\(error.description)"])
+                    observer.runNotice("\(error.description); retry \(retries)/\(configuration.retry.maxRetries) in \(formatSeconds(delay))")
+                    try await clock.sleep(seconds: delay)
+                    continue
+                }
+                if error.kind == .unreachable {
+                    throw EmbedSyncError(.provider, "\(error.description) (after \(retries) retries)", underlying: error)
+                }
+                for item in items {
+                    outcome.failed.append(
+                        FailedRow(id: item.id, contentHash: item.contentHash, errorClass: error.kind.rawValue, message: error.description, attempts: retries + 1))
+                }
+                return outcome
+            }
+        }
+    }
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    seconds < 10 ? String(format: "%.1fs", seconds) : String(format: "%.0fs", seconds)
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Logging
+
+/// Runs the embedding job: reads rows, embeds the missing and stale ones in token-aware batches with bounded
+/// concurrency, validates every vector and commits each batch with its bookkeeping in one transaction.
+///
+/// ```swift
+/// let runner = Runner(store: store, embedder: embedder, configuration: configuration)
+/// let summary = try await runner.run()
+/// ```
+public struct Runner: Sendable {
+    public let store: any EmbeddingStore
+    public let embedder: any Embedder
+    public let configuration: RunConfiguration
+    public let clock: any PipelineClock
+    public let observer: any RunObserver
+    public let stopSignal: StopSignal
+    public let logger: Logger
+    let jitter: @Sendable () -> Double
+
+    public init(
+        store: any EmbeddingStore, embedder: any Embedder, configuration: RunConfiguration,
+        clock: any PipelineClock = SystemClock(), observer: any RunObserver = SilentObserver(),
+        stopSignal: StopSignal = StopSignal(), logger: Logger = Logger(label: "embedsync.run"),
+        jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.store = store
+        self.embedder = embedder
+        self.configuration = configuration
+        self.clock = clock
+        self.observer = observer
+        self.stopSignal = stopSignal
+        self.logger = logger
+        self.jitter = jitter
+    }
+
+    var model: ModelIdentity { embedder.identity }
+
+    /// The effective batch size: the configured one, capped by the provider's input limit.
+    var batchSize: Int {
+        max(1, min(configuration.batchSize ?? embedder.limits.defaultBatchSize, embedder.limits.maxInputs))
+    }
+
+    /// Runs once.
+    /// - Returns: what was done; `outcome` says whether the run completed, stopped or found the table busy.
+    /// - Throws: ``EmbedSyncError`` for bad configuration (before any write), fatal provider errors and database errors.
+    public func run() async throws -> RunSummary {
+        let started = clock.now()
+        let fields = try await checkedFields()
+        try await store.validateTarget(model: model)
+        guard try await store.acquireRunGuard(wait: !configuration.exclusive) else {
+            var summary = RunSummary(outcome: .busy, model: model)
+            summary.message = "Another embedsync run holds this table; nothing was done (--exclusive)."
+            return summary
+        }
+        do {
+            let summary = try await runGuarded(fields: fields, started: started)
+            await store.releaseRunGuard()
+            return summary
+        } catch {
+            await store.releaseRunGuard()
+            throw error
+        }
+    }
+
+    /// The template's fields, checked against the source's columns.
+    func checkedFields() async throws -> [String] {
+        let schema = try await store.sourceSchema()
+        let unknown = configuration.template.fields.filter { schema.column(named: $0) == nil && $0 != schema.idColumn }
+        if !unknown.isEmpty {
+            let available = schema.columns.map(\.name).joined(separator: ", ")
+            throw EmbedSyncError(
+                .usage,
+                "The template names \(unknown.map { "'\($0)'" }.joined(separator: ", ")), not a column of the source. Columns: \(available)."
+            )
+        }
+        return configuration.template.fields
+    }
+
+    private func runGuarded(fields: [String], started: Double) async throws -> RunSummary {
+        let classifier = RowClassifier(template: configuration.template, model: model, selection: configuration.selection)
+        let stream = RowStream(store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids)
+        var summary = RunSummary(outcome: .completed, model: model)
+
+        // Planning pass: how many rows the work pass will embed, for the progress bar and ETA.
+        var plannedSelected = 0
+        try await stream.forEachPage { page in
+            for row in page where classifier.classify(row).selected { plannedSelected += 1 }
+            return true
+        }
+
+        var record = RunRecord(id: UUID().uuidString.lowercased(), startedAt: unixTime(), model: model)
+        let tally = RunTally()
+        let throttle = Throttle(
+            requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute, clock: clock)
+        let limits = embedder.limits
+        let counter = embedder.tokenCounter
+        let batchSize = self.batchSize
+        let pricing = configuration.pricing ?? .free
+        let concurrency = max(1, configuration.concurrency)
+        let runRecord = record
+        let plannedTotal = plannedSelected
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            var pending: [WorkItem] = []
+            var pendingTokens = 0
+
+            func dispatch() async throws -> Bool {
+                guard !pending.isEmpty else { return true }
+                let items = pending
+                let tokens = pendingTokens
+                pending = []
+                pendingTokens = 0
+                if stopSignal.isRaised {
+                    summary.outcome = .stoppedBySignal
+                    return false
+                }
+                let estimatedCost = pricing.cost(tokens: tokens)
+                guard await tally.reserve(estimatedCost: estimatedCost, limit: configuration.maxCostUSD) else {
+                    summary.outcome = .stoppedByMaxCost
+                    return false
+                }
+                if inFlight >= concurrency {
+                    try await group.next()
+                    inFlight -= 1
+                }
+                inFlight += 1
+                group.addTask {
+                    let outcome = try await self.embedWithRetries(items, throttle: throttle, pricing: pricing)
+                    do {
+                        try await store.commit(
+                            BatchCommit(
+                                run: runRecord, model: model, embedded: outcome.embedded, failed: outcome.failed,
+                                tokens: outcome.tokens, costUSD: outcome.costUSD, requests: outcome.requests))
+                    } catch {
+                        await tally.record(outcome, estimatedCost: estimatedCost, committed: false)
+                        throw error
+                    }
+                    await tally.record(outcome, estimatedCost: estimatedCost, committed: true)
+                    observer.runProgressed(await tally.progress(selected: plannedTotal, elapsed: clock.now() - started))
+                }
+                return true
+            }
+
+            try await stream.forEachPage { page in
+                for row in page {
+                    let planned = classifier.classify(row)
+                    guard planned.selected else {
+                        if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true { summary.skippedEmpty += 1 }
+                        if planned.skippedAsFailed { summary.skippedFailed += 1 }
+                        continue
+                    }
+                    summary.selected += 1
+                    var text = planned.text
+                    var tokens = counter.count(text)
+                    if tokens > limits.maxTokensPerInput {
+                        summary.truncated += 1
+                        (text, tokens) = counter.truncate(text, maxTokens: limits.maxTokensPerInput)
+                    }
+                    if !pending.isEmpty, pendingTokens + tokens > limits.maxTokensPerRequest {
+                        guard try await dispatch() else { return false }
+                    }
+                    pending.append(WorkItem(id: row.id, text: text, contentHash: planned.contentHash, tokens: tokens))
+                    pendingTokens += tokens
+                    if pending.count >= batchSize {
+                        guard try await dispatch() else { return false }
+                    }
+                }
+                return summary.outcome == .completed
+            }
+            if summary.outcome == .completed {
+                _ = try await dispatch()
+            }
+            try await group.waitForAll()
+        }
+
+        record.embedded = await tally.embedded
+        record.failed = await tally.failed
+        record.tokens = await tally.tokens
+        record.costUSD = await tally.costUSD
+        record.requests = await tally.requests
+        record.selected = summary.selected
+        record.skipped = summary.skippedEmpty + summary.skippedFailed
+        if summary.outcome == .completed {
+            summary.pruned = try await store.pruneOrphans(run: record)
+            record.pruned = summary.pruned
+        }
+        let commits = await tally.commits
+        if commits > 0 || summary.pruned > 0 {
+            record.finishedAt = unixTime()
+            record.status = summary.outcome.rawValue
+            try await store.finishRun(record)
+        }
+        summary.embedded = record.embedded
+        summary.failed = record.failed
+        summary.failedIDs = await tally.failedIDs
+        summary.skipped = record.skipped
+        summary.tokens = record.tokens
+        summary.costUSD = record.costUSD
+        summary.requests = record.requests
+        summary.durationSeconds = clock.now() - started
+        switch summary.outcome {
+        case .stoppedByMaxCost:
+            summary.message = String(format: "Stopped before a batch would pass --max-cost %.4f USD. Run again to continue.", configuration.maxCostUSD ?? 0)
+        case .stoppedBySignal:
+            summary.message = "Stopped by a signal after the batches in flight were committed. Run again to continue."
+        default: break
+        }
+        return summary
+    }
+}

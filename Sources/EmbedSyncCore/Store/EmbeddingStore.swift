@@ -1,0 +1,158 @@
+/// Where rows come from and where their vectors and bookkeeping go: SQLite, PostgreSQL, or memory in tests.
+///
+/// The pipeline reads rows in id order through ``scan(after:limit:)`` and hands every finished batch to
+/// ``commit(_:)``, which stores vectors, failures and run counters in one transaction. A store creates its
+/// tables lazily in the first commit, so a run that fails before that leaves the database as it was.
+public protocol EmbeddingStore: Sendable {
+    /// The source's id column and columns; validates that the source table or query exists.
+    func sourceSchema() async throws -> SourceSchema
+
+    /// Checks the configured target against the schema (names, dimensions) without writing.
+    func validateTarget(model: ModelIdentity) async throws
+
+    /// The next rows after `after` (exclusive) in id order, with their stored state; at most `limit`.
+    /// - Parameter fields: the template fields to read.
+    func scan(after: RowID?, limit: Int, fields: [String]) async throws -> [ScannedRow]
+
+    /// The rows with these ids, with their stored state (for `--ids`).
+    func rows(ids: [RowID], fields: [String]) async throws -> [ScannedRow]
+
+    /// Stores one batch: vectors, failures, cleared failures and run counters, atomically.
+    func commit(_ batch: BatchCommit) async throws
+
+    /// Deletes vectors whose source row is gone. Returns how many.
+    func pruneOrphans(run: RunRecord) async throws -> Int
+
+    /// Counts vectors whose source row is gone, without deleting them.
+    func countOrphans() async throws -> Int
+
+    /// Records the end of a run that committed at least once.
+    func finishRun(_ run: RunRecord) async throws
+
+    /// The most recent run, if any run was recorded.
+    func lastRun() async throws -> RunRecord?
+
+    /// Rows that failed, newest first.
+    func failures(limit: Int) async throws -> [FailureRecord]
+
+    /// Takes the per-table run guard: `true` when taken, `false` when another live run holds it.
+    /// - Parameter wait: wait for the holder to finish instead of returning `false`.
+    func acquireRunGuard(wait: Bool) async throws -> Bool
+
+    /// Releases the run guard.
+    func releaseRunGuard() async
+
+    /// Deletes every stored vector and bookkeeping row for this target.
+    func reset() async throws
+
+    /// Closes connections.
+    func close() async
+}
+
+/// One batch's outcome, written in one transaction.
+public struct BatchCommit: Sendable {
+    public var run: RunRecord
+    public var model: ModelIdentity
+    public var embedded: [EmbeddedRow]
+    public var failed: [FailedRow]
+    /// Tokens billed for this batch (added to the run's total).
+    public var tokens: Int
+    /// Cost of this batch in USD (added to the run's total).
+    public var costUSD: Double
+    /// Requests made for this batch, retries and splits included.
+    public var requests: Int
+
+    public init(run: RunRecord, model: ModelIdentity, embedded: [EmbeddedRow], failed: [FailedRow], tokens: Int, costUSD: Double, requests: Int) {
+        self.run = run
+        self.model = model
+        self.embedded = embedded
+        self.failed = failed
+        self.tokens = tokens
+        self.costUSD = costUSD
+        self.requests = requests
+    }
+}
+
+/// A vector ready to store.
+public struct EmbeddedRow: Sendable {
+    public var id: RowID
+    public var vector: [Float]
+    public var contentHash: String
+    public var text: String
+
+    public init(id: RowID, vector: [Float], contentHash: String, text: String) {
+        self.id = id
+        self.vector = vector
+        self.contentHash = contentHash
+        self.text = text
+    }
+}
+
+/// A row the provider would not embed, with why.
+public struct FailedRow: Sendable {
+    public var id: RowID
+    public var contentHash: String
+    public var errorClass: String
+    public var message: String
+    public var attempts: Int
+
+    public init(id: RowID, contentHash: String, errorClass: String, message: String, attempts: Int) {
+        self.id = id
+        self.contentHash = contentHash
+        self.errorClass = errorClass
+        self.message = message
+        self.attempts = attempts
+    }
+}
+
+/// A stored failure, as `status --failures` shows it.
+public struct FailureRecord: Sendable {
+    public var id: RowID
+    public var errorClass: String
+    public var message: String
+    public var attempts: Int
+    public var runs: Int
+    public var updatedAt: Double
+
+    public init(id: RowID, errorClass: String, message: String, attempts: Int, runs: Int, updatedAt: Double) {
+        self.id = id
+        self.errorClass = errorClass
+        self.message = message
+        self.attempts = attempts
+        self.runs = runs
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A run's bookkeeping row: counters are totals so far, written with each batch.
+public struct RunRecord: Sendable {
+    public var id: String
+    public var startedAt: Double
+    public var finishedAt: Double?
+    public var status: String
+    public var model: ModelIdentity
+    public var selected: Int
+    public var embedded: Int
+    public var failed: Int
+    public var skipped: Int
+    public var pruned: Int
+    public var tokens: Int
+    public var costUSD: Double
+    public var requests: Int
+
+    public init(id: String, startedAt: Double, model: ModelIdentity) {
+        self.id = id
+        self.startedAt = startedAt
+        self.finishedAt = nil
+        self.status = "running"
+        self.model = model
+        self.selected = 0
+        self.embedded = 0
+        self.failed = 0
+        self.skipped = 0
+        self.pruned = 0
+        self.tokens = 0
+        self.costUSD = 0
+        self.requests = 0
+    }
+}

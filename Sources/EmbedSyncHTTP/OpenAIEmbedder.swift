@@ -1,0 +1,148 @@
+import AsyncHTTPClient
+import EmbedSyncCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The OpenAI-style `POST /embeddings` client for `openai`, `openrouter` and `openai-compatible`.
+///
+/// Statuses are mapped explicitly: 401/403 and 402 are fatal, 408/409/429/5xx retryable (honouring
+/// `Retry-After`), 400/413/422 mark an input as rejected so the pipeline can isolate it; errors inside a
+/// 200 body and bodies cut mid-JSON are retryable. The key never appears in an error.
+public struct OpenAIEmbedder: Embedder {
+    /// Which flavour of the wire format, for defaults and messages.
+    public enum Flavor: String, Sendable, CaseIterable {
+        case openai
+        case openrouter
+        case openAICompatible = "openai-compatible"
+
+        public var defaultBaseURL: String? {
+            switch self {
+            case .openai: return "https://api.openai.com/v1"
+            case .openrouter: return "https://openrouter.ai/api/v1"
+            case .openAICompatible: return nil
+            }
+        }
+
+        public var defaultKeyVariable: String? {
+            switch self {
+            case .openai: return "OPENAI_API_KEY"
+            case .openrouter: return "OPENROUTER_API_KEY"
+            case .openAICompatible: return nil
+            }
+        }
+
+        public var defaultModel: String? {
+            switch self {
+            case .openai: return "text-embedding-3-small"
+            case .openrouter: return "openai/text-embedding-3-small"
+            case .openAICompatible: return nil
+            }
+        }
+    }
+
+    public struct Configuration: Sendable {
+        public var flavor: Flavor
+        /// Base URL ending before `/embeddings`, e.g. `https://api.openai.com/v1`.
+        public var baseURL: String
+        public var apiKey: String?
+        /// The environment variable the key came from, named in authentication errors.
+        public var apiKeyVariable: String?
+        public var model: String
+        /// Requested dimensions (v3 models); also the expected vector length.
+        public var dimensions: Int
+        /// Whether to send `dimensions` in the request.
+        public var sendDimensions: Bool
+        /// Per-request deadline, in seconds.
+        public var timeout: Double
+        /// The largest response body read, in bytes.
+        public var maxResponseBytes: Int
+        public var limits: ProviderLimits
+
+        public init(
+            flavor: Flavor, baseURL: String, apiKey: String?, apiKeyVariable: String?, model: String, dimensions: Int,
+            sendDimensions: Bool, timeout: Double = 120, maxResponseBytes: Int = 512 * 1024 * 1024, limits: ProviderLimits = .openAI
+        ) {
+            self.flavor = flavor
+            self.baseURL = baseURL
+            self.apiKey = apiKey
+            self.apiKeyVariable = apiKeyVariable
+            self.model = model
+            self.dimensions = dimensions
+            self.sendDimensions = sendDimensions
+            self.timeout = timeout
+            self.maxResponseBytes = maxResponseBytes
+            self.limits = limits
+        }
+    }
+
+    public let configuration: Configuration
+    public let tokenCounter: any TokenCounter
+    let client: HTTPClient
+    let redactor: Redactor
+
+    public init(configuration: Configuration, tokenCounter: any TokenCounter, client: HTTPClient = .shared) {
+        self.configuration = configuration
+        self.tokenCounter = tokenCounter
+        self.client = client
+        self.redactor = Redactor(secrets: [configuration.apiKey].compactMap { $0 })
+    }
+
+    public var identity: ModelIdentity {
+        ModelIdentity(provider: configuration.flavor.rawValue, model: configuration.model, dimensions: configuration.dimensions)
+    }
+
+    public var limits: ProviderLimits { configuration.limits }
+
+    /// The known output sizes of OpenAI's models.
+    public static func knownDimensions(model: String) -> Int? {
+        let name = model.hasPrefix("openai/") ? String(model.dropFirst("openai/".count)) : model
+        switch name {
+        case "text-embedding-3-small", "text-embedding-ada-002": return 1536
+        case "text-embedding-3-large": return 3072
+        default: return nil
+        }
+    }
+
+    var endpoint: String {
+        var base = configuration.baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/embeddings"
+    }
+
+    public func embed(_ texts: [String]) async throws -> EmbeddingResponse {
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "embedsync/0.1")
+        if let key = configuration.apiKey, !key.isEmpty {
+            request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        }
+        if configuration.flavor == .openrouter {
+            request.headers.add(name: "X-Title", value: "EmbedSync")
+        }
+        request.body = .bytes(ByteBuffer(bytes: requestBody(texts)))
+
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: .milliseconds(Int64(configuration.timeout * 1000)))
+            body = try await response.body.collect(upTo: configuration.maxResponseBytes)
+        } catch {
+            throw classifyTransport(error)
+        }
+        let bytes = Array(body.readableBytesView)
+        let status = Int(response.status.code)
+        guard status == 200 else {
+            throw classify(status: status, headers: response.headers, body: bytes)
+        }
+        return try parse(bytes, expected: texts.count)
+    }
+
+    func requestBody(_ texts: [String]) -> [UInt8] {
+        var object: [String: Any] = ["model": configuration.model, "input": texts, "encoding_format": "float"]
+        if configuration.sendDimensions { object["dimensions"] = configuration.dimensions }
+        return (try? Array(JSONSerialization.data(withJSONObject: object))) ?? []
+    }
+}

@@ -1,0 +1,110 @@
+import EmbedSyncCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    /// Switches the file to WAL mode once, just before the first write (so failed runs leave the file untouched).
+    func enableWALIfNeeded() throws {
+        guard !state.withLock({ $0.walEnabled }) else { return }
+        try queue.writeWithoutTransaction { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode=WAL")
+        }
+        state.withLock { $0.walEnabled = true }
+    }
+
+    public func commit(_ batch: BatchCommit) async throws {
+        let schema = try await sourceSchema()
+        try await database("commit") {
+            try enableWALIfNeeded()
+            try await queue.write { db in
+                try self.createTables(db, dimensions: batch.model.dimensions)
+                try self.upsertRun(db, batch.run, delta: batch)
+                let now = unixTime()
+                for row in batch.embedded {
+                    try self.storeVector(db, row, model: batch.model, schema: schema, now: now)
+                }
+                if !batch.embedded.isEmpty {
+                    let delete = try db.cachedStatement(sql: "DELETE FROM embedsync_failures WHERE target = ? AND row_id = ?")
+                    for row in batch.embedded {
+                        try delete.execute(arguments: [self.targetTable, row.id.databaseValue])
+                    }
+                }
+                for row in batch.failed {
+                    try self.recordFailure(db, row, runID: batch.run.id, now: now)
+                }
+            }
+        }
+    }
+
+    private func storeVector(_ db: Database, _ row: EmbeddedRow, model: ModelIdentity, schema: SourceSchema, now: Double) throws {
+        let blob = VectorCodec.encode(row.vector)
+        let target = quoteIdentifier(targetTable)
+        switch configuration.target {
+        case .column(let column):
+            guard case .table(let table) = configuration.source else { return }
+            try db.cachedStatement(
+                sql: "UPDATE \(quoteIdentifier(table)) SET \(quoteIdentifier(column)) = ? WHERE \(quoteIdentifier(schema.idColumn)) = ?"
+            ).execute(arguments: [blob, row.id.databaseValue])
+            try db.cachedStatement(sql: """
+                INSERT INTO \(target) (id, content_hash, model, dimensions, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET content_hash = excluded.content_hash, model = excluded.model,
+                    dimensions = excluded.dimensions, updated_at = excluded.updated_at
+                """).execute(arguments: [row.id.databaseValue, row.contentHash, model.storageKey, model.dimensions, now])
+        case .table:
+            let text: String? = configuration.storeText ? row.text : nil
+            try db.cachedStatement(sql: """
+                INSERT INTO \(target) (id, embedding, content_hash, model, dimensions, text, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET embedding = excluded.embedding, content_hash = excluded.content_hash,
+                    model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at = excluded.updated_at
+                """).execute(arguments: [row.id.databaseValue, blob, row.contentHash, model.storageKey, model.dimensions, text, now, now])
+        }
+    }
+
+    private func recordFailure(_ db: Database, _ row: FailedRow, runID: String, now: Double) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO embedsync_failures (target, row_id, content_hash, error_class, message, attempts, runs, last_run, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+            ON CONFLICT(target, row_id) DO UPDATE SET
+                runs = CASE WHEN last_run = excluded.last_run THEN runs
+                            WHEN content_hash IS NOT excluded.content_hash THEN 1 ELSE runs + 1 END,
+                attempts = attempts + excluded.attempts, content_hash = excluded.content_hash,
+                error_class = excluded.error_class, message = excluded.message,
+                last_run = excluded.last_run, updated_at = excluded.updated_at
+            """).execute(arguments: [targetTable, row.id.databaseValue, row.contentHash, row.errorClass, String(row.message.prefix(2000)), row.attempts, runID, now])
+    }
+
+    func upsertRun(_ db: Database, _ run: RunRecord, delta: BatchCommit?) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO embedsync_runs (id, target, started_at, status, provider, model, dimensions)
+            VALUES (?, ?, ?, 'running', ?, ?, ?)
+            """).execute(arguments: [run.id, targetTable, run.startedAt, run.model.provider, run.model.model, run.model.dimensions])
+        if let delta {
+            try db.cachedStatement(sql: """
+                UPDATE embedsync_runs SET embedded = embedded + ?, failed = failed + ?, tokens = tokens + ?,
+                    cost_usd = cost_usd + ?, requests = requests + ? WHERE id = ?
+                """).execute(arguments: [delta.embedded.count, delta.failed.count, delta.tokens, delta.costUSD, delta.requests, run.id])
+        }
+    }
+}
+
+/// Vectors as little-endian float32 bytes: libSQL's `F32_BLOB` layout.
+public enum VectorCodec {
+    public static func encode(_ vector: [Float]) -> Data {
+        var data = Data(count: vector.count * 4)
+        data.withUnsafeMutableBytes { raw in
+            for (index, value) in vector.enumerated() {
+                raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)
+            }
+        }
+        return data
+    }
+
+    /// - Returns: `nil` when the byte count is not a multiple of 4.
+    public static func decode(_ data: Data) -> [Float]? {
+        guard data.count % 4 == 0 else { return nil }
+        return data.withUnsafeBytes { raw in
+            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+}
