@@ -53,7 +53,8 @@ let package = Package(
             dependencies: ["EmbedSyncCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "EmbedSyncTiktoken", swiftSettings: swiftSettings),
+        .target(name: "EmbedSyncTiktoken", dependencies: ["EmbedSyncCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "embedsync-bpe-bench", dependencies: ["EmbedSyncTiktoken"], swiftSettings: swiftSettings),
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
@@ -98,6 +99,9 @@ let package = Package(
             dependencies: ["EmbedSyncSQLite", "EmbedSyncTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "EmbedSyncTiktokenTests", dependencies: ["EmbedSyncTiktoken", "EmbedSyncCore"],
+            exclude: ["make_fixture.py", "cl100k_fixture.json"], swiftSettings: swiftSettings),
         .testTarget(name: "EmbedSyncHTTPTests", dependencies: ["EmbedSyncHTTP", "EmbedSyncTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncCLITests",

@@ -125,14 +125,27 @@ public struct Runner: Sendable {
                     try await group.next()
                     inFlight -= 1
                 }
+                let claimed = try await store.claim(items.map(\.id), runID: runRecord.id)
+                let work = claimed.count == items.count ? items : items.filter { claimed.contains($0.id) }
+                guard !work.isEmpty else {
+                    await tally.record(BatchOutcome(), estimatedCost: estimatedCost, committed: false)
+                    return true
+                }
                 inFlight += 1
                 group.addTask {
-                    let outcome = try await self.embedWithRetries(items, throttle: throttle, pricing: pricing)
+                    let outcome: BatchOutcome
                     do {
-                        try await store.commit(
-                            BatchCommit(
-                                run: runRecord, model: model, embedded: outcome.embedded, failed: outcome.failed,
-                                tokens: outcome.tokens, costUSD: outcome.costUSD, requests: outcome.requests))
+                        outcome = try await self.embedWithRetries(work, throttle: throttle, pricing: pricing)
+                    } catch {
+                        await store.releaseClaims(work.map(\.id), runID: runRecord.id)
+                        throw error
+                    }
+                    do {
+                        var commit = BatchCommit(
+                            run: runRecord, model: model, embedded: outcome.embedded, failed: outcome.failed,
+                            tokens: outcome.tokens, costUSD: outcome.costUSD, requests: outcome.requests)
+                        commit.classifier = classifier
+                        try await store.commit(commit)
                     } catch {
                         await tally.record(outcome, estimatedCost: estimatedCost, committed: false)
                         throw error

@@ -45,8 +45,22 @@ public protocol EmbeddingStore: Sendable {
     /// Deletes every stored vector and bookkeeping row for this target.
     func reset() async throws
 
+    /// Claims rows for this worker before they are sent to the provider, so that several processes sharing one
+    /// table never embed the same row twice. Returns the ids this worker may embed; rows another live worker
+    /// holds are left out. Claims expire on their own when a worker dies.
+    func claim(_ ids: [RowID], runID: String) async throws -> Set<RowID>
+
+    /// Gives back claims this worker did not use (a stopped run).
+    func releaseClaims(_ ids: [RowID], runID: String) async
+
     /// Closes connections.
     func close() async
+}
+
+extension EmbeddingStore {
+    /// Stores whose run guard already serializes runs (SQLite) grant every claim.
+    public func claim(_ ids: [RowID], runID: String) async throws -> Set<RowID> { Set(ids) }
+    public func releaseClaims(_ ids: [RowID], runID: String) async {}
 }
 
 /// One batch's outcome, written in one transaction.
@@ -61,6 +75,8 @@ public struct BatchCommit: Sendable {
     public var costUSD: Double
     /// Requests made for this batch, retries and splits included.
     public var requests: Int
+    /// Renders and hashes rows, so a store can re-check at write time that a row was not edited meanwhile.
+    public var classifier: RowClassifier?
 
     public init(run: RunRecord, model: ModelIdentity, embedded: [EmbeddedRow], failed: [FailedRow], tokens: Int, costUSD: Double, requests: Int) {
         self.run = run
@@ -70,6 +86,7 @@ public struct BatchCommit: Sendable {
         self.tokens = tokens
         self.costUSD = costUSD
         self.requests = requests
+        self.classifier = nil
     }
 }
 

@@ -1,0 +1,33 @@
+import EmbedSyncCore
+import Foundation
+
+/// Reads `KEY=value` lines from `.env` in the working directory (comments, `export`, quotes allowed).
+enum DotEnv {
+    static func load(directory: String) throws -> [String: String] {
+        let path = (directory as NSString).appendingPathComponent(".env")
+        guard FileManager.default.fileExists(atPath: path) else { return [:] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw EmbedSyncError(.usage, "Cannot read '\(path)' as UTF-8 text.")
+        }
+        return parse(text)
+    }
+
+    static func parse(_ text: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)) }
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            } else if let hash = value.range(of: " #") {
+                value = value[..<hash.lowerBound].trimmingCharacters(in: .whitespaces)
+            }
+            if !key.isEmpty { values[key] = value }
+        }
+        return values
+    }
+}

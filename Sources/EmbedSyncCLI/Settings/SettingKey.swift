@@ -1,0 +1,48 @@
+/// One configuration setting: its key in embedsync.yaml, its flag, and its environment variable.
+struct SettingKey: Hashable, Sendable {
+    /// Dotted key in embedsync.yaml, e.g. `source.table`.
+    let key: String
+    /// The long flag, e.g. `--table`.
+    let flag: String
+    /// The environment variable, e.g. `EMBEDSYNC_TABLE`.
+    let environment: String
+
+    init(_ key: String, flag: String) {
+        self.key = key
+        self.flag = "--" + flag
+        self.environment = "EMBEDSYNC_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    static let database = SettingKey("database", flag: "database")
+    static let table = SettingKey("source.table", flag: "table")
+    static let query = SettingKey("source.query", flag: "query")
+    static let id = SettingKey("source.id", flag: "id")
+    static let template = SettingKey("source.template", flag: "template")
+    static let templateFile = SettingKey("source.template_file", flag: "template-file")
+    static let targetTable = SettingKey("target.table", flag: "target-table")
+    static let targetColumn = SettingKey("target.column", flag: "target-column")
+    static let storeText = SettingKey("target.store_text", flag: "store-text")
+    static let provider = SettingKey("embedding.provider", flag: "provider")
+    static let model = SettingKey("embedding.model", flag: "model")
+    static let dimensions = SettingKey("embedding.dimensions", flag: "dimensions")
+    static let baseURL = SettingKey("embedding.base_url", flag: "base-url")
+    static let apiKeyEnv = SettingKey("embedding.api_key_env", flag: "api-key-env")
+    static let modelDir = SettingKey("embedding.model_dir", flag: "model-dir")
+    static let timeout = SettingKey("embedding.timeout", flag: "timeout")
+    static let batchSize = SettingKey("run.batch_size", flag: "batch-size")
+    static let concurrency = SettingKey("run.concurrency", flag: "concurrency")
+    static let maxRetries = SettingKey("run.max_retries", flag: "max-retries")
+    static let requestsPerMinute = SettingKey("run.requests_per_minute", flag: "requests-per-minute")
+    static let tokensPerMinute = SettingKey("run.tokens_per_minute", flag: "tokens-per-minute")
+    static let maxCost = SettingKey("run.max_cost", flag: "max-cost")
+    static let price = SettingKey("pricing.per_million_tokens", flag: "price-per-million")
+    static let batchPrice = SettingKey("pricing.batch_per_million_tokens", flag: "batch-price-per-million")
+
+    static let all: [SettingKey] = [
+        .database, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn, .storeText, .provider, .model,
+        .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries, .requestsPerMinute,
+        .tokensPerMinute, .maxCost, .price, .batchPrice,
+    ]
+}
+
+import Foundation
