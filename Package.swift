@@ -102,6 +102,10 @@ let package = Package(
         .testTarget(
             name: "EmbedSyncTiktokenTests", dependencies: ["EmbedSyncTiktoken", "EmbedSyncCore"],
             exclude: ["make_fixture.py", "cl100k_fixture.json"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbedSyncPostgresTests",
+            dependencies: ["EmbedSyncPostgres", "EmbedSyncTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "EmbedSyncHTTPTests", dependencies: ["EmbedSyncHTTP", "EmbedSyncTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncCLITests",
