@@ -75,14 +75,16 @@ let package = Package(
         .target(
             name: "EmbedSyncCLI",
             dependencies: [
-                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncPostgres", "EmbedSyncHTTP",
+                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncHTTP", // POSTGRES-PENDING: "EmbedSyncPostgres",
                 "EmbedSyncLocal", "EmbedSyncTiktoken",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "embedsync", dependencies: ["EmbedSyncCLI"], swiftSettings: swiftSettings),
+        .executableTarget(name: "embedsync-fake-provider", dependencies: ["EmbedSyncTesting"], swiftSettings: swiftSettings),
         .target(
             name: "EmbedSyncTesting",
             dependencies: [

@@ -81,7 +81,17 @@ public struct OpenAIEmbedder: Embedder {
     let client: HTTPClient
     let redactor: Redactor
 
-    public init(configuration: Configuration, tokenCounter: any TokenCounter, client: HTTPClient = .shared) {
+    /// One client per process: connection attempts are not retried inside the pool (the pipeline retries
+    /// with its own backoff), and connecting gives up after 10 s.
+    public static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        configuration.decompression = .enabled(limit: .ratio(50))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(configuration: Configuration, tokenCounter: any TokenCounter, client: HTTPClient = OpenAIEmbedder.sharedClient) {
         self.configuration = configuration
         self.tokenCounter = tokenCounter
         self.client = client

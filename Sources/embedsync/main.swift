@@ -1,1 +1,4 @@
-print("embedsync")
+import EmbedSyncCLI
+import Foundation
+
+exit(await EmbedSyncCLI.main())

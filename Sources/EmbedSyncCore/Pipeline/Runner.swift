@@ -64,7 +64,7 @@ public struct Runner: Sendable {
     }
 
     /// The template's fields, checked against the source's columns.
-    func checkedFields() async throws -> [String] {
+    public func checkedFields() async throws -> [String] {
         let schema = try await store.sourceSchema()
         let unknown = configuration.template.fields.filter { schema.column(named: $0) == nil && $0 != schema.idColumn }
         if !unknown.isEmpty {

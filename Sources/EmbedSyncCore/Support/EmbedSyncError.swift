@@ -32,4 +32,8 @@ public struct EmbedSyncError: Error, CustomStringConvertible, Sendable {
 /// Keeps only the description of a wrapped error, so an error from any library stays Sendable.
 public struct SendableErrorBox: Error, Sendable, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }

@@ -1,0 +1,85 @@
+import ArgumentParser
+import EmbedSyncCore
+import Foundation
+
+/// `embedsync init`: write a commented embedsync.yaml from the table's schema.
+struct InitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "init", abstract: "Write a commented embedsync.yaml from the table's schema.")
+
+    @Option(help: "SQLite path or postgres://… URL.") var database: String?
+    @Option(help: "Source table.") var table: String?
+    @Option(help: "local, openai, openrouter or openai-compatible.") var provider: String = "local"
+    @Option(help: "Where to write (default ./embedsync.yaml).") var output: String = "embedsync.yaml"
+    @Flag(help: "Overwrite an existing file.") var force = false
+
+    func run() async throws {
+        let context = CLIContext.current
+        guard ProviderFactory.providers.contains(provider) else {
+            throw EmbedSyncError(.usage, "Unknown provider '\(provider)'. Use one of: \(ProviderFactory.providers.joined(separator: ", ")).")
+        }
+        let path = (output as NSString).isAbsolutePath ? output : (context.workingDirectory as NSString).appendingPathComponent(output)
+        if FileManager.default.fileExists(atPath: path), !force {
+            throw EmbedSyncError(.usage, "'\(path)' exists. Pass --force to overwrite it.")
+        }
+        var common = try CommonOptions.parse([])
+        common.database = database
+        common.table = table
+        common.provider = provider
+        let job = try await Job.prepare(common, readOnly: true, context: context)
+        let schema = try await job.store.sourceSchema()
+        await job.store.close()
+        let text = InitCommand.yaml(
+            database: job.settings.string(.database) ?? "", table: job.settings.string(.table) ?? "", schema: schema,
+            template: job.template.source, provider: provider)
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw EmbedSyncError(.usage, "Cannot write '\(path)': \(error.localizedDescription)")
+        }
+        context.stdout.line("Wrote \(path). Check the template, then run: embedsync estimate && embedsync run")
+    }
+
+    static func yaml(database: String, table: String, schema: SourceSchema, template: String, provider: String) -> String {
+        let model: String
+        switch provider {
+        case "openai": model = "text-embedding-3-small        # key from OPENAI_API_KEY"
+        case "openrouter": model = "openai/text-embedding-3-small # key from OPENROUTER_API_KEY"
+        case "openai-compatible": model = "MODEL-ID                      # required; also set base_url"
+        default: model = "sentence-transformers/all-MiniLM-L6-v2  # 384 dimensions, computed locally"
+        }
+        let columns = schema.columns.map { "\($0.name) \($0.declaredType)".trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        let indentedTemplate = template.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+        return """
+            # embedsync.yaml — written by `embedsync init`. Flags override these keys; EMBEDSYNC_* variables too.
+            database: \(database)
+
+            source:
+              table: \(table)
+              # query: SELECT p.id, p.title, c.name AS category FROM products p JOIN categories c ON c.id = p.category_id
+              id: \(schema.idColumn)
+              # Columns: \(columns)
+              # Mustache: {{column}} inserts a value; {{#column}}…{{/column}} vanishes when it is NULL or empty.
+              template: |
+            \(indentedTemplate)
+
+            target:
+              table: \(table)_embeddings   # or: column: embedding  (vectors in the source table)
+
+            embedding:
+              provider: \(provider)
+              model: \(model)
+              # dimensions: 512          # v3 models can shorten vectors
+              # base_url: http://localhost:11434/v1
+              # api_key_env: OPENAI_API_KEY
+
+            run:
+              batch_size: \(provider == "local" ? 64 : 256)
+              concurrency: \(provider == "local" ? 1 : 4)
+              max_retries: 5
+              # requests_per_minute: 3000
+              # tokens_per_minute: 1000000
+              # max_cost: 5.00
+
+            """
+    }
+}

@@ -1,0 +1,88 @@
+import EmbedSyncCore
+import EmbedSyncHTTP
+import EmbedSyncLocal
+import EmbedSyncTiktoken
+import Foundation
+
+/// Builds the configured embedder (or, for estimates, just its identity and tokenizer).
+struct ProviderFactory {
+    let settings: Settings
+    let context: CLIContext
+
+    static let providers = ["local", "openai", "openrouter", "openai-compatible"]
+
+    var providerName: String { settings.string(.provider)?.lowercased() ?? "local" }
+
+    func checkProvider() throws {
+        guard ProviderFactory.providers.contains(providerName) else {
+            throw EmbedSyncError(
+                .usage, "Unknown provider '\(settings.string(.provider) ?? "")' (from \(settings.origin(.provider))). Use one of: \(ProviderFactory.providers.joined(separator: ", ")).")
+        }
+    }
+
+    /// The price used for cost: config overrides, else SPEC's table, else free for local.
+    func pricing(model: String) throws -> Pricing? {
+        if let price = try settings.number(.price) {
+            return Pricing(perMillionTokens: price, batchPerMillionTokens: try settings.number(.batchPrice))
+        }
+        if providerName == "local" { return .free }
+        return Pricing.known(model: model)
+    }
+
+    /// - Parameter needsKey: `run` needs the API key; `estimate` and `status` do not.
+    func makeEmbedder(needsKey: Bool) throws -> any Embedder {
+        try checkProvider()
+        if providerName == "local" {
+            return try LocalEmbedder.load(
+                modelDirectory: settings.string(.modelDir), environment: settings.environment,
+                cacheDirectory: CachePaths.root(environment: settings.environment).path, threads: 2)
+        }
+        guard let flavor = OpenAIEmbedder.Flavor(rawValue: providerName) else { throw EmbedSyncError(.usage, "Unknown provider '\(providerName)'.") }
+        guard let model = settings.string(.model) ?? flavor.defaultModel else {
+            throw EmbedSyncError(.usage, "--provider openai-compatible needs --model NAME (the model id the server expects).")
+        }
+        guard let baseURL = settings.string(.baseURL) ?? flavor.defaultBaseURL else {
+            throw EmbedSyncError(.usage, "--provider openai-compatible needs --base-url URL (e.g. http://localhost:11434/v1).")
+        }
+        guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
+            throw EmbedSyncError(.usage, "--base-url '\(baseURL)' must start with http:// or https://.")
+        }
+        let keyVariable = settings.string(.apiKeyEnv) ?? flavor.defaultKeyVariable
+        let key = keyVariable.flatMap { settings.environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        if needsKey, key == nil, flavor != .openAICompatible {
+            throw EmbedSyncError(
+                .usage, "\(keyVariable ?? "The API key variable") is not set. Export it (or put it in .env), or pass --api-key-env NAME naming the variable that holds the key.")
+        }
+        if needsKey, key == nil, let keyVariable, settings.string(.apiKeyEnv) != nil {
+            throw EmbedSyncError(.usage, "\(keyVariable) (from --api-key-env) is not set or empty.")
+        }
+        let requested = try settings.positiveInt(.dimensions)
+        let known = OpenAIEmbedder.knownDimensions(model: model)
+        if let requested, let known, model.contains("ada-002"), requested != known {
+            throw EmbedSyncError(.usage, "text-embedding-ada-002 always returns \(known) dimensions; --dimensions \(requested) is not supported.")
+        }
+        guard let dimensions = requested ?? known else {
+            throw EmbedSyncError(.usage, "The dimensions of model '\(model)' are unknown. Pass --dimensions N (what the model returns).")
+        }
+        var limits = ProviderLimits.openAI
+        if let batch = try settings.positiveInt(.batchSize) { limits.defaultBatchSize = min(batch, limits.maxInputs) }
+        let configuration = OpenAIEmbedder.Configuration(
+            flavor: flavor, baseURL: baseURL, apiKey: key, apiKeyVariable: keyVariable, model: model, dimensions: dimensions,
+            sendDimensions: requested != nil && !model.contains("ada-002"), timeout: try settings.number(.timeout) ?? 120, limits: limits)
+        return OpenAIEmbedder(configuration: configuration, tokenCounter: tokenCounter(model: model))
+    }
+
+    /// Exact cl100k_base counts for OpenAI models when the ranks file is found; an approximation otherwise.
+    func tokenCounter(model: String) -> any TokenCounter {
+        guard TiktokenTokenCounter.usesCL100K(model: model) else {
+            return ApproximateTokenCounter(reason: "the tokenizer of model '\(model)' is unknown; tokens are estimated as characters/4")
+        }
+        let locator = TiktokenLocator(environment: settings.environment, cacheDirectory: CachePaths.root(environment: settings.environment))
+        do {
+            let file = try locator.locate(encoding: "cl100k_base")
+            return TiktokenTokenCounter(encoding: try TiktokenEncoding.load(ranksFile: file))
+        } catch {
+            return ApproximateTokenCounter(reason: "the cl100k_base ranks file was not found (\(error)); tokens are estimated as characters/4")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import EmbedSyncCore
+import Foundation
+
+/// Everything a command needs, resolved from flags, environment and embedsync.yaml.
+struct Job: Sendable {
+    let settings: Settings
+    let store: any EmbeddingStore
+    let template: TextTemplate
+    let providers: ProviderFactory
+    let context: CLIContext
+
+    /// Loads settings, opens the store and resolves the template.
+    static func prepare(
+        _ common: CommonOptions, extraFlags: [SettingKey: String] = [:], readOnly: Bool, context: CLIContext
+    ) async throws -> Job {
+        var flags = common.flags
+        for (key, value) in extraFlags { flags[key] = value }
+        let settings = try Settings(flags: flags, configPath: common.config, context: context)
+        let providers = ProviderFactory(settings: settings, context: context)
+        try providers.checkProvider()
+        _ = try RunSettings(settings)
+        let store = try await StoreFactory.open(settings, readOnly: readOnly, context: context)
+        do {
+            let template = try await resolveTemplate(settings, store: store, context: context)
+            return Job(settings: settings, store: store, template: template, providers: providers, context: context)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    static func resolveTemplate(_ settings: Settings, store: any EmbeddingStore, context: CLIContext) async throws -> TextTemplate {
+        if let text = settings.string(.template) {
+            if settings.string(.templateFile) != nil {
+                throw EmbedSyncError(.usage, "Both --template and --template-file are set. Keep one.")
+            }
+            return try TextTemplate(text)
+        }
+        if let file = settings.string(.templateFile) {
+            let path = (file as NSString).isAbsolutePath ? file : (context.workingDirectory as NSString).appendingPathComponent(file)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw EmbedSyncError(.usage, "Cannot read the template file '\(path)'.")
+            }
+            return try TextTemplate(text.trimmingCharacters(in: .newlines))
+        }
+        let schema = try await store.sourceSchema()
+        let text = TextTemplate.defaultTemplate(for: schema)
+        guard !text.isEmpty else {
+            throw EmbedSyncError(
+                .usage, "The source has no text columns to embed by default. Pass --template 'Title: {{title}}' naming the columns to embed.")
+        }
+        return try TextTemplate(text)
+    }
+
+    /// The run configuration for a selection.
+    func runConfiguration(selection: SelectionOptions, maxCost: Double?, exclusive: Bool, pricing: Pricing?) throws -> RunConfiguration {
+        let run = try RunSettings(settings)
+        var choice = Selection(force: selection.force, retryFailed: selection.retryFailed)
+        if let ids = selection.ids { choice.ids = try IDSelection(parsing: ids) }
+        return RunConfiguration(
+            template: template, selection: choice, batchSize: run.batchSize, concurrency: run.concurrency,
+            retry: RetryPolicy(maxRetries: run.maxRetries), requestsPerMinute: run.requestsPerMinute,
+            tokensPerMinute: run.tokensPerMinute, maxCostUSD: maxCost ?? run.maxCost, pricing: pricing, exclusive: exclusive)
+    }
+}
+
+/// The `run.*` settings, validated.
+struct RunSettings {
+    var batchSize: Int?
+    var concurrency: Int
+    var maxRetries: Int
+    var requestsPerMinute: Int?
+    var tokensPerMinute: Int?
+    var maxCost: Double?
+
+    init(_ settings: Settings) throws {
+        batchSize = try settings.positiveInt(.batchSize)
+        if let batchSize, batchSize > 2048 {
+            throw EmbedSyncError(.usage, "\(settings.origin(.batchSize)) \(batchSize) is over the provider limit of 2048 inputs per request.")
+        }
+        concurrency = try settings.positiveInt(.concurrency) ?? 4
+        if concurrency > 64 { throw EmbedSyncError(.usage, "\(settings.origin(.concurrency)) must be at most 64.") }
+        maxRetries = try settings.positiveInt(.maxRetries, allowZero: true) ?? 5
+        requestsPerMinute = try settings.positiveInt(.requestsPerMinute)
+        tokensPerMinute = try settings.positiveInt(.tokensPerMinute)
+        maxCost = try settings.number(.maxCost)
+        _ = try settings.positiveInt(.dimensions)
+    }
+}

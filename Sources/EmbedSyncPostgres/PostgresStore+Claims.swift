@@ -1,0 +1,173 @@
+import EmbedSyncCore
+import PostgresNIO
+
+extension PostgresStore {
+    /// Leases rows to this worker in `embedsync_claims(target, row_id, run_id, expires_at)`, so that workers sharing a
+    /// table never send the same row to the provider.
+    ///
+    /// A row is granted when nobody holds it, when this run already holds it, or when its holder's lease ran out (a
+    /// killed worker). Each commit deletes the claims of its rows and refreshes the run's other leases. A row that
+    /// another worker stored after this worker's scan read it (its stored hash or model is no longer what the scan
+    /// saw) is given back at once instead of being embedded twice. The claims table is created by the first claim;
+    /// ``releaseClaims(_:runID:)`` drops it again when a run gives up before anything was committed.
+    public func claim(_ ids: [RowID], runID: String) async throws -> Set<RowID> {
+        guard !ids.isEmpty else { return [] }
+        let layout = try await layout()
+        var attempt = 0
+        while true {
+            do {
+                return try await database("claim") { try await claimOnce(ids, runID: runID, layout: layout) }
+            } catch let error as EmbedSyncError where attempt == 0 && error.message.contains("42P01") {
+                // Another worker dropped an empty claims table between our check and our insert: create it again.
+                attempt += 1
+                state.withLock { _ = $0.existing.remove(layout.claims) }
+            }
+        }
+    }
+
+    private func claimOnce(_ ids: [RowID], runID: String, layout: Layout) async throws -> Set<RowID> {
+        try await createClaimsTable(layout)
+        let targetExists = try await tableExists(layout.target)
+        let byText = Dictionary(ids.map { ($0.description, $0) }, uniquingKeysWith: { first, _ in first })
+        let lease = Double(configuration.claimLease.components.seconds) + Double(configuration.claimLease.components.attoseconds) / 1e18
+        return try await transaction { connection in
+            var insert = SQLBuilder()
+            let run = insert.bind(runID)
+            // Sorted, so two workers claiming overlapping rows lock them in the same order.
+            insert.sql = """
+                INSERT INTO \(layout.claims) AS c (target, row_id, run_id, expires_at)
+                SELECT \(insert.bind(layout.targetName)), r, \(run), now() + make_interval(secs => \(insert.bind(lease)))
+                FROM unnest(\(insert.bind(byText.keys.sorted()))::text[]) AS r
+                ON CONFLICT (target, row_id) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at
+                WHERE c.expires_at < now() OR c.run_id = excluded.run_id
+                RETURNING c.row_id
+                """
+            var granted = Set(try await connection.query(insert.query, logger: logger).collect().map { try $0.decode(String.self) })
+            guard targetExists, !granted.isEmpty else { return Set(granted.compactMap { byText[$0] }) }
+
+            // Rows stored by another worker since our scan read them are up to date now: give them back.
+            var check = SQLBuilder()
+            check.sql = """
+                SELECT t.id::text, t.content_hash, t.model FROM \(layout.target) AS t
+                WHERE t.id = ANY(\(check.bind(Array(granted)))::text[]::\(layout.idType)[])
+                """
+            var current: [String: String] = [:]
+            for row in try await connection.query(check.query, logger: logger).collect() {
+                let (id, hash, model) = try row.decode((String, String, String).self)
+                current[id] = PostgresStore.storedKey(StoredState(contentHash: hash, modelKey: model))
+            }
+            let seen = state.withLock { state in granted.map { ($0, state.seen.lookup(byText[$0] ?? .text($0))) } }
+            let lost = seen.compactMap { id, sawStored -> String? in
+                guard let sawStored else { return nil }
+                return (current[id] ?? "") == sawStored ? nil : id
+            }
+            if !lost.isEmpty {
+                var release = SQLBuilder()
+                release.sql = """
+                    DELETE FROM \(layout.claims) WHERE target = \(release.bind(layout.targetName)) AND run_id = \(release.bind(runID))
+                      AND row_id = ANY(\(release.bind(lost))::text[])
+                    """
+                try await connection.query(release.query, logger: logger)
+                granted.subtract(lost)
+            }
+            return Set(granted.compactMap { byText[$0] })
+        }
+    }
+
+    private func createClaimsTable(_ layout: Layout) async throws {
+        guard try await !tableExists(layout.claims) else { return }
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresStore.lockClass), hashtext('embedsync ddl'))", logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE TABLE IF NOT EXISTS \(layout.claims) (
+                            target text NOT NULL, row_id text NOT NULL, run_id text NOT NULL, expires_at timestamptz NOT NULL,
+                            PRIMARY KEY (target, row_id))
+                        """), logger: logger)
+        }
+        state.withLock { _ = $0.existing.insert(layout.claims) }
+    }
+
+    /// Extends every lease this run holds by ``Configuration/claimLease``.
+    func refreshLeases(_ connection: PostgresConnection, runID: String, layout: Layout) async throws {
+        let lease = Double(configuration.claimLease.components.seconds)
+        var builder = SQLBuilder()
+        builder.sql = """
+            UPDATE \(layout.claims) SET expires_at = now() + make_interval(secs => \(builder.bind(lease)))
+            WHERE target = \(builder.bind(layout.targetName)) AND run_id = \(builder.bind(runID))
+            """
+        try await connection.query(builder.query, logger: logger)
+    }
+
+    /// Deletes this run's claims on `ids`. When nothing was ever committed to the target and no claim is left, the
+    /// claims table is dropped again, so a run that failed before its first commit leaves the database as it was.
+    public func releaseClaims(_ ids: [RowID], runID: String) async {
+        guard !ids.isEmpty, let layout = try? await layout(), (try? await tableExists(layout.claims)) == true else { return }
+        do {
+            try await transaction { connection in
+                var builder = SQLBuilder()
+                builder.sql = """
+                    DELETE FROM \(layout.claims) WHERE target = \(builder.bind(layout.targetName)) AND run_id = \(builder.bind(runID))
+                      AND row_id = ANY(\(builder.bind(ids.map(\.description)))::text[])
+                    """
+                try await connection.query(builder.query, logger: logger)
+            }
+            guard try await !tableExists(layout.target), try await !tableExists(layout.runs) else { return }
+            try await transaction { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(layout.claims) IN ACCESS EXCLUSIVE MODE NOWAIT"), logger: logger)
+                let left = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(layout.claims)"), logger: logger).collect()
+                if try left.first?.decode(Int64.self) == 0 {
+                    try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE \(layout.claims)"), logger: logger)
+                }
+            }
+            state.withLock { _ = $0.existing.remove(layout.claims) }
+        } catch {
+            logger.info("could not release claims", metadata: ["embedsync.error": "\(describe(error))"])
+        }
+    }
+
+    /// The run guard, on a dedicated connection that holds a session advisory lock keyed on the target table.
+    ///
+    /// On PostgreSQL, workers that are not exclusive run *concurrently* and share the rows through claims, so:
+    /// - `wait: true` (a plain run) takes the **shared** lock when it can and returns `true` at once either way; it
+    ///   never waits for another run.
+    /// - `wait: false` (`--exclusive`) takes the **exclusive** lock and returns `false` when any other run holds the
+    ///   lock, exclusive or shared.
+    ///
+    /// The lock lives as long as the connection: ``releaseRunGuard()`` closes it, and a killed process's lock goes
+    /// away with its connection.
+    public func acquireRunGuard(wait: Bool) async throws -> Bool {
+        let layout = try await layout()
+        let connection = try await directConnection()
+        let key = "embedsync run \(layout.target)"
+        do {
+            let query: PostgresQuery =
+                wait
+                ? "SELECT pg_try_advisory_lock_shared(\(PostgresStore.lockClass), hashtext(\(key)))"
+                : "SELECT pg_try_advisory_lock(\(PostgresStore.lockClass), hashtext(\(key)))"
+            let taken = try await connection.query(query, logger: logger).collect().first?.decode(Bool.self) ?? false
+            if taken {
+                let previous = state.withLock { state -> PostgresConnection? in
+                    defer { state.guardConnection = connection }
+                    return state.guardConnection
+                }
+                try? await previous?.close()
+            } else {
+                try? await connection.close()
+            }
+            return wait || taken
+        } catch {
+            try? await connection.close()
+            throw EmbedSyncError(.database, "PostgreSQL run guard failed on \(url): \(describe(error))")
+        }
+    }
+
+    public func releaseRunGuard() async {
+        let connection = state.withLock { state -> PostgresConnection? in
+            defer { state.guardConnection = nil }
+            return state.guardConnection
+        }
+        try? await connection?.close()
+    }
+}

@@ -1,0 +1,158 @@
+import EmbedSyncCore
+import PostgresNIO
+
+extension PostgresStore {
+    /// Stores one batch in one transaction: the vectors (one multi-row statement fed by `unnest` over bound arrays),
+    /// the failures, the run counters, and the release of this worker's claims on the batch's rows.
+    ///
+    /// Rows whose source text changed since they were read (the classifier re-renders the current fields) are not
+    /// stored: they stay stale and the next run embeds their new text.
+    public func commit(_ batch: BatchCommit) async throws {
+        let layout = try await layout()
+        let vectorType = try await vectorSchema() + ".vector"
+        let claimsExist = try await tableExists(layout.claims)
+        try await database("commit") {
+            try await transaction { connection in
+                try await createTables(connection, layout: layout, dimensions: batch.model.dimensions)
+                let kept = try await currentRows(connection, batch: batch, layout: layout)
+                if !kept.isEmpty {
+                    try await storeVectors(connection, kept, model: batch.model, layout: layout, vectorType: vectorType)
+                    var delete = SQLBuilder()
+                    delete.sql = """
+                        DELETE FROM \(layout.failures) WHERE target = \(delete.bind(layout.targetName))
+                          AND row_id = ANY(\(delete.bind(kept.map(\.id.description)))::text[])
+                        """
+                    try await connection.query(delete.query, logger: logger)
+                }
+                if !batch.failed.isEmpty {
+                    try await recordFailures(connection, batch.failed, runID: batch.run.id, layout: layout)
+                }
+                if claimsExist {
+                    let ids = batch.embedded.map(\.id.description) + batch.failed.map(\.id.description)
+                    var release = SQLBuilder()
+                    let runID = release.bind(batch.run.id)
+                    release.sql = """
+                        DELETE FROM \(layout.claims) WHERE target = \(release.bind(layout.targetName)) AND run_id = \(runID)
+                          AND row_id = ANY(\(release.bind(ids))::text[])
+                        """
+                    try await connection.query(release.query, logger: logger)
+                    try await refreshLeases(connection, runID: batch.run.id, layout: layout)
+                }
+                var counted = batch
+                counted.embedded = kept
+                try await upsertRun(connection, batch.run, delta: counted, layout: layout)
+            }
+            markTablesCreated(layout)
+        }
+    }
+
+    /// The embedded rows whose source text is still the text that was embedded.
+    private func currentRows(_ connection: PostgresConnection, batch: BatchCommit, layout: Layout) async throws -> [EmbeddedRow] {
+        guard let classifier = batch.classifier, !batch.embedded.isEmpty else { return batch.embedded }
+        let fields = classifier.template.fields
+        var builder = SQLBuilder()
+        let columns = (["s.\(layout.id)::text"] + fields.map { "s.\(quoteIdentifier($0))::text" }).joined(separator: ", ")
+        builder.sql = """
+            SELECT \(columns) FROM \(layout.sourceSQL) AS s
+            WHERE s.\(layout.id) = ANY(\(builder.bind(batch.embedded.map(\.id.description)))::text[]::\(layout.idType)[])
+            """
+        var currentHash: [String: String] = [:]
+        for try await row in try await connection.query(builder.query, logger: logger) {
+            let cells = row.makeRandomAccess()
+            guard let id = try cells[0].decode(String?.self) else { continue }
+            var values: [String: String?] = [:]
+            for (index, field) in fields.enumerated() { values[field] = try cells[index + 1].decode(String?.self) }
+            currentHash[id] = classifier.contentHash(text: classifier.template.render(values))
+        }
+        let kept = batch.embedded.filter { currentHash[$0.id.description] == $0.contentHash }
+        if kept.count < batch.embedded.count {
+            logger.info(
+                "rows changed while they were embedded; left stale for the next run",
+                metadata: ["embedsync.skipped": "\(batch.embedded.count - kept.count)", "embedsync.run": "\(batch.run.id)"])
+        }
+        return kept
+    }
+
+    private func storeVectors(
+        _ connection: PostgresConnection, _ rows: [EmbeddedRow], model: ModelIdentity, layout: Layout, vectorType: String
+    ) async throws {
+        let dimensions = model.dimensions
+        var flat: [Float] = []
+        flat.reserveCapacity(rows.count * dimensions)
+        for row in rows {
+            guard row.vector.count == dimensions else {
+                throw EmbedSyncError(.database, "Refusing to store a \(row.vector.count)-dimensional vector for row \(row.id): \(model.storageKey) has \(dimensions).")
+            }
+            flat += row.vector
+        }
+        var builder = SQLBuilder()
+        let ids = builder.bind(rows.map(\.id.description))
+        let hashes = builder.bind(rows.map(\.contentHash))
+        let vectors = builder.bind(flat)
+        let modelKey = builder.bind(model.storageKey)
+        let slice = "(\(vectors)::float4[])[(u.n - 1) * \(dimensions) + 1 : u.n * \(dimensions)]::\(vectorType)"
+        if let vectorColumn = layout.vectorColumn, let table = layout.sourceTable {
+            builder.sql = """
+                WITH input AS (
+                    SELECT u.id::\(layout.idType) AS id, u.hash, \(slice) AS embedding
+                    FROM unnest(\(ids)::text[], \(hashes)::text[]) WITH ORDINALITY AS u(id, hash, n)
+                ), updated AS (
+                    UPDATE \(table) AS s SET \(quoteIdentifier(vectorColumn)) = input.embedding
+                    FROM input WHERE s.\(layout.id) = input.id
+                    RETURNING s.\(layout.id) AS id
+                )
+                INSERT INTO \(layout.target) AS t (id, content_hash, model, dimensions, updated_at)
+                SELECT input.id, input.hash, \(modelKey), \(dimensions), now() FROM input JOIN updated ON updated.id = input.id
+                ON CONFLICT (id) DO UPDATE SET content_hash = excluded.content_hash, model = excluded.model,
+                    dimensions = excluded.dimensions, updated_at = excluded.updated_at
+                """
+        } else {
+            // Texts are left out (NULL) when the target keeps none: unnest pads the shorter array with NULLs.
+            let texts = builder.bind(configuration.storeText ? rows.map(\.text) : [])
+            builder.sql = """
+                INSERT INTO \(layout.target) AS t (id, embedding, content_hash, model, dimensions, text, created_at, updated_at)
+                SELECT u.id::\(layout.idType), \(slice), u.hash, \(modelKey), \(dimensions), u.text, now(), now()
+                FROM unnest(\(ids)::text[], \(hashes)::text[], \(texts)::text[]) WITH ORDINALITY AS u(id, hash, text, n)
+                WHERE u.id IS NOT NULL
+                ON CONFLICT (id) DO UPDATE SET embedding = excluded.embedding, content_hash = excluded.content_hash,
+                    model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at = excluded.updated_at
+                """
+        }
+        try await connection.query(builder.query, logger: logger)
+    }
+
+    private func recordFailures(_ connection: PostgresConnection, _ rows: [FailedRow], runID: String, layout: Layout) async throws {
+        var builder = SQLBuilder()
+        builder.sql = """
+            INSERT INTO \(layout.failures) AS f (target, row_id, content_hash, error_class, message, attempts, runs, last_run, updated_at)
+            SELECT \(builder.bind(layout.targetName)), u.id, u.hash, u.class, u.message, u.attempts, 1, \(builder.bind(runID)), now()
+            FROM unnest(\(builder.bind(rows.map(\.id.description)))::text[], \(builder.bind(rows.map(\.contentHash)))::text[],
+                        \(builder.bind(rows.map(\.errorClass)))::text[], \(builder.bind(rows.map { String($0.message.prefix(2000)) }))::text[],
+                        \(builder.bind(rows.map { Int64($0.attempts) }))::int8[]) AS u(id, hash, class, message, attempts)
+            ON CONFLICT (target, row_id) DO UPDATE SET
+                runs = CASE WHEN f.last_run = excluded.last_run THEN f.runs
+                            WHEN f.content_hash IS DISTINCT FROM excluded.content_hash THEN 1 ELSE f.runs + 1 END,
+                attempts = f.attempts + excluded.attempts, content_hash = excluded.content_hash,
+                error_class = excluded.error_class, message = excluded.message,
+                last_run = excluded.last_run, updated_at = excluded.updated_at
+            """
+        try await connection.query(builder.query, logger: logger)
+    }
+
+    /// Inserts the run row when missing and adds the batch's counts (`delta`), in one statement.
+    func upsertRun(_ connection: PostgresConnection, _ run: RunRecord, delta: BatchCommit?, layout: Layout) async throws {
+        var builder = SQLBuilder()
+        let embedded = Int64(delta?.embedded.count ?? 0)
+        let failed = Int64(delta?.failed.count ?? 0)
+        builder.sql = """
+            INSERT INTO \(layout.runs) AS r (id, target, started_at, status, provider, model, dimensions, embedded, failed, tokens, cost_usd, requests)
+            VALUES (\(builder.bind(run.id)), \(builder.bind(layout.targetName)), to_timestamp(\(builder.bind(run.startedAt))), 'running',
+                    \(builder.bind(run.model.provider)), \(builder.bind(run.model.model)), \(builder.bind(Int64(run.model.dimensions))),
+                    \(builder.bind(embedded)), \(builder.bind(failed)), \(builder.bind(Int64(delta?.tokens ?? 0))),
+                    \(builder.bind(delta?.costUSD ?? 0)), \(builder.bind(Int64(delta?.requests ?? 0))))
+            ON CONFLICT (id) DO UPDATE SET embedded = r.embedded + excluded.embedded, failed = r.failed + excluded.failed,
+                tokens = r.tokens + excluded.tokens, cost_usd = r.cost_usd + excluded.cost_usd, requests = r.requests + excluded.requests
+            """
+        try await connection.query(builder.query, logger: logger)
+    }
+}

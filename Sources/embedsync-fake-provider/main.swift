@@ -1,0 +1,25 @@
+// A fake OpenAI-style embeddings server for trying EmbedSync without a key:
+//   embedsync-fake-provider [--port N] [--dimensions N] [--api-key KEY] [--latency SECONDS]
+// It prints its base URL and serves until killed. See EmbedSyncTesting.FakeProviderServer for the fault markers.
+import EmbedSyncTesting
+import Foundation
+
+var options = FakeProviderServer.Options()
+var port = 0
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--port": port = arguments.next().flatMap(Int.init) ?? 0
+    case "--dimensions": options.dimensions = arguments.next().flatMap(Int.init) ?? options.dimensions
+    case "--api-key": options.apiKey = arguments.next()
+    case "--latency": options.latency = arguments.next().flatMap(Double.init) ?? 0
+    default:
+        FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
+        exit(2)
+    }
+}
+let server = try await FakeProviderServer.start(options, port: port)
+FileHandle.standardOutput.write(Data((server.baseURL + "\n").utf8))
+while true {
+    try await Task.sleep(for: .seconds(3600))
+}
