@@ -50,7 +50,10 @@ let package = Package(
         ),
         .target(
             name: "EmbedSyncHTTP",
-            dependencies: ["EmbedSyncCore", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "EmbedSyncCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "EmbedSyncTiktoken", dependencies: ["EmbedSyncCore"], swiftSettings: swiftSettings),

@@ -3,6 +3,7 @@ import EmbedSyncCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 extension OpenAIEmbedder {
     /// Reads `data[].embedding` (ordered by `index`) and `usage`; an `error` object inside a 200 is classified like a status.
@@ -97,6 +98,9 @@ extension OpenAIEmbedder {
         if error is NIOTooManyBytesError {
             return ProviderError(.fatal, "the response from \(endpoint) is larger than \(configuration.maxResponseBytes) bytes")
         }
-        return ProviderError(.unreachable, "cannot reach \(endpoint): \(redactor.redact(String(describing: error)))")
+        if error is NIOConnectionError || (error as? IOError).map({ [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains($0.errnoCode) }) == true {
+            return ProviderError(.unreachable, "cannot reach \(endpoint): \(redactor.redact(String(describing: error)))")
+        }
+        return ProviderError(.transient, "the connection to \(endpoint) failed: \(redactor.redact(String(describing: error)))")
     }
 }
