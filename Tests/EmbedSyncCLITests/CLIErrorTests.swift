@@ -1,0 +1,87 @@
+import EmbedSyncCore
+import EmbedSyncTesting
+import Foundation
+import Testing
+
+@testable import EmbedSyncCLI
+
+@Suite("embedsync CLI errors")
+struct CLIErrorTests {
+    static let badInputs: [(String, [String], Int32)] = [
+        ("bad --ids", ["--ids", "5-1"], 2),
+        ("bad --ids item", ["--ids", "1,,2"], 2),
+        ("missing table", ["--table", "nope"], 2),
+        ("template names a missing column", ["--template", "{{name}} {{colour}}"], 2),
+        ("unknown provider", ["--provider", "cohere"], 2),
+        ("zero batch size", ["--batch-size", "0"], 2),
+        ("missing database", ["--database", "/nonexistent/app.db"], 2),
+    ]
+
+    @Test("bad input gives a clear message, status 2, and leaves the database unchanged", arguments: badInputs.indices)
+    func badInput(_ index: Int) async throws {
+        let (name, flags, status) = CLIErrorTests.badInputs[index]
+        let cli = try await CLIHarness.make(rows: 10)
+        let before = try cli.dump()
+        let result = await cli.run(["run"] + cli.providerFlags + flags)
+        #expect(result.status == status, "\(name): \(result.stderr)")
+        #expect(result.stderr.lowercased().contains("error"), "\(name): \(result.stderr)")
+        #expect(try cli.dump() == before, "\(name)")
+        #expect(cli.server.stats.requests == 0, "\(name)")
+        try await cli.shutdown()
+    }
+
+    @Test("a missing key is a usage error naming the variable; nothing written")
+    func missingKey() async throws {
+        let cli = try await CLIHarness.make(rows: 10)
+        let before = try cli.dump()
+        let result = await cli.run(["run"] + cli.providerFlags.filter { $0 != "TEST_PROVIDER_KEY" && $0 != "--api-key-env" } + ["--provider", "openai", "--base-url", cli.server.baseURL])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("OPENAI_API_KEY"))
+        #expect(try cli.dump() == before)
+        try await cli.shutdown()
+    }
+
+    @Test("a wrong key is fatal (status 3), names the variable, never shows a key, and writes nothing")
+    func wrongKey() async throws {
+        let cli = try await CLIHarness.make(rows: 10)
+        let before = try cli.dump()
+        let wrong = "sk-wrong-key-0123456789abcdefWXYZ"
+        let result = await cli.run(["run"] + cli.providerFlags + ["--json"], environment: ["TEST_PROVIDER_KEY": wrong])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("TEST_PROVIDER_KEY"))
+        #expect(!result.stderr.contains(wrong) && !result.stdout.contains(wrong))
+        #expect(try cli.dump() == before)
+        try await cli.shutdown()
+    }
+
+    @Test("the API key appears in no output, log line or stored table")
+    func canary() async throws {
+        let cli = try await CLIHarness.make(rows: 30)
+        try cli.execute("UPDATE products SET description = 'POISON' WHERE id = 3")
+        var outputs = ""
+        for command in [["estimate"], ["run"], ["run", "--json"], ["status", "--failures"], ["status", "--json", "--failures"]] {
+            let result = await cli.run(command + cli.providerFlags, environment: ["EMBEDSYNC_LOG_LEVEL": "trace"])
+            outputs += result.stdout + result.stderr
+        }
+        #expect(!outputs.contains(CLIHarness.canaryKey))
+        #expect(!outputs.contains(String(CLIHarness.canaryKey.dropFirst(3))))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cli.databasePath))
+        #expect(bytes.range(of: Data(CLIHarness.canaryKey.utf8)) == nil)
+        #expect(try !cli.dump().contains(CLIHarness.canaryKey))
+        #expect(cli.server.stats.authorizations == ["Bearer \(CLIHarness.canaryKey)"])
+        try await cli.shutdown()
+    }
+
+    @Test("reset without --yes deletes nothing")
+    func resetNeedsYes() async throws {
+        let cli = try await CLIHarness.make(rows: 5)
+        _ = await cli.run(["run"] + cli.providerFlags)
+        let result = await cli.run(["reset"] + cli.providerFlags)
+        #expect(result.status == 2)
+        #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == 5)
+        let confirmed = await cli.run(["reset", "--yes"] + cli.providerFlags)
+        #expect(confirmed.status == 0)
+        #expect(try cli.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'products_embeddings'") == 0)
+        try await cli.shutdown()
+    }
+}

@@ -1,0 +1,103 @@
+import EmbedSyncCore
+import EmbedSyncTesting
+import Foundation
+import GRDB
+import Testing
+
+@testable import EmbedSyncCLI
+
+/// Runs `embedsync` in-process with a captured stdout/stderr, a chosen environment and working directory.
+struct CLIHarness {
+    static let canaryKey = "sk-canary-7f3a9c2e5b8d1046aa55ZZ"
+
+    let folder: URL
+    let server: FakeProviderServer
+    var environment: [String: String]
+
+    var databasePath: String { folder.appendingPathComponent("app.db").path }
+
+    static func make(rows: Int, latency: Double = 0) async throws -> CLIHarness {
+        let folder = try TestFiles.makeFolder("embedsync-cli")
+        let server = try await FakeProviderServer.start(.init(dimensions: 16, apiKey: canaryKey, latency: latency))
+        let harness = CLIHarness(
+            folder: folder, server: server,
+            environment: ["TEST_PROVIDER_KEY": canaryKey, "HOME": folder.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""])
+        try harness.makeDatabase(rows: rows)
+        return harness
+    }
+
+    func makeDatabase(rows: Int) throws {
+        let queue = try DatabaseQueue(path: databasePath)
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT, category TEXT)")
+            for id in 1...rows {
+                try db.execute(
+                    sql: "INSERT INTO products VALUES (?, ?, ?, ?)",
+                    arguments: [id, "Product \(id)", "A fine product number \(id) for everyday use", id % 4 == 0 ? nil : "tools"])
+            }
+        }
+        try queue.close()
+    }
+
+    /// The flags that point at the fake provider.
+    var providerFlags: [String] {
+        [
+            "--database", databasePath, "--table", "products", "--provider", "openai-compatible", "--model", "fake-embed",
+            "--dimensions", "16", "--base-url", server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY",
+            "--template", "Name: {{name}}\n{{#category}}Category: {{category}}{{/category}}\n{{description}}",
+        ]
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        /// The single JSON object printed with `--json`.
+        func json() throws -> LenientJSON {
+            try LenientJSON.parse(Array(stdout.trimmingCharacters(in: .whitespacesAndNewlines).utf8))
+        }
+    }
+
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) async -> Result {
+        let out = OutputSink.capture()
+        let err = OutputSink.capture()
+        var environment = self.environment
+        for (key, value) in extra { environment[key] = value }
+        let context = CLIContext(
+            environment: environment, workingDirectory: folder.path, stdout: out, stderr: err, stopSignal: StopSignal(),
+            stderrIsTerminal: false)
+        let status = await CLIContext.$current.withValue(context) { await EmbedSyncCLI.run(arguments) }
+        return Result(status: status, stdout: out.captured, stderr: err.captured)
+    }
+
+    func execute(_ sql: String) throws {
+        let queue = try DatabaseQueue(path: databasePath)
+        try queue.write { try $0.execute(sql: sql) }
+        try queue.close()
+    }
+
+    func scalar(_ sql: String) throws -> Int {
+        let queue = try DatabaseQueue(path: databasePath)
+        defer { try? queue.close() }
+        return try queue.read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    }
+
+    /// Every table's rows as text, to compare before and after.
+    func dump() throws -> String {
+        let queue = try DatabaseQueue(path: databasePath)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            var text = ""
+            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") {
+                text += "\(table):\n"
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY 1") { text += "\(row)\n" }
+            }
+            return text
+        }
+    }
+
+    func shutdown() async throws {
+        try await server.shutdown()
+    }
+}
