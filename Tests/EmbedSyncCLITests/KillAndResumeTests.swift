@@ -1,0 +1,98 @@
+import EmbedSyncCore
+import EmbedSyncTesting
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// End-to-end through the real `embedsync` binary (built by `swift build` before the tests run).
+@Suite("embedsync binary: SIGKILL and resume")
+struct KillAndResumeTests {
+    static var binary: URL {
+        TestFiles.packageRoot().appendingPathComponent(".build/debug/embedsync")
+    }
+
+    @Test("a run killed mid-way and rerun stores every row once, with no more inputs than rows plus the batches in flight")
+    func killAndResume() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            Issue.record("The embedsync binary is not at \(Self.binary.path): run `swift build` before `swift test`.")
+            return
+        }
+        let cli = try await CLIHarness.make(rows: 300, latency: 0.15)
+        let arguments = ["run"] + cli.providerFlags + ["--batch-size", "10", "--concurrency", "2", "--quiet"]
+
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = cli.environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until some batches have committed, then kill without warning.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            if (try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0 >= 60 { break }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let storedAtKill = try cli.scalar("SELECT count(*) FROM products_embeddings")
+        #expect(storedAtKill > 0 && storedAtKill < 300, "killed too late or too early: \(storedAtKill) rows stored")
+
+        let rerun = Process()
+        rerun.executableURL = Self.binary
+        rerun.arguments = arguments
+        rerun.environment = cli.environment
+        rerun.standardOutput = FileHandle.nullDevice
+        rerun.standardError = FileHandle.nullDevice
+        try rerun.run()
+        rerun.waitUntilExit()
+        #expect(rerun.terminationStatus == 0)
+
+        #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == 300)
+        #expect(try cli.scalar("SELECT count(DISTINCT id) FROM products_embeddings") == 300)
+        let stats = cli.server.stats
+        // In flight at the kill: at most `concurrency` batches of `batch-size` inputs.
+        #expect(stats.inputsEmbedded <= 300 + 2 * 10, "provider saw \(stats.inputsEmbedded) inputs for 300 rows")
+        #expect(stats.embeddedCounts.values.allSatisfy { $0 <= 2 })
+        try await cli.shutdown()
+    }
+
+    @Test("SIGTERM stops after the batches in flight commit, with status 4, and the rerun completes")
+    func sigterm() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            Issue.record("The embedsync binary is not at \(Self.binary.path): run `swift build` before `swift test`.")
+            return
+        }
+        let cli = try await CLIHarness.make(rows: 200, latency: 0.15)
+        let arguments = ["run"] + cli.providerFlags + ["--batch-size", "10", "--concurrency", "2", "--json"]
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = cli.environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            if (try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0 >= 40 { break }
+        }
+        kill(process.processIdentifier, SIGTERM)
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 4)
+        let summary = try LenientJSON.parse(Array(data))
+        #expect(summary["status"]?.string == "stopped_signal")
+        let embedded = summary["embedded"]?.int ?? -1
+        #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == embedded)
+        let rerun = await cli.run(arguments)
+        #expect(rerun.status == 0)
+        #expect(try rerun.json()["embedded"]?.int == 200 - embedded)
+        try await cli.shutdown()
+    }
+}
