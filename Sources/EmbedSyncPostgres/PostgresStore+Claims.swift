@@ -31,18 +31,36 @@ extension PostgresStore {
         let byText = Dictionary(ids.map { ($0.description, $0) }, uniquingKeysWith: { first, _ in first })
         let lease = Double(configuration.claimLease.components.seconds) + Double(configuration.claimLease.components.attoseconds) / 1e18
         return try await transaction { connection in
+            // Free rows: a plain insert that skips rows someone holds (it never locks another worker's claim).
+            // Sorted, so two workers claiming overlapping rows insert them in the same order.
             var insert = SQLBuilder()
-            let run = insert.bind(runID)
-            // Sorted, so two workers claiming overlapping rows lock them in the same order.
+            let leaseSQL = "now() + make_interval(secs => \(insert.bind(lease)))"
             insert.sql = """
-                INSERT INTO \(layout.claims) AS c (target, row_id, run_id, expires_at)
-                SELECT \(insert.bind(layout.targetName)), r, \(run), now() + make_interval(secs => \(insert.bind(lease)))
+                INSERT INTO \(layout.claims) (target, row_id, run_id, expires_at)
+                SELECT \(insert.bind(layout.targetName)), r, \(insert.bind(runID)), \(leaseSQL)
                 FROM unnest(\(insert.bind(byText.keys.sorted()))::text[]) AS r
-                ON CONFLICT (target, row_id) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at
-                WHERE c.expires_at < now() OR c.run_id = excluded.run_id
-                RETURNING c.row_id
+                ON CONFLICT (target, row_id) DO NOTHING
+                RETURNING row_id
                 """
             var granted = Set(try await connection.query(insert.query, logger: logger).collect().map { try $0.decode(String.self) })
+            // Rows whose lease ran out (a killed worker) or that this run already holds; rows another transaction
+            // is touching right now are skipped, not waited for.
+            let rest = byText.keys.filter { !granted.contains($0) }.sorted()
+            if !rest.isEmpty {
+                var takeover = SQLBuilder()
+                let target = takeover.bind(layout.targetName)
+                let run = takeover.bind(runID)
+                let leaseSQL = "now() + make_interval(secs => \(takeover.bind(lease)))"
+                takeover.sql = """
+                    UPDATE \(layout.claims) AS c SET run_id = \(run), expires_at = \(leaseSQL)
+                    WHERE (c.target, c.row_id) IN (
+                        SELECT target, row_id FROM \(layout.claims)
+                        WHERE target = \(target) AND row_id = ANY(\(takeover.bind(rest))::text[]) AND (expires_at < now() OR run_id = \(run))
+                        ORDER BY row_id FOR UPDATE SKIP LOCKED)
+                    RETURNING c.row_id
+                    """
+                granted.formUnion(try await connection.query(takeover.query, logger: logger).collect().map { try $0.decode(String.self) })
+            }
             guard targetExists, !granted.isEmpty else { return Set(granted.compactMap { byText[$0] }) }
 
             // Rows stored by another worker since our scan read them are up to date now: give them back.

@@ -85,9 +85,12 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
         } catch {
             throw connectError(error, url: url, redactor: redactor)
         }
+        // The pool's background logger stays quiet below errors: it warns when a lease races the start of run().
+        var backgroundLogger = configuration.logger
+        backgroundLogger.logLevel = .error
         let client = PostgresClient(
             configuration: url.clientConfiguration(maximumConnections: max(2, configuration.maximumConnections)),
-            backgroundLogger: configuration.logger)
+            backgroundLogger: backgroundLogger)
         let runTask = Task { await client.run() }
         return PostgresStore(configuration: configuration, url: url, client: client, runTask: runTask, redactor: redactor)
     }
@@ -129,16 +132,27 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
     }
 
     /// Runs `body` in one transaction on a pooled connection: `COMMIT` when it returns, `ROLLBACK` when it throws.
+    /// A transaction the server aborted for a deadlock or a serialization failure is run again (up to 5 times).
     func transaction<T: Sendable>(readOnly: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            try await connection.query(readOnly ? "START TRANSACTION READ ONLY" : "BEGIN", logger: logger)
+        var attempt = 0
+        while true {
             do {
-                let value = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return value
+                return try await client.withConnection { connection in
+                    try await connection.query(readOnly ? "START TRANSACTION READ ONLY" : "BEGIN", logger: logger)
+                    do {
+                        let value = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return value
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
+                attempt += 1
+                guard attempt < 5, let state = PostgresStore.sqlState(error), state == "40P01" || state == "40001" else { throw error }
+                logger.info("retrying a transaction", metadata: ["embedsync.sqlstate": "\(state)", "embedsync.attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(Int64.random(in: 10...50) * Int64(attempt)))
             }
         }
     }
