@@ -101,7 +101,7 @@ start() {
         tail -n 30 "$LOG" >&2 || true
         exit 1
     fi
-    psql_socket -c "ALTER USER postgres PASSWORD '$PASSWORD';" -c "CREATE EXTENSION IF NOT EXISTS vector;" >&2
+    psql_socket -c "SET client_min_messages TO warning;" -c "ALTER USER postgres PASSWORD '$PASSWORD';" -c "CREATE EXTENSION IF NOT EXISTS vector;" >&2
     print_url
 }
 

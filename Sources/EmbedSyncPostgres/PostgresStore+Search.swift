@@ -101,7 +101,7 @@ extension PostgresStore {
             }
             (table, column) = (layout.target, "embedding")
         }
-        try await database("index creation") {
+        _ = try await database("index creation") {
             try await client.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -117,7 +117,7 @@ extension PostgresStore {
         let name = try await indexName
         // Column mode indexes the source table, whose schema is the side table's.
         let schema = layout.targetSchema
-        try await database("index drop") {
+        _ = try await database("index drop") {
             try await client.query(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(qualified(schema, name))"), logger: logger)
         }
     }
