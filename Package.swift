@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "EmbedSyncCLI",
             dependencies: [
-                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncHTTP", // POSTGRES-PENDING: "EmbedSyncPostgres",
+                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncHTTP", "EmbedSyncPostgres",
                 "EmbedSyncLocal", "EmbedSyncTiktoken",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),

@@ -15,7 +15,7 @@ public struct EmbedSyncCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InitCommand.self, EstimateCommand.self, RunCommand.self, StatusCommand.self, SearchCommand.self, ResetCommand.self,
+            InitCommand.self, EstimateCommand.self, RunCommand.self, StatusCommand.self, SearchCommand.self, IndexCommand.self, ResetCommand.self,
         ]
     )
 

@@ -1,4 +1,5 @@
 import EmbedSyncCore
+import EmbedSyncPostgres
 import EmbedSyncSQLite
 import Foundation
 
@@ -45,7 +46,10 @@ enum StoreFactory {
         let target = try target(settings)
         let storeText = try settings.bool(.storeText) ?? true
         if isPostgres(url) {
-            throw EmbedSyncError(.usage, "PostgreSQL support is not built yet. Use a SQLite file for now.")
+            return try await PostgresStore.connect(
+                PostgresStore.Configuration(
+                    url: url, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
+                    environment: settings.environment))
         }
         var path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
         if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
