@@ -114,7 +114,10 @@ let package = Package(
         .testTarget(name: "EmbedSyncHTTPTests", dependencies: ["EmbedSyncHTTP", "EmbedSyncTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncCLITests",
-            dependencies: ["EmbedSyncCLI", "EmbedSyncTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "EmbedSyncCLI", "EmbedSyncTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]
