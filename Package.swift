@@ -118,6 +118,7 @@ let package = Package(
                 "EmbedSyncCLI", "EmbedSyncTesting", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            exclude: ["libsql_search.py"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -30,5 +30,6 @@ pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
 if [ "${1:-}" = "--test" ]; then
     "$VENV/bin/python" -c 'import pgserver' 2>/dev/null || { log "installing pgserver"; "${pip[@]}" pgserver >&2; }
     "$VENV/bin/python" -c 'import tiktoken' 2>/dev/null || { log "installing tiktoken"; "${pip[@]}" tiktoken >&2; }
+    "$VENV/bin/python" -c 'import libsql' 2>/dev/null || { log "installing libsql"; "${pip[@]}" libsql >&2; }
 fi
 log "ready"
