@@ -1,0 +1,94 @@
+import EmbedSyncCore
+import EmbedSyncTesting
+import Foundation
+import GRDB
+import Testing
+
+@testable import EmbedSyncCLI
+
+/// `estimate` with an OpenAI model counts tokens exactly (cl100k_base), and agrees with what the provider bills.
+@Suite("Exact token estimates")
+struct ExactTokensTests {
+    struct Case: Decodable { var text: String; var tokens: [Int] }
+    struct Fixture: Decodable { var cases: [Case] }
+
+    /// Reference counts made with Python tiktoken (see Tests/EmbedSyncTiktokenTests/make_fixture.py).
+    static func referenceCases() throws -> [Case] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../EmbedSyncTiktokenTests/cl100k_fixture.json").standardized
+        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url)).cases
+    }
+
+    static func ranksFile() throws -> URL {
+        var folder = TestFiles.packageRoot()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("shared/data/cl100k_base.tiktoken")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        throw EmbedSyncError(.usage, "shared/data/cl100k_base.tiktoken not found beside the repository")
+    }
+
+    @Test("tokens equal tiktoken's to the token, tokens_exact is true, and the run is billed the same")
+    func exact() async throws {
+        let template = try TextTemplate("{{body}}")
+        // Texts the template renders unchanged, so the reference count is the count of what is sent.
+        var seen = Set<String>()
+        let cases = try Self.referenceCases().filter { template.render(["body": $0.text]) == $0.text && !$0.text.isEmpty && seen.insert($0.text).inserted }
+        #expect(cases.count > 150)
+        let counts = Dictionary(uniqueKeysWithValues: cases.map { ($0.text, $0.tokens.count) })
+
+        let folder = try TestFiles.makeFolder("embedsync-tokens")
+        let cache = folder.appendingPathComponent("tiktoken")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: try Self.ranksFile(), to: cache.appendingPathComponent("cl100k_base.tiktoken"))
+        let server = try await FakeProviderServer.start(.init(dimensions: 16, tokenCount: { counts[$0] ?? -1_000_000 }))
+        let database = folder.appendingPathComponent("notes.db").path
+        let queue = try DatabaseQueue(path: database)
+        try await queue.write { db in
+            try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+            for (index, item) in cases.enumerated() {
+                try db.execute(sql: "INSERT INTO notes VALUES (?, ?)", arguments: [index + 1, item.text])
+            }
+        }
+        try queue.close()
+
+        let flags = [
+            "--database", database, "--table", "notes", "--template", "{{body}}", "--provider", "openai",
+            "--base-url", server.baseURL, "--dimensions", "16",
+        ]
+        let environment = ["TIKTOKEN_CACHE_DIR": cache.path, "OPENAI_API_KEY": "sk-test-0000000000000000", "HOME": folder.path]
+        let out = OutputSink.capture()
+        let err = OutputSink.capture()
+        let context = CLIContext(
+            environment: environment, workingDirectory: folder.path, stdout: out, stderr: err, stopSignal: StopSignal(), stderrIsTerminal: false)
+        let status = await CLIContext.$current.withValue(context) { await EmbedSyncCLI.run(["estimate"] + flags + ["--json"]) }
+        #expect(status == 0, "\(err.captured)")
+        let estimate = try LenientJSON.parse(Array(out.captured.utf8))
+        let expected = cases.reduce(0) { $0 + $1.tokens.count }
+        #expect(estimate["tokens"]?.int == expected)
+        #expect(estimate["tokens_exact"] == .bool(true))
+        #expect(abs((estimate["cost_usd"]?.number ?? 0) - Double(expected) * 0.02 / 1_000_000) < 1e-12)
+        #expect(abs((estimate["batch_cost_usd"]?.number ?? 0) - Double(expected) * 0.01 / 1_000_000) < 1e-12)
+        #expect(server.stats.requests == 0)
+
+        let runOut = OutputSink.capture()
+        let runContext = CLIContext(
+            environment: environment, workingDirectory: folder.path, stdout: runOut, stderr: err, stopSignal: StopSignal(), stderrIsTerminal: false)
+        let runStatus = await CLIContext.$current.withValue(runContext) { await EmbedSyncCLI.run(["run"] + flags + ["--json"]) }
+        #expect(runStatus == 0, "\(err.captured)")
+        #expect(try LenientJSON.parse(Array(runOut.captured.utf8))["tokens"]?.int == expected)
+        try await server.shutdown()
+    }
+
+    @Test("without the ranks file the estimate says it is approximate, and why")
+    func approximate() async throws {
+        let cli = try await CLIHarness.make(rows: 5)
+        let flags = ["--database", cli.databasePath, "--table", "products", "--provider", "openai", "--base-url", cli.server.baseURL]
+        let result = await cli.run(["estimate"] + flags + ["--json"], environment: ["TIKTOKEN_CACHE_DIR": cli.folder.path])
+        let estimate = try result.json()
+        #expect(estimate["tokens_exact"] == .bool(false))
+        #expect(estimate["approximation"]?.string?.contains("cl100k_base") == true)
+        try await cli.shutdown()
+    }
+}
