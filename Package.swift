@@ -87,6 +87,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "embedsync", dependencies: ["EmbedSyncCLI"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "embedsync-bench", dependencies: ["EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncPostgres"], swiftSettings: swiftSettings),
         .executableTarget(name: "embedsync-fake-provider", dependencies: ["EmbedSyncTesting"], swiftSettings: swiftSettings),
         .target(
             name: "EmbedSyncTesting",

@@ -123,8 +123,14 @@ url)
     is_running || { log "not running; run scripts/postgres.sh start"; exit 1; }
     print_url
     ;;
+psql)
+    shift
+    ensure_pgserver
+    is_running || { log "not running; run scripts/postgres.sh start"; exit 1; }
+    psql_socket "$@"
+    ;;
 *)
-    echo "usage: $0 start|stop|url" >&2
+    echo "usage: $0 start|stop|url|psql [psql args]" >&2
     exit 2
     ;;
 esac
