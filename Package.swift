@@ -75,6 +75,7 @@ let package = Package(
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),
             ]
         ),
+        .executableTarget(name: "embedsync-local-bench", dependencies: ["EmbedSyncLocal"], swiftSettings: swiftSettings),
         .target(
             name: "EmbedSyncCLI",
             dependencies: [
@@ -113,6 +114,7 @@ let package = Package(
             name: "EmbedSyncPostgresTests",
             dependencies: ["EmbedSyncPostgres", "EmbedSyncTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings),
+        .testTarget(name: "EmbedSyncLocalTests", dependencies: ["EmbedSyncLocal", "EmbedSyncCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EmbedSyncHTTPTests", dependencies: ["EmbedSyncHTTP", "EmbedSyncTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncCLITests",

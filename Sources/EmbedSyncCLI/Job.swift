@@ -54,7 +54,10 @@ struct Job: Sendable {
 
     /// The run configuration for a selection.
     func runConfiguration(selection: SelectionOptions, maxCost: Double?, exclusive: Bool, pricing: Pricing?) throws -> RunConfiguration {
-        let run = try RunSettings(settings)
+        var run = try RunSettings(settings)
+        if settings.string(.concurrency) == nil, providers.providerName == "local" {
+            run.concurrency = 1  // the local model already uses every core for one batch
+        }
         var choice = Selection(force: selection.force, retryFailed: selection.retryFailed)
         if let ids = selection.ids { choice.ids = try IDSelection(parsing: ids) }
         return RunConfiguration(

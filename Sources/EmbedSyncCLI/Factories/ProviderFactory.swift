@@ -33,9 +33,9 @@ struct ProviderFactory {
     func makeEmbedder(needsKey: Bool) throws -> any Embedder {
         try checkProvider()
         if providerName == "local" {
+            let projectVenv = (context.workingDirectory as NSString).appendingPathComponent(".venv")
             return try LocalEmbedder.load(
-                modelDirectory: settings.string(.modelDir), environment: settings.environment,
-                cacheDirectory: CachePaths.root(environment: settings.environment).path, threads: 2)
+                modelDirectory: settings.string(.modelDir), environment: settings.environment, pythonPrefixes: [projectVenv], threads: 2)
         }
         guard let flavor = OpenAIEmbedder.Flavor(rawValue: providerName) else { throw EmbedSyncError(.usage, "Unknown provider '\(providerName)'.") }
         guard let model = settings.string(.model) ?? flavor.defaultModel else {

@@ -1,0 +1,45 @@
+/// An error from the local embedding model: finding, loading or running it.
+///
+/// `message` names the input and the fix; `underlying` keeps the cause (an I/O error, a JSON error, …).
+public struct LocalModelError: Error, CustomStringConvertible, Sendable {
+    /// What kind of problem this is, for callers that branch on it.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let rawValue: String
+        /// No model folder was found in any of the places looked at, and it could not be downloaded.
+        public static let modelNotFound = Code(rawValue: "modelNotFound")
+        /// A model file is missing from a folder that was otherwise chosen.
+        public static let missingFile = Code(rawValue: "missingFile")
+        /// A JSON configuration file could not be read or has wrong values.
+        public static let invalidConfiguration = Code(rawValue: "invalidConfiguration")
+        /// The safetensors file is malformed (header, bounds, dtype, shape, names).
+        public static let invalidWeights = Code(rawValue: "invalidWeights")
+        /// The vocabulary is missing a required token or is empty.
+        public static let invalidVocabulary = Code(rawValue: "invalidVocabulary")
+        /// Downloading the model from the Hugging Face hub failed.
+        public static let downloadFailed = Code(rawValue: "downloadFailed")
+        /// An input cannot be processed.
+        public static let invalidInput = Code(rawValue: "invalidInput")
+        public var description: String { rawValue }
+    }
+
+    /// The kind of problem.
+    public let code: Code
+    /// A sentence a person can act on.
+    public let message: String
+    /// The error that caused this one, if any.
+    public let underlying: (any Error)?
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        if let underlying {
+            return "\(message) (\(underlying))"
+        }
+        return message
+    }
+}

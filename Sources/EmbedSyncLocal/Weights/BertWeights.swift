@@ -1,0 +1,87 @@
+import Foundation
+
+/// One encoder layer's parameters.
+struct EncoderLayerWeights: Sendable {
+    /// Query, key and value stacked into one `[3·hidden × hidden]` layer.
+    let queryKeyValue: Linear
+    let attentionOutput: Linear
+    let attentionNorm: LayerNormParameters
+    let intermediate: Linear
+    let output: Linear
+    let outputNorm: LayerNormParameters
+}
+
+/// All parameters of a BERT encoder, checked against its configuration.
+struct BertWeights: Sendable {
+    let wordEmbeddings: [Float]
+    let positionEmbeddings: [Float]
+    let tokenTypeEmbeddings: [Float]
+    let embeddingNorm: LayerNormParameters
+    let layers: [EncoderLayerWeights]
+
+    /// Loads and checks every tensor of `url` for `config`.
+    /// - Throws: `LocalModelError(.invalidWeights)` naming each missing, unexpected, mis-typed or mis-shaped tensor.
+    init(url: URL, config: BertConfiguration) throws {
+        let file = try SafeTensorsFile(url: url)
+        let expected = CheckpointKeys.expectedShapes(for: config)
+        var found: [String: SafeTensorsFile.TensorInfo] = [:]
+        var unexpected: [String] = []
+        for (key, info) in file.tensors {
+            guard let name = CheckpointKeys.canonicalName(key) else { continue }
+            if expected[name] == nil {
+                unexpected.append(key)
+            } else {
+                found[name] = info
+            }
+        }
+        let path = url.path
+        let missing = expected.keys.filter { found[$0] == nil }.sorted()
+        guard missing.isEmpty else {
+            throw LocalModelError(.invalidWeights,
+                "'\(path)' is missing \(missing.count) tensor(s) the model needs: \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", …" : "").")
+        }
+        guard unexpected.isEmpty else {
+            let names = unexpected.sorted()
+            throw LocalModelError(.invalidWeights,
+                "'\(path)' has unexpected tensor(s) \(names.prefix(8).joined(separator: ", ")): is config.json from the same model?")
+        }
+        for (name, info) in found.sorted(by: { $0.key < $1.key }) {
+            guard info.dtype == "F32" else {
+                throw LocalModelError(.invalidWeights, "Tensor '\(info.name)' in '\(path)' has dtype \(info.dtype); only F32 is supported.")
+            }
+            if let shape = expected[name], shape != info.shape {
+                throw LocalModelError(.invalidWeights,
+                    "Tensor '\(info.name)' in '\(path)' has shape \(info.shape), but config.json implies \(shape).")
+            }
+        }
+        func tensor(_ name: String) -> [Float] {
+            guard let info = found[name] else { return [] }  // every expected name was checked above
+            return file.floats(of: info)
+        }
+        func linear(_ prefix: String) -> Linear {
+            let weight = tensor(prefix + ".weight")
+            let bias = tensor(prefix + ".bias")
+            return Linear(weight: weight, bias: bias, inputSize: bias.isEmpty ? 0 : weight.count / bias.count, outputSize: bias.count)
+        }
+        func norm(_ prefix: String) -> LayerNormParameters {
+            LayerNormParameters(gamma: tensor(prefix + ".weight"), beta: tensor(prefix + ".bias"), epsilon: config.layerNormEpsilon)
+        }
+        wordEmbeddings = tensor("embeddings.word_embeddings.weight")
+        positionEmbeddings = tensor("embeddings.position_embeddings.weight")
+        tokenTypeEmbeddings = tensor("embeddings.token_type_embeddings.weight")
+        embeddingNorm = norm("embeddings.LayerNorm")
+        layers = (0..<config.layerCount).map { index in
+            let p = "encoder.layer.\(index)."
+            return EncoderLayerWeights(
+                queryKeyValue: Linear(concatenating: [
+                    linear(p + "attention.self.query"), linear(p + "attention.self.key"), linear(p + "attention.self.value"),
+                ]),
+                attentionOutput: linear(p + "attention.output.dense"),
+                attentionNorm: norm(p + "attention.output.LayerNorm"),
+                intermediate: linear(p + "intermediate.dense"),
+                output: linear(p + "output.dense"),
+                outputNorm: norm(p + "output.LayerNorm")
+            )
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import EmbedSyncLocal
+
+@Suite("Math kernels")
+struct MathTests {
+    private func pseudoRandom(_ count: Int, seed: UInt64) -> [Float] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 20001 - 10000) / 10000
+        }
+    }
+
+    @Test("Linear through BLAS equals the reference matmul plus bias", arguments: [(1, 3, 5), (7, 384, 384), (33, 17, 65)])
+    func linearMatchesReference(m: Int, n: Int, k: Int) {
+        let a = pseudoRandom(m * k, seed: 1), w = pseudoRandom(n * k, seed: 2), bias = pseudoRandom(n, seed: 3)
+        let reference = ReferenceMatmul.multiplyTransposed(a, w, m: m, n: n, k: k)
+        let layer = Linear(weight: w, bias: bias, inputSize: k, outputSize: n)
+        var output = [Float](repeating: .nan, count: m * n)
+        a.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                if let i = input.baseAddress, let o = out.baseAddress { layer.apply(i, rows: m, into: o) }
+            }
+        }
+        var worst: Float = 0
+        for i in 0..<m { for j in 0..<n { worst = max(worst, abs(output[i * n + j] - reference[i * n + j] - bias[j])) } }
+        #expect(worst < 1e-4, "max |diff| \(worst)")
+    }
+
+    @Test("fast exp is within 2e-7 relative of the C library over [-87, 88]")
+    func expIsAccurate() {
+        var worst: Double = 0
+        var x: Float = -87
+        while x <= 88 {
+            let expected = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(FastMath.exp(x)) - expected) / expected)
+            x += 0.0137
+        }
+        #expect(worst < 2e-7, "max relative error \(worst)")
+        #expect(FastMath.exp(0) == 1)
+    }
+
+    @Test("fast erf is within 5e-7 of the C library")
+    func erfIsAccurate() {
+        var worst: Double = 0
+        var x: Float = -6
+        while x <= 6 {
+            worst = max(worst, abs(Double(FastMath.erf(x)) - Foundation.erf(Double(x))))
+            x += 0.000_37
+        }
+        #expect(worst < 5e-7, "max abs error \(worst)")
+    }
+
+    @Test("softmax rows sum to one and keep order; LayerNorm gives zero mean and unit variance")
+    func softmaxAndLayerNorm() {
+        var rows = pseudoRandom(3 * 37, seed: 9).map { $0 * 20 }
+        rows.withUnsafeMutableBufferPointer { p in
+            if let base = p.baseAddress { VectorMath.softmaxRows(base, rows: 3, cols: 37, stride: 37) }
+        }
+        for r in 0..<3 { #expect(abs(rows[(r * 37)..<(r * 37 + 37)].reduce(0, +) - 1) < 1e-5) }
+        var x = pseudoRandom(2 * 384, seed: 4)
+        let gamma = [Float](repeating: 1, count: 384), beta = [Float](repeating: 0, count: 384)
+        let norm = LayerNormParameters(gamma: gamma, beta: beta, epsilon: 1e-12)
+        x.withUnsafeMutableBufferPointer { p in
+            if let base = p.baseAddress { norm.apply(base, residual: nil, rows: 2, into: base) }
+        }
+        let first = x[0..<384].map(Double.init)
+        let mean = first.reduce(0, +) / 384
+        let variance = first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 384
+        #expect(abs(mean) < 1e-5 && abs(variance - 1) < 1e-4)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import EmbedSyncLocal
+
+@Suite("WordPieceTokenizer")
+struct TokenizerTests {
+    static let vocabularyText = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "world", "##s", ",", "!", "cafe", "un", "##aff",
+                                 "##able", "日", "本", "a", "\u{00F8}"].joined(separator: "\n") + "\n"
+
+    private func tokenizer(maxSequenceLength: Int = 16) throws -> WordPieceTokenizer {
+        try WordPieceTokenizer(vocabulary: Vocabulary(text: Self.vocabularyText), maxSequenceLength: maxSequenceLength)
+    }
+
+    @Test("wraps word pieces in [CLS] and [SEP] and splits punctuation", arguments: [
+        ("Hello, world!", [2, 4, 7, 5, 8, 3]),
+        ("unaffable", [2, 10, 11, 12, 3]),
+        ("hellos", [2, 4, 6, 3]),
+        ("", [2, 3]),
+        (" \t\n ", [2, 3]),
+    ] as [(String, [Int32])])
+    func basicCases(text: String, ids: [Int32]) throws {
+        #expect(try tokenizer().encode(text) == ids)
+    }
+
+    @Test("lower-cases, strips accents and removes control characters, NUL and U+FFFD")
+    func normalises() throws {
+        let t = try tokenizer()
+        #expect(t.encode("CAFÉ") == [2, 9, 3])
+        #expect(t.encode("ca\u{0000}f\u{FFFD}e\u{0007}") == [2, 9, 3])
+        #expect(t.encode("Ca\u{0301}fe") == [2, 9, 3])
+        #expect(t.encode("Ø") == [2, 16, 3], "ø has no decomposition and survives as itself")
+    }
+
+    @Test("splits CJK ideographs into single tokens even without spaces")
+    func splitsCJK() throws {
+        #expect(try tokenizer().encode("日本") == [2, 13, 14, 3])
+    }
+
+    @Test("turns unknown words and words over 100 characters into one [UNK]")
+    func unknownWords() throws {
+        let t = try tokenizer()
+        #expect(t.encode("hellox") == [2, 1, 3])
+        #expect(t.encode(String(repeating: "a", count: 101)) == [2, 1, 3])
+        #expect(t.encode("hello " + String(repeating: "a", count: 100)) == [2, 4, 1, 3])
+    }
+
+    @Test("truncates to the maximum sequence length and counts the untruncated tokens")
+    func truncates() throws {
+        let t = try tokenizer(maxSequenceLength: 5)
+        let text = "hello world hello world hello"
+        #expect(t.encode(text) == [2, 4, 5, 4, 3])
+        #expect(t.untruncatedCount(text) == 7)
+    }
+
+    @Test("a vocabulary without [UNK] is rejected with its name")
+    func rejectsIncompleteVocabulary() {
+        #expect(throws: LocalModelError.self) { try Vocabulary(text: "[CLS]\n[SEP]\nhello\n") }
+    }
+}
