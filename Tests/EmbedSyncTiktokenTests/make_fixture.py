@@ -2,7 +2,7 @@
 """Generates cl100k_fixture.json: texts and the token ids Python tiktoken gives them.
 
 Run with the tools venv from the package root:
-    /work/venv-tools/bin/python Tests/EmbedSyncTiktokenTests/make_fixture.py \
+    .venv/bin/python Tests/EmbedSyncTiktokenTests/make_fixture.py \
         --ranks ../../shared/data/cl100k_base.tiktoken
 The ranks file is placed in a temporary TIKTOKEN_CACHE_DIR under its SHA-1 cache name, so the
 real tiktoken `cl100k_base` definition (pattern and ranks) produces the reference ids.
@@ -78,7 +78,7 @@ def random_texts(count, seed):
 
 
 def debian_descriptions(count):
-    corpus = "/work/perf/debian_packages.jsonl"
+    corpus = os.path.join(os.environ.get("PERF_DIR", "/tmp/perf-anchors"), "debian_packages.jsonl")
     texts = []
     if os.path.exists(corpus):
         with open(corpus, encoding="utf-8") as handle:
