@@ -46,11 +46,12 @@ final class OutputSink: Sendable {
             var bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
-                let written = bytes.withUnsafeMutableBytes { raw in
+                let written = bytes.withUnsafeMutableBytes { raw -> Int in
+                    guard let base = raw.baseAddress else { return -1 }
                     #if canImport(Glibc)
-                    Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                    return Glibc.write(descriptor, base + offset, raw.count - offset)
                     #else
-                    Darwin.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                    return Darwin.write(descriptor, base + offset, raw.count - offset)
                     #endif
                 }
                 if written <= 0 { break }

@@ -74,10 +74,15 @@ struct CLIConfigTests {
         let watcher = Task {
             await CLIContext.$current.withValue(context) { await EmbedSyncCLI.run(["run", "--watch", "0.2", "--json"] + flags) }
         }
-        try await Task.sleep(for: .milliseconds(600))
-        try cli.execute("INSERT INTO products (id, name, description) VALUES (101, 'Late', 'Added while watching')")
+        func stored() -> Int { (try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0 }
         var waited = 0
-        while try cli.scalar("SELECT count(*) FROM products_embeddings") < 11, waited < 50 {
+        while stored() < 10, waited < 300 {
+            try await Task.sleep(for: .milliseconds(100))
+            waited += 1
+        }
+        try cli.execute("INSERT INTO products (id, name, description) VALUES (101, 'Late', 'Added while watching')")
+        waited = 0
+        while stored() < 11, waited < 300 {
             try await Task.sleep(for: .milliseconds(100))
             waited += 1
         }

@@ -19,16 +19,6 @@ struct ExactTokensTests {
         return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url)).cases
     }
 
-    static func ranksFile() throws -> URL {
-        var folder = TestFiles.packageRoot()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("shared/data/cl100k_base.tiktoken")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        throw EmbedSyncError(.usage, "shared/data/cl100k_base.tiktoken not found beside the repository")
-    }
-
     @Test("tokens equal tiktoken's to the token, tokens_exact is true, and the run is billed the same")
     func exact() async throws {
         let template = try TextTemplate("{{body}}")
@@ -41,7 +31,7 @@ struct ExactTokensTests {
         let folder = try TestFiles.makeFolder("embedsync-tokens")
         let cache = folder.appendingPathComponent("tiktoken")
         try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: try Self.ranksFile(), to: cache.appendingPathComponent("cl100k_base.tiktoken"))
+        try FileManager.default.copyItem(at: try TestFiles.sharedFile("data/cl100k_base.tiktoken"), to: cache.appendingPathComponent("cl100k_base.tiktoken"))
         let server = try await FakeProviderServer.start(.init(dimensions: 16, tokenCount: { counts[$0] ?? -1_000_000 }))
         let database = folder.appendingPathComponent("notes.db").path
         let queue = try DatabaseQueue(path: database)

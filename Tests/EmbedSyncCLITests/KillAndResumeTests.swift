@@ -14,6 +14,27 @@ struct KillAndResumeTests {
         TestFiles.packageRoot().appendingPathComponent(".build/debug/embedsync")
     }
 
+    /// Starts the binary with the harness's environment; stdout goes to `output` when given.
+    func start(_ arguments: [String], _ cli: CLIHarness, output: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = cli.environment
+        process.standardOutput = output ?? FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits until at least `rows` vectors are stored (or 20 s pass).
+    func waitForStored(_ rows: Int, _ cli: CLIHarness) async throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            if (try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0 >= rows { return }
+        }
+    }
+
     @Test("a run killed mid-way and rerun stores every row once, with no more inputs than rows plus the batches in flight")
     func killAndResume() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
@@ -23,32 +44,16 @@ struct KillAndResumeTests {
         let cli = try await CLIHarness.make(rows: 300, latency: 0.15)
         let arguments = ["run"] + cli.providerFlags + ["--batch-size", "10", "--concurrency", "2", "--quiet"]
 
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.environment = cli.environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try start(arguments, cli)
         // Wait until some batches have committed, then kill without warning.
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            if (try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0 >= 60 { break }
-        }
+        try await waitForStored(60, cli)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
         let storedAtKill = try cli.scalar("SELECT count(*) FROM products_embeddings")
         #expect(storedAtKill > 0 && storedAtKill < 300, "killed too late or too early: \(storedAtKill) rows stored")
 
-        let rerun = Process()
-        rerun.executableURL = Self.binary
-        rerun.arguments = arguments
-        rerun.environment = cli.environment
-        rerun.standardOutput = FileHandle.nullDevice
-        rerun.standardError = FileHandle.nullDevice
-        try rerun.run()
+        let rerun = try start(arguments, cli)
         rerun.waitUntilExit()
         #expect(rerun.terminationStatus == 0)
 
@@ -69,19 +74,9 @@ struct KillAndResumeTests {
         }
         let cli = try await CLIHarness.make(rows: 200, latency: 0.15)
         let arguments = ["run"] + cli.providerFlags + ["--batch-size", "10", "--concurrency", "2", "--json"]
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        process.environment = cli.environment
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            if (try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0 >= 40 { break }
-        }
+        let process = try start(arguments, cli, output: output)
+        try await waitForStored(40, cli)
         kill(process.processIdentifier, SIGTERM)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

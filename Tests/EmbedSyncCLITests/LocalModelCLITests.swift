@@ -20,15 +20,7 @@ struct LocalModelCLITests {
     }
 
     static func golden() throws -> Golden {
-        var folder = TestFiles.packageRoot()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("shared/golden/golden.json")
-            if FileManager.default.fileExists(atPath: candidate.path) {
-                return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: candidate))
-            }
-            folder.deleteLastPathComponent()
-        }
-        throw EmbedSyncError(.usage, "shared/golden/golden.json not found beside the repository")
+        try JSONDecoder().decode(Golden.self, from: Data(contentsOf: try TestFiles.sharedFile("golden/golden.json")))
     }
 
     @Test("stored vectors have cosine ≥ 0.9999 to the reference, estimate counts WordPiece tokens exactly, search finds each text")
