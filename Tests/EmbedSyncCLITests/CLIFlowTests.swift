@@ -99,7 +99,11 @@ struct CLIFlowTests {
     func exclusive() async throws {
         let cli = try await CLIHarness.make(rows: 40, latency: 0.3)
         async let first = cli.run(["run"] + cli.providerFlags + ["--json", "--exclusive", "--batch-size", "10", "--concurrency", "1"])
-        try await Task.sleep(for: .milliseconds(150))
+        var waited = 0
+        while ((try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0) < 10, waited < 300 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
         let second = await cli.run(["run"] + cli.providerFlags + ["--json", "--exclusive"])
         let firstResult = await first
         #expect(try firstResult.json()["embedded"]?.int == 40)
