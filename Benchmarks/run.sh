@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Throughput and peak memory of `embedsync run --provider local` over real rows (Debian package descriptions),
+# next to ONNX Runtime (fp32, all optimisations) and sentence-transformers on the same texts, in the same session.
+# Usage: Benchmarks/run.sh [N=10000] [VARIANT=short] [REPEATS=1]
+# Needs ../shared/bench/setup.sh run once (PERF_DIR: a venv with the reference engines and the corpus).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PERF_DIR=${PERF_DIR:-${TMPDIR:-/tmp}/perf-anchors}
+[ -f "$PERF_DIR/debian_packages.jsonl" ] || PERF_DIR="$PERF_DIR" bash ../shared/bench/setup.sh >&2
+bash scripts/setup.sh >&2
+swift build -c release --product embedsync >&2
+export VIRTUAL_ENV="$(pwd)/.venv"
+python3 Benchmarks/run_bench.py --embedsync "$(swift build -c release --show-bin-path)/embedsync" \
+    --n "${1:-10000}" --variant "${2:-short}" --repeats "${3:-1}"
