@@ -56,7 +56,9 @@ struct Job: Sendable {
     func runConfiguration(selection: SelectionOptions, maxCost: Double?, exclusive: Bool, pricing: Pricing?) throws -> RunConfiguration {
         var run = try RunSettings(settings)
         if settings.string(.concurrency) == nil, providers.providerName == "local" {
-            run.concurrency = 1  // the local model already uses every core for one batch
+            // The model uses both cores for one batch; a second batch in flight keeps them busy across batch
+            // boundaries and commits (measured: 464 vs 426 texts/s on 10k short rows).
+            run.concurrency = 2
         }
         var choice = Selection(force: selection.force, retryFailed: selection.retryFailed)
         if let ids = selection.ids { choice.ids = try IDSelection(parsing: ids) }

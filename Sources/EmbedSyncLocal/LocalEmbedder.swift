@@ -15,11 +15,12 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
     public let textsPerSecond: Double?
     private let queue = DispatchQueue(label: "embedsync.local.model", qos: .userInitiated)
 
-    public init(model: SentenceEmbeddingModel, textsPerSecond: Double? = 300) {
+    public init(model: SentenceEmbeddingModel, textsPerSecond: Double? = 400) {
         self.model = model
         identity = ModelIdentity(provider: "local", model: model.name, dimensions: model.dimensions)
         limits = ProviderLimits(
-            maxInputs: 4096, maxTokensPerInput: model.maxSequenceLength, maxTokensPerRequest: 1 << 30, defaultBatchSize: 128,
+            // Large batches keep both cores busy: the model sorts a batch by length and packs it into passes.
+            maxInputs: 4096, maxTokensPerInput: model.maxSequenceLength, maxTokensPerRequest: 1 << 30, defaultBatchSize: 2048,
             truncatesInternally: true)
         tokenCounter = WordPieceTokenCounter(model: model)
         self.textsPerSecond = textsPerSecond
@@ -49,8 +50,8 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
                 continuation.resume(with: Result { try model.embed(texts) })
             }
         }
-        let tokens = texts.reduce(0) { $0 + model.tokenCount($1) }
-        return EmbeddingResponse(vectors: vectors, billedTokens: tokens)
+        // The pipeline already counted each input (after the model's truncation); no need to tokenize again.
+        return EmbeddingResponse(vectors: vectors, billedTokens: nil)
     }
 }
 

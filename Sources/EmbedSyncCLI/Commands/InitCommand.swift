@@ -73,8 +73,8 @@ struct InitCommand: AsyncParsableCommand {
               # api_key_env: OPENAI_API_KEY
 
             run:
-              batch_size: \(provider == "local" ? 64 : 256)
-              concurrency: \(provider == "local" ? 1 : 4)
+              batch_size: \(provider == "local" ? 2048 : 256)
+              concurrency: \(provider == "local" ? 2 : 4)
               max_retries: 5
               # requests_per_minute: 3000
               # tokens_per_minute: 1000000
