@@ -132,18 +132,25 @@ extension SQLiteStore {
     }
 
     /// Creates the target and bookkeeping tables; called inside the first write transaction.
+    /// The id column's declaration: the source id's type, so `t.id = s.id` joins use the primary-key index
+    /// (an untyped column would force a conversion and a full scan per row).
+    func idDeclaration(_ schema: SourceSchema?) -> String {
+        (schema?.hasIntegerIDs ?? true) ? "id INTEGER PRIMARY KEY NOT NULL" : "id TEXT PRIMARY KEY NOT NULL"
+    }
+
     func createTables(_ db: Database, dimensions: Int) throws {
         let target = quoteIdentifier(targetTable)
+        let id = idDeclaration(state.withLock { $0.schema })
         if isColumnMode {
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS \(target) (
-                    id PRIMARY KEY NOT NULL, content_hash TEXT NOT NULL, model TEXT NOT NULL,
+                    \(id), content_hash TEXT NOT NULL, model TEXT NOT NULL,
                     dimensions INTEGER NOT NULL, updated_at REAL NOT NULL)
                 """)
         } else {
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS \(target) (
-                    id PRIMARY KEY NOT NULL, embedding F32_BLOB(\(dimensions)) NOT NULL, content_hash TEXT NOT NULL,
+                    \(id), embedding F32_BLOB(\(dimensions)) NOT NULL, content_hash TEXT NOT NULL,
                     model TEXT NOT NULL, dimensions INTEGER NOT NULL, text TEXT,
                     created_at REAL NOT NULL, updated_at REAL NOT NULL)
                 """)

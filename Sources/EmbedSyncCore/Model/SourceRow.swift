@@ -66,4 +66,13 @@ public struct SourceSchema: Sendable {
     public func column(named name: String) -> SourceColumn? {
         columns.first { $0.name == name }
     }
+
+    /// Whether ids are integers: the id column is declared INT-like, or (a query's untyped column) holds numbers.
+    /// Stores give their own id columns the same type, so joins on the id can use the index.
+    public var hasIntegerIDs: Bool {
+        guard let id = column(named: idColumn) else { return true }
+        let type = id.declaredType.uppercased()
+        if type.isEmpty { return !id.isTextLike }
+        return type.contains("INT") || type.contains("SERIAL")
+    }
 }
