@@ -5,8 +5,8 @@ extension PostgresStore {
     /// Leases rows to this worker in `embedsync_claims(target, row_id, run_id, expires_at)`, so that workers sharing a
     /// table never send the same row to the provider.
     ///
-    /// A row is granted when nobody holds it, when this run already holds it, or when its holder's lease ran out (a
-    /// killed worker). Each commit deletes the claims of its rows and refreshes the run's other leases. A row that
+    /// A row is granted when nobody holds it, when this run already holds it, when its holder's lease ran out, or when
+    /// its holder's guard connection is gone from `pg_stat_activity` (a killed worker: its rows are taken at once). Each commit deletes the claims of its rows and refreshes the run's other leases. A row that
     /// another worker stored after this worker's scan read it (its stored hash or model is no longer what the scan
     /// saw) is given back at once instead of being embedded twice. The claims table is created by the first claim;
     /// ``releaseClaims(_:runID:)`` drops it again when a run gives up before anything was committed.
@@ -29,6 +29,8 @@ extension PostgresStore {
         try await createClaimsTable(layout)
         let targetExists = try await tableExists(layout.target)
         let byText = Dictionary(ids.map { ($0.description, $0) }, uniquingKeysWith: { first, _ in first })
+        // -1 when this run holds no guard connection: such claims fall back to the lease alone.
+        let holderPID = state.withLock { $0.guardPID } ?? -1
         let lease = Double(configuration.claimLease.components.seconds) + Double(configuration.claimLease.components.attoseconds) / 1e18
         return try await transaction { connection in
             // Free rows: a plain insert that skips rows someone holds (it never locks another worker's claim).
@@ -36,8 +38,8 @@ extension PostgresStore {
             var insert = SQLBuilder()
             let leaseSQL = "now() + make_interval(secs => \(insert.bind(lease)))"
             insert.sql = """
-                INSERT INTO \(layout.claims) (target, row_id, run_id, expires_at)
-                SELECT \(insert.bind(layout.targetName)), r, \(insert.bind(runID)), \(leaseSQL)
+                INSERT INTO \(layout.claims) (target, row_id, run_id, expires_at, holder_pid)
+                SELECT \(insert.bind(layout.targetName)), r, \(insert.bind(runID)), \(leaseSQL), \(insert.bind(holderPID))::integer
                 FROM unnest(\(insert.bind(byText.keys.sorted()))::text[]) AS r
                 ON CONFLICT (target, row_id) DO NOTHING
                 RETURNING row_id
@@ -52,10 +54,12 @@ extension PostgresStore {
                 let run = takeover.bind(runID)
                 let leaseSQL = "now() + make_interval(secs => \(takeover.bind(lease)))"
                 takeover.sql = """
-                    UPDATE \(layout.claims) AS c SET run_id = \(run), expires_at = \(leaseSQL)
+                    UPDATE \(layout.claims) AS c SET run_id = \(run), expires_at = \(leaseSQL), holder_pid = \(takeover.bind(holderPID))::integer
                     WHERE (c.target, c.row_id) IN (
                         SELECT target, row_id FROM \(layout.claims)
-                        WHERE target = \(target) AND row_id = ANY(\(takeover.bind(rest))::text[]) AND (expires_at < now() OR run_id = \(run))
+                        WHERE target = \(target) AND row_id = ANY(\(takeover.bind(rest))::text[])
+                          AND (expires_at < now() OR run_id = \(run)
+                               OR (holder_pid > 0 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.pid = holder_pid)))
                         ORDER BY row_id FOR UPDATE SKIP LOCKED)
                     RETURNING c.row_id
                     """
@@ -93,7 +97,17 @@ extension PostgresStore {
     }
 
     private func createClaimsTable(_ layout: Layout) async throws {
-        guard try await !tableExists(layout.claims) else { return }
+        let upgraded = layout.claims + " holder_pid"
+        if try await tableExists(layout.claims) {
+            // A claims table made by an earlier version lacks holder_pid: add it once per process.
+            guard !state.withLock({ $0.existing.contains(upgraded) }) else { return }
+            try await transaction { connection in
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "ALTER TABLE \(layout.claims) ADD COLUMN IF NOT EXISTS holder_pid integer"), logger: logger)
+            }
+            state.withLock { _ = $0.existing.insert(upgraded) }
+            return
+        }
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresStore.lockClass), hashtext('embedsync ddl'))", logger: logger)
             try await connection.query(
@@ -101,10 +115,13 @@ extension PostgresStore {
                     unsafeSQL: """
                         CREATE TABLE IF NOT EXISTS \(layout.claims) (
                             target text NOT NULL, row_id text NOT NULL, run_id text NOT NULL, expires_at timestamptz NOT NULL,
-                            PRIMARY KEY (target, row_id))
+                            holder_pid integer, PRIMARY KEY (target, row_id))
                         """), logger: logger)
         }
-        state.withLock { _ = $0.existing.insert(layout.claims) }
+        state.withLock {
+            _ = $0.existing.insert(layout.claims)
+            _ = $0.existing.insert(upgraded)
+        }
     }
 
     /// Extends every lease this run holds by ``Configuration/claimLease``.
@@ -166,8 +183,12 @@ extension PostgresStore {
                 : "SELECT pg_try_advisory_lock(\(PostgresStore.lockClass), hashtext(\(key)))"
             let taken = try await connection.query(query, logger: logger).collect().first?.decode(Bool.self) ?? false
             if taken {
+                let pid = try await connection.query("SELECT pg_backend_pid()", logger: logger).collect().first?.decode(Int32.self)
                 let previous = state.withLock { state -> PostgresConnection? in
-                    defer { state.guardConnection = connection }
+                    defer {
+                        state.guardConnection = connection
+                        state.guardPID = pid
+                    }
                     return state.guardConnection
                 }
                 try? await previous?.close()
@@ -183,7 +204,10 @@ extension PostgresStore {
 
     public func releaseRunGuard() async {
         let connection = state.withLock { state -> PostgresConnection? in
-            defer { state.guardConnection = nil }
+            defer {
+                state.guardConnection = nil
+                state.guardPID = nil
+            }
             return state.guardConnection
         }
         try? await connection?.close()

@@ -58,6 +58,8 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
         var existing: Set<String> = []
         /// The run guard's dedicated connection, holding the advisory lock.
         var guardConnection: PostgresConnection?
+        /// The guard connection's backend pid, written into claims so a dead worker's claims can be taken at once.
+        var guardPID: Int32?
         /// What scans saw stored for recent rows, so a claim can tell a row another worker stored meanwhile.
         var seen = SeenRows()
     }
