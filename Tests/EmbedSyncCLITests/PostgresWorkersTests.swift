@@ -1,0 +1,59 @@
+import EmbedSyncCore
+import EmbedSyncTesting
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Several real `embedsync run` processes on one PostgreSQL table, one SIGKILLed mid-run.
+@Suite("embedsync workers on PostgreSQL", .enabled(if: TestPostgres.shouldRun))
+struct PostgresWorkersTests {
+    @Test("four workers, one killed: after a rerun every row of 1000 is stored once; no input billed twice beyond the killed worker's batches in flight")
+    func fourWorkersOneKilled() async throws {
+        let url = try #require(TestPostgres.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run the tests with `make test`.")
+        let binary = TestFiles.packageRoot().appendingPathComponent(".build/debug/embedsync")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "run `swift build` before the tests")
+        let table = "work_\(UUID().uuidString.prefix(8).lowercased())"
+        let sql = CLIPostgresTests()
+        try await sql.execute("CREATE TABLE \(table) (id bigint PRIMARY KEY, title text NOT NULL)")
+        try await sql.execute("INSERT INTO \(table) SELECT g, 'Item number ' || g FROM generate_series(1, 1000) g")
+        let cli = try await CLIHarness.make(rows: 1, latency: 0.2)
+        let flags = [
+            "run", "--database", url, "--table", table, "--provider", "openai-compatible", "--model", "fake-embed", "--dimensions", "16",
+            "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY", "--template", "{{title}}", "--batch-size", "10",
+            "--concurrency", "2", "--quiet",
+        ]
+        func start() throws -> Process {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = flags
+            process.environment = cli.environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        let workers = try (0..<4).map { _ in try start() }
+        try await Task.sleep(for: .milliseconds(800))
+        kill(workers[0].processIdentifier, SIGKILL)
+        for worker in workers { worker.waitUntilExit() }
+        #expect(workers[0].terminationReason == .uncaughtSignal)
+        for worker in workers.dropFirst() { #expect(worker.terminationStatus == 0) }
+
+        let rerun = try start()
+        rerun.waitUntilExit()
+        #expect(rerun.terminationStatus == 0)
+        let status = await cli.run(["status", "--database", url, "--table", table] + Array(flags[5...]).filter { $0 != "--quiet" && $0 != "--concurrency" && $0 != "2" && $0 != "--batch-size" && $0 != "10" } + ["--json"])
+        let json = try status.json()
+        #expect(json["embedded"]?.int == 1000, "\(status.stderr)")
+        #expect(json["missing"]?.int == 0)
+        let stats = cli.server.stats
+        #expect(stats.inputsEmbedded <= 1000 + 2 * 10, "provider embedded \(stats.inputsEmbedded) inputs for 1000 rows")
+        #expect(stats.embeddedCounts.values.allSatisfy { $0 <= 2 })
+        #expect(stats.embeddedCounts.values.filter { $0 == 2 }.count <= 20)
+        try await sql.execute("DROP TABLE \(table) CASCADE")
+        try await cli.shutdown()
+    }
+}
