@@ -77,7 +77,8 @@ struct ProviderFactory {
         guard TiktokenTokenCounter.usesCL100K(model: model) else {
             return ApproximateTokenCounter(reason: "the tokenizer of model '\(model)' is unknown; tokens are estimated as characters/4")
         }
-        let locator = TiktokenLocator(environment: settings.environment, cacheDirectory: CachePaths.root(environment: settings.environment))
+        let locator = TiktokenLocator(
+            environment: settings.environment, cacheDirectory: CachePaths.root(environment: settings.environment), transport: TiktokenDownload())
         do {
             let file = try locator.locate(encoding: "cl100k_base")
             return TiktokenTokenCounter(encoding: try TiktokenEncoding.load(ranksFile: file))
