@@ -5,8 +5,9 @@ extension PostgresStore {
     /// Leases rows to this worker in `embedsync_claims(target, row_id, run_id, expires_at)`, so that workers sharing a
     /// table never send the same row to the provider.
     ///
-    /// A row is granted when nobody holds it, when this run already holds it, when its holder's lease ran out, or when
-    /// its holder's guard connection is gone from `pg_stat_activity` (a killed worker: its rows are taken at once). Each commit deletes the claims of its rows and refreshes the run's other leases. A row that
+    /// A row is granted when nobody holds it, when this run already holds it, or when its holder's lease ran out (a
+    /// killed worker; `run.claim_lease`, default 120 s). `holder_pid` records the holder's guard backend for diagnosis.
+    /// (Taking over claims whose holder is gone from `pg_stat_activity` was tried and double-embedded rows under load.) Each commit deletes the claims of its rows and refreshes the run's other leases. A row that
     /// another worker stored after this worker's scan read it (its stored hash or model is no longer what the scan
     /// saw) is given back at once instead of being embedded twice. The claims table is created by the first claim;
     /// ``releaseClaims(_:runID:)`` drops it again when a run gives up before anything was committed.
@@ -58,8 +59,7 @@ extension PostgresStore {
                     WHERE (c.target, c.row_id) IN (
                         SELECT target, row_id FROM \(layout.claims)
                         WHERE target = \(target) AND row_id = ANY(\(takeover.bind(rest))::text[])
-                          AND (expires_at < now() OR run_id = \(run)
-                               OR (holder_pid > 0 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.pid = holder_pid)))
+                          AND (expires_at < now() OR run_id = \(run))
                         ORDER BY row_id FOR UPDATE SKIP LOCKED)
                     RETURNING c.row_id
                     """

@@ -41,7 +41,7 @@ struct KillAndResumeTests {
             Issue.record("The embedsync binary is not at \(Self.binary.path): run `swift build` before `swift test`.")
             return
         }
-        let cli = try await CLIHarness.make(rows: 300, latency: 0.15)
+        let cli = try await CLIHarness.make(rows: 400, latency: 0.2)
         let arguments = ["run"] + cli.providerFlags + ["--batch-size", "10", "--concurrency", "2", "--quiet"]
 
         let process = try start(arguments, cli)
@@ -51,17 +51,17 @@ struct KillAndResumeTests {
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
         let storedAtKill = try cli.scalar("SELECT count(*) FROM products_embeddings")
-        #expect(storedAtKill > 0 && storedAtKill < 300, "killed too late or too early: \(storedAtKill) rows stored")
+        #expect(storedAtKill > 0 && storedAtKill < 400, "killed too late or too early: \(storedAtKill) rows stored")
 
         let rerun = try start(arguments, cli)
         rerun.waitUntilExit()
         #expect(rerun.terminationStatus == 0)
 
-        #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == 300)
-        #expect(try cli.scalar("SELECT count(DISTINCT id) FROM products_embeddings") == 300)
+        #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == 400)
+        #expect(try cli.scalar("SELECT count(DISTINCT id) FROM products_embeddings") == 400)
         let stats = cli.server.stats
         // In flight at the kill: at most `concurrency` batches of `batch-size` inputs.
-        #expect(stats.inputsEmbedded <= 300 + 2 * 10, "provider saw \(stats.inputsEmbedded) inputs for 300 rows")
+        #expect(stats.inputsEmbedded <= 400 + 2 * 10, "provider saw \(stats.inputsEmbedded) inputs for 400 rows")
         #expect(stats.embeddedCounts.values.allSatisfy { $0 <= 2 })
         try await cli.shutdown()
     }
@@ -72,7 +72,7 @@ struct KillAndResumeTests {
             Issue.record("The embedsync binary is not at \(Self.binary.path): run `swift build` before `swift test`.")
             return
         }
-        let cli = try await CLIHarness.make(rows: 200, latency: 0.15)
+        let cli = try await CLIHarness.make(rows: 400, latency: 0.25)
         let arguments = ["run"] + cli.providerFlags + ["--batch-size", "10", "--concurrency", "2", "--json"]
         let output = Pipe()
         let process = try start(arguments, cli, output: output)
@@ -87,7 +87,7 @@ struct KillAndResumeTests {
         #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == embedded)
         let rerun = await cli.run(arguments)
         #expect(rerun.status == 0)
-        #expect(try rerun.json()["embedded"]?.int == 200 - embedded)
+        #expect(try rerun.json()["embedded"]?.int == 400 - embedded)
         try await cli.shutdown()
     }
 }

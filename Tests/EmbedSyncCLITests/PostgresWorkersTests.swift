@@ -23,7 +23,7 @@ struct PostgresWorkersTests {
         let flags = [
             "run", "--database", url, "--table", table, "--provider", "openai-compatible", "--model", "fake-embed", "--dimensions", "16",
             "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY", "--template", "{{title}}", "--batch-size", "10",
-            "--concurrency", "2", "--quiet",
+            "--concurrency", "2", "--claim-lease", "3", "--quiet",
         ]
         func start() throws -> Process {
             let process = Process()
@@ -42,10 +42,12 @@ struct PostgresWorkersTests {
         #expect(workers[0].terminationReason == .uncaughtSignal)
         for worker in workers.dropFirst() { #expect(worker.terminationStatus == 0) }
 
+        // The killed worker's claims expire after --claim-lease; the rerun then takes them.
+        try await Task.sleep(for: .seconds(3.5))
         let rerun = try start()
         rerun.waitUntilExit()
         #expect(rerun.terminationStatus == 0)
-        let status = await cli.run(["status", "--database", url, "--table", table] + Array(flags[5...]).filter { $0 != "--quiet" && $0 != "--concurrency" && $0 != "2" && $0 != "--batch-size" && $0 != "10" } + ["--json"])
+        let status = await cli.run(["status", "--database", url, "--table", table] + Array(flags[5...]).filter { !["--quiet", "--concurrency", "2", "--batch-size", "10", "--claim-lease", "3"].contains($0) } + ["--json"])
         let json = try status.json()
         #expect(json["embedded"]?.int == 1000, "\(status.stderr)")
         #expect(json["missing"]?.int == 0)

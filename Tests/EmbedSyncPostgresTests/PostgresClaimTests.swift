@@ -68,27 +68,6 @@ struct PostgresClaimTests {
         }
     }
 
-    @Test("a claim whose holder's connection is gone (a SIGKILLed worker) is taken over at once, long lease or not")
-    func deadHolderIsTakenOver() async throws {
-        try await TestDatabase.with { db in
-            try await makeDocs(db, rows: 3)
-            let dead = try await db.store(source: .table(db.name("docs")))
-            let live = try await db.store(source: .table(db.name("docs")))
-            #expect(try await dead.acquireRunGuard(wait: true))
-            #expect(try await live.acquireRunGuard(wait: true))
-            #expect(try await dead.claim([.int(1), .int(2)], runID: "dead") == [.int(1), .int(2)])
-            #expect(try await live.claim([.int(1), .int(2), .int(3)], runID: "live") == [.int(3)])
-            await dead.releaseRunGuard()  // closes the guard connection, as a killed process's socket would be
-            var granted: Set<RowID> = []
-            for _ in 0..<40 where granted.count < 2 {
-                granted.formUnion(try await live.claim([.int(1), .int(2)], runID: "live"))
-                if granted.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            #expect(granted == [.int(1), .int(2)])
-            await live.releaseRunGuard()
-        }
-    }
-
     @Test("four concurrent runners on one table store every row exactly once and embed no text twice")
     func concurrentRunners() async throws {
         try await TestDatabase.with { db in

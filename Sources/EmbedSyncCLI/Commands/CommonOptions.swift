@@ -23,6 +23,7 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Retries per request after the first attempt (default 5).") var maxRetries: String?
     @Option(help: "Client-side request limit per minute.") var requestsPerMinute: String?
     @Option(help: "Client-side token limit per minute.") var tokensPerMinute: String?
+    @Option(help: "PostgreSQL: seconds before a killed worker's claimed rows go to others (default 120).") var claimLease: String?
 
     var flags: [SettingKey: String] {
         var flags: [SettingKey: String] = [:]
@@ -31,6 +32,7 @@ struct CommonOptions: ParsableArguments {
             (.targetTable, targetTable), (.targetColumn, targetColumn), (.provider, provider), (.model, model), (.dimensions, dimensions),
             (.baseURL, baseURL), (.apiKeyEnv, apiKeyEnv), (.modelDir, modelDir), (.batchSize, batchSize), (.concurrency, concurrency),
             (.maxRetries, maxRetries), (.requestsPerMinute, requestsPerMinute), (.tokensPerMinute, tokensPerMinute),
+            (.claimLease, claimLease),
         ]
         for case let (key, value?) in pairs { flags[key] = value }
         return flags

@@ -46,10 +46,11 @@ enum StoreFactory {
         let target = try target(settings)
         let storeText = try settings.bool(.storeText) ?? true
         if isPostgres(url) {
-            return try await PostgresStore.connect(
-                PostgresStore.Configuration(
-                    url: url, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
-                    environment: settings.environment))
+            var configuration = PostgresStore.Configuration(
+                url: url, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
+                environment: settings.environment)
+            if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
+            return try await PostgresStore.connect(configuration)
         }
         var path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
         if path.hasPrefix("//") { path = String(path.dropFirst(2)) }

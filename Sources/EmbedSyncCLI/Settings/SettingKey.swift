@@ -35,13 +35,14 @@ struct SettingKey: Hashable, Sendable {
     static let requestsPerMinute = SettingKey("run.requests_per_minute", flag: "requests-per-minute")
     static let tokensPerMinute = SettingKey("run.tokens_per_minute", flag: "tokens-per-minute")
     static let maxCost = SettingKey("run.max_cost", flag: "max-cost")
+    static let claimLease = SettingKey("run.claim_lease", flag: "claim-lease")
     static let price = SettingKey("pricing.per_million_tokens", flag: "price-per-million")
     static let batchPrice = SettingKey("pricing.batch_per_million_tokens", flag: "batch-price-per-million")
 
     static let all: [SettingKey] = [
         .database, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn, .storeText, .provider, .model,
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries, .requestsPerMinute,
-        .tokensPerMinute, .maxCost, .price, .batchPrice,
+        .tokensPerMinute, .maxCost, .claimLease, .price, .batchPrice,
     ]
 }
 

@@ -124,6 +124,12 @@ public struct Runner: Sendable {
                 if inFlight >= concurrency {
                     try await group.next()
                     inFlight -= 1
+                    if stopSignal.isRaised {
+                        // A signal arrived while this batch waited for a slot: do not start it.
+                        await tally.record(BatchOutcome(), estimatedCost: estimatedCost, committed: false)
+                        summary.outcome = .stoppedBySignal
+                        return false
+                    }
                 }
                 let claimed = try await store.claim(items.map(\.id), runID: runRecord.id)
                 let work = claimed.count == items.count ? items : items.filter { claimed.contains($0.id) }
