@@ -16,7 +16,7 @@ struct StatusCommand: AsyncParsableCommand {
         defer { Task { [store = job.store] in await store.close() } }
         let embedder = try job.providers.makeEmbedder(needsKey: false)
         let classifier = RowClassifier(template: job.template, model: embedder.identity, selection: Selection())
-        _ = try await Runner(store: job.store, embedder: embedder, configuration: RunConfiguration(template: job.template)).checkedFields()
+        _ = try await job.store.checkTemplateFields(job.template)
         let counts = try await Survey(store: job.store, classifier: classifier).run()
         let orphaned = try await job.store.countOrphans()
         let last = try await job.store.lastRun()

@@ -23,12 +23,11 @@ public struct Estimator: Sendable {
 
     /// Scans the source and prices the rows a run would embed.
     public func estimate() async throws -> Estimate {
-        let runner = Runner(store: store, embedder: NoCallEmbedder(identity: model, limits: limits, tokenCounter: tokenCounter), configuration: configuration)
-        _ = try await runner.checkedFields()
+        _ = try await store.checkTemplateFields(configuration.template)
         let classifier = RowClassifier(template: configuration.template, model: model, selection: configuration.selection)
         let counter = tokenCounter
         let maxTokens = limits.maxTokensPerInput
-        let batchSize = runner.batchSize
+        let batchSize = configuration.batchSize(for: limits)
         var tokens = 0
         var overLimit = 0
         var requests = 0
@@ -97,16 +96,5 @@ public struct Estimate: Sendable {
     public init(counts: SurveyCounts, model: ModelIdentity) {
         self.counts = counts
         self.model = model
-    }
-}
-
-/// Lets the estimator reuse the runner's checks without an embedder that could call anything.
-struct NoCallEmbedder: Embedder {
-    let identity: ModelIdentity
-    let limits: ProviderLimits
-    let tokenCounter: any TokenCounter
-
-    func embed(_ texts: [String]) async throws -> EmbeddingResponse {
-        throw ProviderError(.fatal, "estimates make no provider call")
     }
 }

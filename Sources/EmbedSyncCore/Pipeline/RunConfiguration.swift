@@ -37,6 +37,13 @@ public struct RunConfiguration: Sendable {
     }
 }
 
+extension RunConfiguration {
+    /// The batch size used with a provider: the configured one (or the provider's default), capped by its input limit.
+    public func batchSize(for limits: ProviderLimits) -> Int {
+        max(1, min(batchSize ?? limits.defaultBatchSize, limits.maxInputs))
+    }
+}
+
 /// Why a run ended.
 public enum RunOutcome: String, Sendable {
     /// Every selected row was handled (some may have failed).

@@ -37,16 +37,14 @@ public struct Runner: Sendable {
     var model: ModelIdentity { embedder.identity }
 
     /// The effective batch size: the configured one, capped by the provider's input limit.
-    var batchSize: Int {
-        max(1, min(configuration.batchSize ?? embedder.limits.defaultBatchSize, embedder.limits.maxInputs))
-    }
+    var batchSize: Int { configuration.batchSize(for: embedder.limits) }
 
     /// Runs once.
     /// - Returns: what was done; `outcome` says whether the run completed, stopped or found the table busy.
     /// - Throws: ``EmbedSyncError`` for bad configuration (before any write), fatal provider errors and database errors.
     public func run() async throws -> RunSummary {
         let started = clock.now()
-        let fields = try await checkedFields()
+        let fields = try await store.checkTemplateFields(configuration.template)
         try await store.validateTarget(model: model)
         guard try await store.acquireRunGuard(wait: !configuration.exclusive) else {
             var summary = RunSummary(outcome: .busy, model: model)
@@ -61,20 +59,6 @@ public struct Runner: Sendable {
             await store.releaseRunGuard()
             throw error
         }
-    }
-
-    /// The template's fields, checked against the source's columns.
-    public func checkedFields() async throws -> [String] {
-        let schema = try await store.sourceSchema()
-        let unknown = configuration.template.fields.filter { schema.column(named: $0) == nil && $0 != schema.idColumn }
-        if !unknown.isEmpty {
-            let available = schema.columns.map(\.name).joined(separator: ", ")
-            throw EmbedSyncError(
-                .usage,
-                "The template names \(unknown.map { "'\($0)'" }.joined(separator: ", ")), not a column of the source. Columns: \(available)."
-            )
-        }
-        return configuration.template.fields
     }
 
     private func runGuarded(fields: [String], started: Double) async throws -> RunSummary {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Semantic search over a store: embeds the query with the store's model and returns the closest rows.
 ///
 /// ```swift
@@ -21,7 +23,7 @@ public struct Searcher: Sendable {
     ///   - filter: a SQL condition on the source rows' own columns, by their bare names (run read-only).
     /// - Throws: ``EmbedSyncError`` when the stored vectors are of another model, or the query cannot be embedded.
     public func search(_ query: String, k: Int = 10, minScore: Double? = nil, filter: String? = nil) async throws -> [SearchResult] {
-        let trimmed = query.trimmingWhitespace()
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw EmbedSyncError(.usage, "The search query is empty.") }
         guard k > 0 else { throw EmbedSyncError(.usage, "-k must be at least 1.") }
         let model = embedder.identity
@@ -64,14 +66,5 @@ public struct SearchResult: Sendable {
         self.id = id
         self.score = score
         self.text = text
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
     }
 }

@@ -20,7 +20,7 @@ public struct Redactor: Sendable {
     public func redact(_ text: String) -> String {
         var result = text
         for secret in secrets {
-            result = result.replacingAll(secret, with: Redactor.mask(secret))
+            result = result.replacingOccurrences(of: secret, with: Redactor.mask(secret))
         }
         return Redactor.maskKeyShapes(result)
     }
@@ -38,20 +38,6 @@ public struct Redactor: Sendable {
             let token = rest[range.lowerBound..<end]
             output += token.count >= 15 ? Redactor.mask(String(token)) : String(token)
             rest = rest[end...]
-        }
-        return output + rest
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var output = ""
-        var rest = Substring(self)
-        while let range = rest.range(of: target) {
-            output += rest[..<range.lowerBound]
-            output += replacement
-            rest = rest[range.upperBound...]
         }
         return output + rest
     }
