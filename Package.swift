@@ -63,10 +63,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "CEmbedSyncKernels"),
         .target(
             name: "EmbedSyncLocal",
             dependencies: [
-                "EmbedSyncCore",
+                "EmbedSyncCore", "CEmbedSyncKernels",
                 .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
             ],
             swiftSettings: swiftSettings,
@@ -114,7 +115,7 @@ let package = Package(
             name: "EmbedSyncPostgresTests",
             dependencies: ["EmbedSyncPostgres", "EmbedSyncTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "EmbedSyncLocalTests", dependencies: ["EmbedSyncLocal", "EmbedSyncCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EmbedSyncLocalTests", dependencies: ["EmbedSyncLocal", "EmbedSyncCore", "CEmbedSyncKernels"], swiftSettings: swiftSettings),
         .testTarget(name: "EmbedSyncHTTPTests", dependencies: ["EmbedSyncHTTP", "EmbedSyncTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncCLITests",

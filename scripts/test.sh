@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: installs what is missing, starts a throwaway PostgreSQL with
 # pgvector for the PostgreSQL tests, builds, runs `swift test`, and stops the server.
+# On failure the failing tests' lines are repeated at the end, where a truncated log still shows them.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/setup.sh --test
 export VIRTUAL_ENV="$ROOT/.venv"
 export EMBEDSYNC_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start)"
-trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+LOG="$(mktemp)"
+trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true; rm -f "$LOG"' EXIT
 swift build --build-tests
-swift test --skip-build "$@"
+status=0
+swift test --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
+if [ "$status" -ne 0 ]; then
+    echo "---- failing tests (repeated from above) ----"
+    grep -E '✘|recorded an issue|error:|Fatal error|Expectation failed' "$LOG" | grep -v '^✘ Test run with' | head -60 || true
+    grep -E '^✘ Test run with' "$LOG" || true
+fi
+exit "$status"

@@ -19,6 +19,8 @@ public struct LocalModelError: Error, CustomStringConvertible, Sendable {
         public static let downloadFailed = Code(rawValue: "downloadFailed")
         /// An input cannot be processed.
         public static let invalidInput = Code(rawValue: "invalidInput")
+        /// The requested matrix kernel does not run on this CPU.
+        public static let unsupportedKernel = Code(rawValue: "unsupportedKernel")
         public var description: String { rawValue }
     }
 

@@ -2,6 +2,7 @@
 //
 //   embedsync-local-bench --variant short|long --n 2000 [--corpus PATH] [--model-dir DIR]
 //                         [--workers 2] [--blas-threads 1] [--tokens-per-pass 2048] [--repeat 1]
+//                         [--kernel blas|avx512]   (default: avx512 where the CPU has it)
 //
 // Prints one JSON line. The timed region is one `embed` call on all N texts (tokenization included),
 // after loading and a warm-up on the first 64 texts, like shared/bench/bench.py.
@@ -17,6 +18,7 @@ struct Options {
     var blasThreads = 1
     var tokensPerPass = 512
     var repeats = 1
+    var kernel = MatrixKernel.automatic
 }
 
 func parseOptions(_ arguments: [String]) -> Options? {
@@ -35,6 +37,7 @@ func parseOptions(_ arguments: [String]) -> Options? {
         case "--blas-threads": guard let n = Int(value) else { return nil }; options.blasThreads = n
         case "--tokens-per-pass": guard let n = Int(value) else { return nil }; options.tokensPerPass = n
         case "--repeat": guard let n = Int(value) else { return nil }; options.repeats = n
+        case "--kernel": guard let kernel = MatrixKernel(rawValue: value) else { return nil }; options.kernel = kernel
         default: return nil
         }
         index += 2
@@ -89,7 +92,7 @@ func loadTexts(path: String, variant: String, count: Int) throws -> [String] {
 func main() -> Int32 {
     let environment = ProcessInfo.processInfo.environment
     guard let options = parseOptions(Array(CommandLine.arguments.dropFirst())) else {
-        FileHandle.standardError.write(Data("usage: embedsync-local-bench --variant short|long --n N [--corpus PATH] [--model-dir DIR] [--workers W] [--blas-threads B] [--tokens-per-pass T] [--repeat R]\n".utf8))
+        FileHandle.standardError.write(Data("usage: embedsync-local-bench --variant short|long --n N [--corpus PATH] [--model-dir DIR] [--workers W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512]\n".utf8))
         return 64
     }
     let corpus = options.corpus ?? environment["CORPUS"]
@@ -101,7 +104,8 @@ func main() -> Int32 {
                                    environment: environment, extraPythonPrefixes: [FileManager.default.currentDirectoryPath + "/.venv"])
         let directory = try locator.locate()
         let model = try SentenceEmbeddingModel(directory: directory, workers: options.workers,
-                                               blasThreads: options.blasThreads, tokensPerPass: options.tokensPerPass)
+                                               blasThreads: options.blasThreads, tokensPerPass: options.tokensPerPass,
+                                               kernel: options.kernel)
         let loadSeconds = Date().timeIntervalSince(loadStart)
         _ = try model.embed(Array(texts.prefix(64)))
         var tokens = 0
@@ -124,7 +128,7 @@ func main() -> Int32 {
         let wall = times.sorted()[times.count / 2]
         let result: [String: Any] = [
             "engine": "embedsync-local", "variant": options.variant, "n": texts.count,
-            "workers": options.workers, "blas_threads": options.blasThreads, "tokens_per_pass": options.tokensPerPass,
+            "workers": options.workers, "blas_threads": options.blasThreads, "tokens_per_pass": options.tokensPerPass, "kernel": model.kernel.rawValue,
             "wall_s": wall, "texts_per_s": Double(texts.count) / wall, "tokens_per_s": Double(tokens) / wall,
             "mean_tokens": Double(tokens) / Double(max(1, texts.count)),
             "gflops_per_s": flops / wall / 1e9, "load_s": loadSeconds, "peak_rss_kb": peakResidentKilobytes(),

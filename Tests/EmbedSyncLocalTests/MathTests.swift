@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CEmbedSyncKernels
 @testable import EmbedSyncLocal
 
 @Suite("Math kernels")
@@ -12,11 +13,14 @@ struct MathTests {
         }
     }
 
-    @Test("Linear through BLAS equals the reference matmul plus bias", arguments: [(1, 3, 5), (7, 384, 384), (33, 17, 65)])
-    func linearMatchesReference(m: Int, n: Int, k: Int) {
+    @Test("Linear equals the reference matmul plus bias with every kernel this CPU runs, edge tiles included",
+          arguments: MatrixKernel.allCases.filter(\.isAvailable),
+          [(1, 3, 5), (7, 384, 384), (33, 17, 65), (15, 33, 300), (127, 50, 257), (29, 1152, 384), (3, 64, 1536)])
+    func linearMatchesReference(kernel: MatrixKernel, shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
         let a = pseudoRandom(m * k, seed: 1), w = pseudoRandom(n * k, seed: 2), bias = pseudoRandom(n, seed: 3)
         let reference = ReferenceMatmul.multiplyTransposed(a, w, m: m, n: n, k: k)
-        let layer = Linear(weight: w, bias: bias, inputSize: k, outputSize: n)
+        let layer = Linear(weight: w, bias: bias, inputSize: k, outputSize: n, kernel: kernel)
         var output = [Float](repeating: .nan, count: m * n)
         a.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
@@ -25,7 +29,27 @@ struct MathTests {
         }
         var worst: Float = 0
         for i in 0..<m { for j in 0..<n { worst = max(worst, abs(output[i * n + j] - reference[i * n + j] - bias[j])) } }
-        #expect(worst < 1e-4, "max |diff| \(worst)")
+        #expect(worst < 1e-4, "\(kernel.rawValue) \(m)×\(n)×\(k): max |diff| \(worst)")
+    }
+
+    @Test("the AVX-512 kernel leaves rows and columns outside its output alone")
+    func packedKernelWritesOnlyItsOutput() throws {
+        try #require(MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU")
+        let (m, n, k, ldc) = (17, 40, 70, 48)
+        let a = pseudoRandom(m * k, seed: 4), w = pseudoRandom(n * k, seed: 5)
+        let packed = w.withUnsafeBufferPointer { PackedWeight(weight: $0.baseAddress!, outputs: n, inputs: k) }
+        var c = [Float](repeating: 7, count: (m + 1) * ldc)
+        a.withUnsafeBufferPointer { a in
+            c.withUnsafeMutableBufferPointer { c in
+                es_gemm_packed_avx512(m, n, k, a.baseAddress!, k, packed.pointer, c.baseAddress!, ldc)
+            }
+        }
+        let reference = ReferenceMatmul.multiplyTransposed(a, w, m: m, n: n, k: k)
+        for i in 0..<m {
+            for j in 0..<n { #expect(abs(c[i * ldc + j] - 7 - reference[i * n + j]) < 1e-4, "(\(i), \(j))") }
+            for j in n..<ldc { #expect(c[i * ldc + j] == 7, "padding column \(j) of row \(i) was written") }
+        }
+        for j in 0..<ldc { #expect(c[m * ldc + j] == 7, "row past the output was written") }
     }
 
     @Test("fast exp is within 2e-7 relative of the C library over [-87, 88]")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import EmbedSyncLocal
 
@@ -74,9 +75,23 @@ enum TestResources {
         try SentenceEmbeddingModel(directory: modelDirectory())
     }
 
+    /// The model with the kernel this build picks by default.
     static func model() throws -> SentenceEmbeddingModel {
         try sharedModel.get()
     }
+
+    /// The model with each kernel this CPU runs, loaded once per kernel.
+    static func model(kernel: MatrixKernel) throws -> SentenceEmbeddingModel {
+        if kernel == MatrixKernel.automatic { return try model() }
+        return try kernelModels.withLock { models in
+            if let model = models[kernel] { return model }
+            let model = try SentenceEmbeddingModel(directory: modelDirectory(), kernel: kernel)
+            models[kernel] = model
+            return model
+        }
+    }
+
+    private static let kernelModels = Mutex<[MatrixKernel: SentenceEmbeddingModel]>([:])
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Double {
         var dot = 0.0, na = 0.0, nb = 0.0

@@ -57,11 +57,12 @@ struct PostgresClaimTests {
     func expiredClaimIsTakenOver() async throws {
         try await TestDatabase.with { db in
             try await makeDocs(db, rows: 3)
-            let dead = try await db.store(source: .table(db.name("docs")), claimLease: .seconds(1))
+            // The lease must outlast the next claim even on a loaded machine, so it is a few seconds, not one.
+            let dead = try await db.store(source: .table(db.name("docs")), claimLease: .seconds(4))
             let live = try await db.store(source: .table(db.name("docs")))
             #expect(try await dead.claim([.int(1), .int(2)], runID: "dead") == [.int(1), .int(2)])
             #expect(try await live.claim([.int(1), .int(2), .int(3)], runID: "live") == [.int(3)])
-            try await Task.sleep(for: .milliseconds(1500))
+            try await Task.sleep(for: .milliseconds(4500))
             #expect(try await live.claim([.int(1), .int(2)], runID: "live") == [.int(1), .int(2)])
             let holders = try await db.query("SELECT DISTINCT run_id FROM \(unescaped: db.sql("embedsync_claims"))").map { try $0.decode(String.self) }
             #expect(holders == ["live"])

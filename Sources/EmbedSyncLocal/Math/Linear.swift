@@ -1,3 +1,5 @@
+import CEmbedSyncKernels
+
 /// A fully connected layer `y = x · Wᵀ + b` with a PyTorch-layout weight `W[out×in]`.
 ///
 /// The one place the encoder multiplies by a weight matrix, so a reduced-precision path
@@ -5,29 +7,36 @@
 struct Linear: Sendable {
     let inputSize: Int
     let outputSize: Int
-    /// `outputSize × inputSize`, row-major.
-    let weight: [Float]
     let bias: [Float]
+    private let storage: Storage
 
-    init(weight: [Float], bias: [Float], inputSize: Int, outputSize: Int) {
-        self.weight = weight
+    private enum Storage: Sendable {
+        /// `outputSize × inputSize`, row-major, for BLAS.
+        case rowMajor([Float])
+        /// Packed for the AVX-512 kernel.
+        case packed(PackedWeight)
+    }
+
+    /// A layer that multiplies with `kernel`; `weight` is `outputSize × inputSize`, row-major.
+    /// Call with `.avx512` only where `MatrixKernel.avx512.isAvailable`.
+    init(weight: [Float], bias: [Float], inputSize: Int, outputSize: Int, kernel: MatrixKernel = .blas) {
         self.bias = bias
         self.inputSize = inputSize
         self.outputSize = outputSize
-    }
-
-    /// Stacks layers that read the same input (e.g. query, key and value) into one wider layer.
-    init(concatenating layers: [Linear]) {
-        inputSize = layers.first?.inputSize ?? 0
-        outputSize = layers.reduce(0) { $0 + $1.outputSize }
-        weight = layers.flatMap(\.weight)
-        bias = layers.flatMap(\.bias)
+        switch kernel {
+        case .blas:
+            storage = .rowMajor(weight)
+        case .avx512:
+            storage = .packed(weight.withUnsafeBufferPointer { w in
+                PackedWeight(weight: w.baseAddress!, outputs: outputSize, inputs: inputSize)
+            })
+        }
     }
 
     /// Computes `output[rows×outputSize] = input[rows×inputSize] · Wᵀ + b`.
     ///
-    /// The bias is written first and the product accumulated onto it (`beta = 1`), which spares BLAS
-    /// its zeroing pass and us a separate bias pass.
+    /// The bias is written first and the product accumulated onto it, which spares a zeroing pass and a
+    /// separate bias pass.
     func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
         bias.withUnsafeBufferPointer { b in
@@ -36,14 +45,19 @@ struct Linear: Sendable {
                 (output + row * outputSize).update(from: b, count: outputSize)
             }
         }
-        weight.withUnsafeBufferPointer { w in
-            guard let w = w.baseAddress else { return }
-            BLAS.sgemm(
-                transposeA: false, transposeB: true,
-                m: rows, n: outputSize, k: inputSize,
-                alpha: 1, a: input, lda: inputSize, b: w, ldb: inputSize,
-                beta: 1, c: output, ldc: outputSize
-            )
+        switch storage {
+        case .rowMajor(let weight):
+            weight.withUnsafeBufferPointer { w in
+                guard let w = w.baseAddress else { return }
+                BLAS.sgemm(
+                    transposeA: false, transposeB: true,
+                    m: rows, n: outputSize, k: inputSize,
+                    alpha: 1, a: input, lda: inputSize, b: w, ldb: inputSize,
+                    beta: 1, c: output, ldc: outputSize
+                )
+            }
+        case .packed(let packed):
+            es_gemm_packed_avx512(rows, outputSize, inputSize, input, inputSize, packed.pointer, output, outputSize)
         }
     }
 }

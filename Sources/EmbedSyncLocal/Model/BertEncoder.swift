@@ -1,4 +1,3 @@
-import Foundation
 /// The BERT encoder over packed sequences: no padding, every linear layer one GEMM over all tokens
 /// of the batch, attention per sequence and head.
 struct BertEncoder: Sendable {
@@ -82,7 +81,7 @@ struct BertEncoder: Sendable {
             let start = offsets[s]
             let length = offsets[s + 1] - start
             if length == 0 { continue }
-            for head in 0..<(ProcessInfo.processInfo.environment["SKIP_ATTN"] != nil ? 0 : config.headCount) {
+            for head in 0..<config.headCount {
                 let query = qkv + start * qkvStride + head * d
                 let key = query + h
                 let value = query + 2 * h

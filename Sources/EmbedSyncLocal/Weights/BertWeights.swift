@@ -19,9 +19,9 @@ struct BertWeights: Sendable {
     let embeddingNorm: LayerNormParameters
     let layers: [EncoderLayerWeights]
 
-    /// Loads and checks every tensor of `url` for `config`.
+    /// Loads and checks every tensor of `url` for `config`, preparing the weight matrices for `kernel`.
     /// - Throws: `LocalModelError(.invalidWeights)` naming each missing, unexpected, mis-typed or mis-shaped tensor.
-    init(url: URL, config: BertConfiguration) throws {
+    init(url: URL, config: BertConfiguration, kernel: MatrixKernel) throws {
         let file = try SafeTensorsFile(url: url)
         let expected = CheckpointKeys.expectedShapes(for: config)
         var found: [String: SafeTensorsFile.TensorInfo] = [:]
@@ -58,10 +58,12 @@ struct BertWeights: Sendable {
             guard let info = found[name] else { return [] }  // every expected name was checked above
             return file.floats(of: info)
         }
-        func linear(_ prefix: String) -> Linear {
-            let weight = tensor(prefix + ".weight")
-            let bias = tensor(prefix + ".bias")
-            return Linear(weight: weight, bias: bias, inputSize: bias.isEmpty ? 0 : weight.count / bias.count, outputSize: bias.count)
+        /// One layer from `prefixes` that read the same input (query, key and value), stacked into one wider layer.
+        func linear(_ prefixes: String...) -> Linear {
+            let weight = prefixes.flatMap { tensor($0 + ".weight") }
+            let bias = prefixes.flatMap { tensor($0 + ".bias") }
+            return Linear(weight: weight, bias: bias, inputSize: bias.isEmpty ? 0 : weight.count / bias.count,
+                          outputSize: bias.count, kernel: kernel)
         }
         func norm(_ prefix: String) -> LayerNormParameters {
             LayerNormParameters(gamma: tensor(prefix + ".weight"), beta: tensor(prefix + ".bias"), epsilon: config.layerNormEpsilon)
@@ -73,9 +75,7 @@ struct BertWeights: Sendable {
         layers = (0..<config.layerCount).map { index in
             let p = "encoder.layer.\(index)."
             return EncoderLayerWeights(
-                queryKeyValue: Linear(concatenating: [
-                    linear(p + "attention.self.query"), linear(p + "attention.self.key"), linear(p + "attention.self.value"),
-                ]),
+                queryKeyValue: linear(p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"),
                 attentionOutput: linear(p + "attention.output.dense"),
                 attentionNorm: norm(p + "attention.output.LayerNorm"),
                 intermediate: linear(p + "intermediate.dense"),

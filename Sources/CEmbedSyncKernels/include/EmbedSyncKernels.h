@@ -1,0 +1,39 @@
+// Matrix kernels for the local model that BLAS does not give us on every machine: a single-threaded
+// GEMM against a weight packed once at load time, written with AVX-512 intrinsics and chosen at run time.
+#ifndef EMBEDSYNC_KERNELS_H
+#define EMBEDSYNC_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The number of output columns in one packed panel.
+#define ES_PANEL_WIDTH 32
+
+/// True when this CPU and OS run the AVX-512 kernels (x86-64 with AVX-512F and ZMM state enabled).
+bool es_avx512_available(void);
+
+/// True when this file was compiled with optimisation (`__OPTIMIZE__`): without it the kernels are correct but slow.
+bool es_kernels_optimized(void);
+
+/// The number of floats `es_pack_weight` writes for a weight of `n` rows (outputs) and `k` columns (inputs).
+size_t es_packed_weight_count(size_t n, size_t k);
+
+/// Packs a PyTorch-layout weight `w[n×k]` (row-major) as `Wᵀ` in panels of `ES_PANEL_WIDTH` output columns:
+/// panel `p` holds, for each input `i`, the weights of outputs `32p…32p+31` (zero past `n`).
+/// `packed` must hold `es_packed_weight_count(n, k)` floats and be 64-byte aligned.
+void es_pack_weight(const float *w, size_t n, size_t k, float *packed);
+
+/// `c[m×n] += a[m×k] · wᵀ` with `w` packed by `es_pack_weight`; row strides `lda` and `ldc` in floats.
+/// Single-threaded. Call only when `es_avx512_available()` is true.
+void es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
+                           const float *packed, float *c, size_t ldc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

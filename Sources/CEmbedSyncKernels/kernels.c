@@ -1,0 +1,134 @@
+#include "EmbedSyncKernels.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define ES_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
+bool es_kernels_optimized(void) {
+#ifdef __OPTIMIZE__
+    return true;
+#else
+    return false;
+#endif
+}
+
+size_t es_packed_weight_count(size_t n, size_t k) {
+    size_t panels = (n + ES_PANEL_WIDTH - 1) / ES_PANEL_WIDTH;
+    return panels * k * ES_PANEL_WIDTH;
+}
+
+void es_pack_weight(const float *w, size_t n, size_t k, float *packed) {
+    size_t panels = (n + ES_PANEL_WIDTH - 1) / ES_PANEL_WIDTH;
+    memset(packed, 0, panels * k * ES_PANEL_WIDTH * sizeof(float));
+    for (size_t p = 0; p < panels; p++) {
+        float *panel = packed + p * k * ES_PANEL_WIDTH;
+        for (size_t j = 0; j < ES_PANEL_WIDTH && p * ES_PANEL_WIDTH + j < n; j++) {
+            const float *row = w + (p * ES_PANEL_WIDTH + j) * k;
+            for (size_t i = 0; i < k; i++) panel[i * ES_PANEL_WIDTH + j] = row[i];
+        }
+    }
+}
+
+#ifdef ES_X86
+
+bool es_avx512_available(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    if (!(ecx & (1u << 27))) return false;  // OSXSAVE
+    unsigned xcr0_lo, xcr0_hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    // XMM, YMM, opmask, ZMM_Hi256 and Hi16_ZMM state all enabled by the OS.
+    if ((xcr0_lo & 0xE6u) != 0xE6u) return false;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+    return (ebx & (1u << 16)) != 0;  // AVX512F
+}
+
+/// Rows of A per micro-kernel call: 2·MR accumulators + 2 panel registers fit the 32 ZMM registers.
+#define ES_MR 14
+/// Inputs per block: one panel slice (KC × 32 floats = 32 KiB) stays in L1/L2 while MC rows of A stream past it.
+#define ES_KC 256
+#define ES_MC 112
+
+/// Applies `X(i)` for each row `i` of a micro-tile.
+#define ES_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
+
+/// `c[mr×32] += a[mr×kc] · panel[kc×32]`, the first 16 columns masked by `mask0`, the next 16 by `mask1`.
+/// Written out row by row (rather than with arrays) so the compiler keeps all accumulators in registers;
+/// `mr` is a constant at every call site, which drops the rows past it.
+__attribute__((target("avx512f"), always_inline)) static inline void
+es_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, float *c, size_t ldc,
+         __mmask16 mask0, __mmask16 mask1) {
+#define ES_DECLARE(i) __m512 c0_##i = _mm512_setzero_ps(), c1_##i = _mm512_setzero_ps();
+    ES_ROWS(ES_DECLARE)
+#define ES_LOAD(i) if (i < mr) { c0_##i = _mm512_maskz_loadu_ps(mask0, c + i * ldc); \
+                                 c1_##i = _mm512_maskz_loadu_ps(mask1, c + i * ldc + 16); }
+    ES_ROWS(ES_LOAD)
+    for (size_t p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH);
+        __m512 b1 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH + 16);
+#define ES_FMA(i) if (i < mr) { __m512 x = _mm512_set1_ps(a[i * lda + p]); \
+                                c0_##i = _mm512_fmadd_ps(x, b0, c0_##i); c1_##i = _mm512_fmadd_ps(x, b1, c1_##i); }
+        ES_ROWS(ES_FMA)
+    }
+#define ES_STORE(i) if (i < mr) { _mm512_mask_storeu_ps(c + i * ldc, mask0, c0_##i); \
+                                  _mm512_mask_storeu_ps(c + i * ldc + 16, mask1, c1_##i); }
+    ES_ROWS(ES_STORE)
+#undef ES_DECLARE
+#undef ES_LOAD
+#undef ES_FMA
+#undef ES_STORE
+}
+
+#define ES_MICRO_CASE(R) \
+    case R: es_micro(R, kc, a, lda, panel, c, ldc, mask0, mask1); break;
+
+__attribute__((target("avx512f"))) static void
+es_micro_any(int mr, size_t kc, const float *a, size_t lda, const float *panel, float *c, size_t ldc,
+             __mmask16 mask0, __mmask16 mask1) {
+    switch (mr) {
+        ES_MICRO_CASE(14) ES_MICRO_CASE(13) ES_MICRO_CASE(12) ES_MICRO_CASE(11) ES_MICRO_CASE(10)
+        ES_MICRO_CASE(9) ES_MICRO_CASE(8) ES_MICRO_CASE(7) ES_MICRO_CASE(6) ES_MICRO_CASE(5)
+        ES_MICRO_CASE(4) ES_MICRO_CASE(3) ES_MICRO_CASE(2) ES_MICRO_CASE(1)
+        default: break;
+    }
+}
+
+__attribute__((target("avx512f"))) void
+es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
+                      const float *packed, float *c, size_t ldc) {
+    size_t panels = (n + ES_PANEL_WIDTH - 1) / ES_PANEL_WIDTH;
+    for (size_t k0 = 0; k0 < k; k0 += ES_KC) {
+        size_t kc = k - k0 < ES_KC ? k - k0 : ES_KC;
+        for (size_t m0 = 0; m0 < m; m0 += ES_MC) {
+            size_t mc = m - m0 < ES_MC ? m - m0 : ES_MC;
+            for (size_t p = 0; p < panels; p++) {
+                size_t column = p * ES_PANEL_WIDTH;
+                size_t width = n - column < ES_PANEL_WIDTH ? n - column : ES_PANEL_WIDTH;
+                __mmask16 mask0 = width >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1);
+                __mmask16 mask1 = width >= 32 ? (__mmask16)0xFFFF
+                                 : width > 16 ? (__mmask16)((1u << (width - 16)) - 1) : (__mmask16)0;
+                const float *panel = packed + p * k * ES_PANEL_WIDTH + k0 * ES_PANEL_WIDTH;
+                for (size_t i = 0; i < mc; i += ES_MR) {
+                    int mr = (int)(mc - i < ES_MR ? mc - i : ES_MR);
+                    es_micro_any(mr, kc, a + (m0 + i) * lda + k0, lda, panel, c + (m0 + i) * ldc + column, ldc,
+                                 mask0, mask1);
+                }
+            }
+        }
+    }
+}
+
+#else
+
+bool es_avx512_available(void) { return false; }
+
+void es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
+                           const float *packed, float *c, size_t ldc) {
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)c; (void)ldc;
+}
+
+#endif

@@ -1,0 +1,46 @@
+import CEmbedSyncKernels
+
+/// Which code multiplies the encoder's activations by its weight matrices.
+///
+/// BLAS is the portable path. On x86-64 CPUs with AVX-512 EmbedSync uses its own kernel instead, on
+/// weights packed once at load time: it does not depend on which kernel set the installed BLAS picks
+/// (Debian's OpenBLAS 0.3.21 runs AVX2 kernels on AVX-512 CPUs it does not know, or when
+/// `OPENBLAS_CORETYPE` says so), and it skips BLAS's per-call packing of the weight.
+public enum MatrixKernel: String, Sendable, CaseIterable {
+    /// `sgemm` from BLAS (OpenBLAS, or Accelerate on Apple platforms) on the weights as stored.
+    case blas
+    /// EmbedSync's AVX-512 kernel (`CEmbedSyncKernels`) on packed weights.
+    case avx512
+
+    /// `.avx512` where this CPU runs it and the kernel was compiled with optimisation, else `.blas`.
+    ///
+    /// Debug builds compile C without optimisation, which leaves the hand-written kernel ~50× slower
+    /// than BLAS, so they keep BLAS unless asked otherwise.
+    public static var automatic: MatrixKernel {
+        MatrixKernel.avx512.isAvailable && es_kernels_optimized() ? .avx512 : .blas
+    }
+
+    /// Whether this machine can run the kernel.
+    public var isAvailable: Bool {
+        switch self {
+        case .blas: true
+        case .avx512: es_avx512_available()
+        }
+    }
+}
+
+/// A weight packed once for `MatrixKernel.avx512`, in 64-byte-aligned memory of its own.
+// @unchecked Sendable: written only in init, read-only afterwards.
+final class PackedWeight: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+
+    /// Packs the PyTorch-layout `weight[outputs×inputs]`.
+    init(weight: UnsafePointer<Float>, outputs: Int, inputs: Int) {
+        let count = es_packed_weight_count(outputs, inputs)
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(1, count))
+        es_pack_weight(weight, outputs, inputs, pointer)
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+}
