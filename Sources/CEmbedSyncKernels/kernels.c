@@ -50,7 +50,7 @@ bool es_avx512_available(void) {
 /// Rows of A per micro-kernel call: 2·MR accumulators + 2 panel registers fit the 32 ZMM registers.
 #define ES_MR 14
 /// Inputs per block: one panel slice (KC × 32 floats = 32 KiB) stays in L1/L2 while MC rows of A stream past it.
-#define ES_KC 256
+#define ES_KC 192
 #define ES_MC 112
 
 /// Applies `X(i)` for each row `i` of a micro-tile.
@@ -122,9 +122,88 @@ es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
     }
 }
 
+/// The mask of the first `count` (< 16) lanes, or all 16.
+#define ES_TAIL_MASK(count) ((count) >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count)) - 1))
+
+__attribute__((target("avx512f"))) void es_gelu_avx512(float *data, size_t count) {
+    const __m512 inv_sqrt2 = _mm512_set1_ps(0.7071067811865475f);
+    const __m512 low = _mm512_set1_ps(-4.0f), high = _mm512_set1_ps(4.0f);
+    const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+    for (size_t i = 0; i < count; i += 16) {
+        __mmask16 mask = ES_TAIL_MASK(count - i);
+        __m512 x = _mm512_maskz_loadu_ps(mask, data + i);
+        __m512 t = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(x, inv_sqrt2), low), high);
+        __m512 t2 = _mm512_mul_ps(t, t);
+        __m512 p = _mm512_fmadd_ps(t2, _mm512_set1_ps(-2.72614225801306e-10f), _mm512_set1_ps(2.77068142495902e-08f));
+        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-2.10102402082508e-06f));
+        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-5.69250639462346e-05f));
+        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-7.34990630326855e-04f));
+        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-2.95459980854025e-03f));
+        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-1.60960333262415e-02f));
+        p = _mm512_mul_ps(p, t);
+        __m512 q = _mm512_fmadd_ps(t2, _mm512_set1_ps(-1.45660718464996e-05f), _mm512_set1_ps(-2.13374055278905e-04f));
+        q = _mm512_fmadd_ps(q, t2, _mm512_set1_ps(-1.68282697438203e-03f));
+        q = _mm512_fmadd_ps(q, t2, _mm512_set1_ps(-7.37332916720468e-03f));
+        q = _mm512_fmadd_ps(q, t2, _mm512_set1_ps(-1.42647390514189e-02f));
+        __m512 erf = _mm512_div_ps(p, q);
+        __m512 y = _mm512_mul_ps(_mm512_mul_ps(x, half), _mm512_add_ps(one, erf));
+        _mm512_mask_storeu_ps(data + i, mask, y);
+    }
+}
+
+/// `exp(x)` for 16 lanes: Cephes' polynomial after `x = n·ln2 + r`, then `scalef` for `2ⁿ`; inputs clamped to [-87, 88].
+__attribute__((target("avx512f"), always_inline)) static inline __m512 es_exp(__m512 x) {
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    x = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), x);
+    __m512 z = _mm512_mul_ps(x, x);
+    __m512 y = _mm512_fmadd_ps(_mm512_set1_ps(1.9875691500e-4f), x, _mm512_set1_ps(1.3981999507e-3f));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073e-3f));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894e-2f));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459e-1f));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201e-1f));
+    y = _mm512_add_ps(_mm512_fmadd_ps(y, z, x), _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(y, n);
+}
+
+__attribute__((target("avx512f"))) void
+es_softmax_rows_avx512(float *data, size_t rows, size_t cols, size_t stride, float scale) {
+    const __m512 scales = _mm512_set1_ps(scale);
+    for (size_t r = 0; r < rows; r++) {
+        float *row = data + r * stride;
+        __m512 maxima = _mm512_set1_ps(-__builtin_inff());
+        for (size_t i = 0; i < cols; i += 16) {
+            __mmask16 mask = ES_TAIL_MASK(cols - i);
+            maxima = _mm512_mask_max_ps(maxima, mask, maxima, _mm512_maskz_loadu_ps(mask, row + i));
+        }
+        // With scale > 0, the largest of scale·x is scale·max(x).
+        __m512 largest = _mm512_mul_ps(_mm512_set1_ps(_mm512_reduce_max_ps(maxima)), scales);
+        __m512 sums = _mm512_setzero_ps();
+        for (size_t i = 0; i < cols; i += 16) {
+            __mmask16 mask = ES_TAIL_MASK(cols - i);
+            __m512 e = es_exp(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(mask, row + i), scales, largest));
+            sums = _mm512_mask_add_ps(sums, mask, sums, e);
+            _mm512_mask_storeu_ps(row + i, mask, e);
+        }
+        __m512 inverse = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sums));
+        for (size_t i = 0; i < cols; i += 16) {
+            __mmask16 mask = ES_TAIL_MASK(cols - i);
+            _mm512_mask_storeu_ps(row + i, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, row + i), inverse));
+        }
+    }
+}
+
 #else
 
 bool es_avx512_available(void) { return false; }
+
+void es_gelu_avx512(float *data, size_t count) { (void)data; (void)count; }
+
+void es_softmax_rows_avx512(float *data, size_t rows, size_t cols, size_t stride, float scale) {
+    (void)data; (void)rows; (void)cols; (void)stride; (void)scale;
+}
 
 void es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
                            const float *packed, float *c, size_t ldc) {

@@ -7,11 +7,13 @@ import Testing
 struct OpenAIEmbedderTests {
     static let key = "sk-canary-ZXCVBNMASDFGHJKL123456"
 
-    func embedder(_ server: FakeProviderServer, key: String? = OpenAIEmbedderTests.key, dimensions: Int = 8, send: Bool = false) -> OpenAIEmbedder {
+    /// A client for `server`. The timeout is generous, so a loaded machine does not turn answers into timeouts.
+    func embedder(_ server: FakeProviderServer, key: String? = OpenAIEmbedderTests.key, dimensions: Int = 8, send: Bool = false,
+                  timeout: Double = 30) -> OpenAIEmbedder {
         OpenAIEmbedder(
             configuration: .init(
                 flavor: .openAICompatible, baseURL: server.baseURL, apiKey: key, apiKeyVariable: "TEST_KEY", model: "fake",
-                dimensions: dimensions, sendDimensions: send, timeout: 2),
+                dimensions: dimensions, sendDimensions: send, timeout: timeout),
             tokenCounter: ApproximateTokenCounter(reason: "test"))
     }
 
@@ -103,10 +105,14 @@ struct OpenAIEmbedderTests {
     @Test("a request past the timeout is a transient error")
     func timeout() async throws {
         try await withServer { server in
-            server.enqueue(.delay(3))
-            await #expect(performing: { try await embedder(server).embed(["x"]) }, throws: { error in
+            // The reply comes long after the timeout, so even a starved event loop sees the timeout first.
+            server.enqueue(.delay(20))
+            let clock = ContinuousClock()
+            let start = clock.now
+            await #expect(performing: { try await embedder(server, timeout: 1).embed(["x"]) }, throws: { error in
                 (error as? ProviderError)?.kind == .transient
             })
+            #expect(clock.now - start < .seconds(15), "the client waited for the reply instead of timing out")
         }
     }
 

@@ -32,6 +32,30 @@ struct MathTests {
         #expect(worst < 1e-4, "\(kernel.rawValue) \(m)×\(n)×\(k): max |diff| \(worst)")
     }
 
+    @Test("AVX-512 GELU and softmax agree with the Swift versions, tails included")
+    func avx512ElementwiseMatchesSwift() throws {
+        try #require(MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU")
+        for count in [1, 15, 16, 37, 1536] {
+            let input = pseudoRandom(count, seed: UInt64(count)).map { $0 * 8 }
+            var swift = input, avx = input + [42]
+            swift.withUnsafeMutableBufferPointer { VectorMath.gelu($0.baseAddress!, count: count) }
+            avx.withUnsafeMutableBufferPointer { es_gelu_avx512($0.baseAddress!, count) }
+            for i in 0..<count { #expect(abs(swift[i] - avx[i]) <= 1e-6 * max(1, abs(swift[i])), "gelu[\(i)] of \(count)") }
+            #expect(avx[count] == 42, "GELU wrote past its \(count) floats")
+        }
+        for cols in [1, 7, 16, 33, 256] {
+            let rows = 3, stride = cols + 5, scale: Float = 0.176_776_7
+            let input = pseudoRandom(rows * stride, seed: UInt64(cols)).map { $0 * 40 }
+            var swift = input.map { $0 * scale }, avx = input
+            swift.withUnsafeMutableBufferPointer { VectorMath.softmaxRows($0.baseAddress!, rows: rows, cols: cols, stride: stride) }
+            avx.withUnsafeMutableBufferPointer { es_softmax_rows_avx512($0.baseAddress!, rows, cols, stride, scale) }
+            for r in 0..<rows {
+                for i in 0..<cols { #expect(abs(swift[r * stride + i] - avx[r * stride + i]) < 1e-6, "softmax[\(r), \(i)] of \(cols)") }
+                for i in cols..<stride { #expect(avx[r * stride + i] == input[r * stride + i], "softmax wrote past row \(r)") }
+            }
+        }
+    }
+
     @Test("the AVX-512 kernel leaves rows and columns outside its output alone")
     func packedKernelWritesOnlyItsOutput() throws {
         try #require(MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU")

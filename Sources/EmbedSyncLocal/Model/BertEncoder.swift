@@ -1,8 +1,12 @@
+import CEmbedSyncKernels
+
 /// The BERT encoder over packed sequences: no padding, every linear layer one GEMM over all tokens
 /// of the batch, attention per sequence and head.
 struct BertEncoder: Sendable {
     let config: BertConfiguration
     let weights: BertWeights
+    /// The matrix code the weights were prepared for; `.avx512` also runs GELU and softmax with AVX-512.
+    let kernel: MatrixKernel
 
     /// Encodes `sequences` (token ids, each at most `maxPositions` long and within the vocabulary) and writes
     /// one pooled, L2-normalised vector of `hiddenSize` floats per sequence to `output`, in order.
@@ -85,10 +89,18 @@ struct BertEncoder: Sendable {
                 let query = qkv + start * qkvStride + head * d
                 let key = query + h
                 let value = query + 2 * h
-                BLAS.sgemm(transposeA: false, transposeB: true, m: length, n: length, k: d,
-                           alpha: scale, a: query, lda: qkvStride, b: key, ldb: qkvStride,
-                           beta: 0, c: scores, ldc: length)
-                VectorMath.softmaxRows(scores, rows: length, cols: length, stride: length)
+                switch kernel {
+                case .blas:
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: length, n: length, k: d,
+                               alpha: scale, a: query, lda: qkvStride, b: key, ldb: qkvStride,
+                               beta: 0, c: scores, ldc: length)
+                    VectorMath.softmaxRows(scores, rows: length, cols: length, stride: length)
+                case .avx512:
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: length, n: length, k: d,
+                               alpha: 1, a: query, lda: qkvStride, b: key, ldb: qkvStride,
+                               beta: 0, c: scores, ldc: length)
+                    es_softmax_rows_avx512(scores, length, length, length, scale)
+                }
                 BLAS.sgemm(transposeA: false, transposeB: false, m: length, n: d, k: length,
                            alpha: 1, a: scores, lda: length, b: value, ldb: qkvStride,
                            beta: 0, c: scratch.context + start * h + head * d, ldc: h)
@@ -98,7 +110,10 @@ struct BertEncoder: Sendable {
         layer.attentionOutput.apply(scratch.context, rows: tokens, into: scratch.projection)
         layer.attentionNorm.apply(scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden)
         layer.intermediate.apply(scratch.hidden, rows: tokens, into: scratch.intermediate)
-        VectorMath.gelu(scratch.intermediate, count: tokens * config.intermediateSize)
+        switch kernel {
+        case .blas: VectorMath.gelu(scratch.intermediate, count: tokens * config.intermediateSize)
+        case .avx512: es_gelu_avx512(scratch.intermediate, tokens * config.intermediateSize)
+        }
         layer.output.apply(scratch.intermediate, rows: tokens, into: scratch.projection)
         layer.outputNorm.apply(scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden)
     }

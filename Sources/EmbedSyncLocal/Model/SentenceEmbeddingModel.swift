@@ -71,7 +71,7 @@ public final class SentenceEmbeddingModel: Sendable {
         let weights = try BertWeights(url: weightsURL, config: config, kernel: kernel)
         tokenizer = WordPieceTokenizer(vocabulary: vocabulary, lowercase: config.lowercase,
                                        maxSequenceLength: config.maxSequenceLength)
-        encoder = BertEncoder(config: config, weights: weights)
+        encoder = BertEncoder(config: config, weights: weights, kernel: kernel)
         self.kernel = kernel
         name = ModelNaming.name(of: directory)
         dimensions = config.hiddenSize
