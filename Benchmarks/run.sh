@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 export PERF_DIR=${PERF_DIR:-${TMPDIR:-/tmp}/perf-anchors}
 [ -f "$PERF_DIR/debian_packages.jsonl" ] || PERF_DIR="$PERF_DIR" bash ../shared/bench/setup.sh >&2
 bash scripts/setup.sh >&2
-swift build -c release --product embedsync >&2
+SCRATCH=${SCRATCH:-$(pwd)/.build}   # the build folder (--scratch-path), e.g. one kept apart from debug builds
+swift build -c release --scratch-path "$SCRATCH" --product embedsync >&2
 export VIRTUAL_ENV="$(pwd)/.venv"
-python3 Benchmarks/run_bench.py --embedsync "$(swift build -c release --show-bin-path)/embedsync" \
+python3 Benchmarks/run_bench.py --embedsync "$SCRATCH/release/embedsync" \
     --n "${1:-10000}" --variant "${2:-short}" --repeats "${3:-1}"

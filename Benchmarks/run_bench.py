@@ -8,7 +8,6 @@ Prints one JSON line per measurement and a final line with the ratios. Peak memo
 import argparse
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -39,10 +38,6 @@ def text(row):
     return f"{row['name']}: {synopsis}" if args.variant == "short" else row["description"]
 
 
-def peak_child_rss_mb():
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
 def ours():
     folder = tempfile.mkdtemp(prefix="embedsync-run-bench-")
     db = os.path.join(folder, "bench.db")
@@ -52,16 +47,21 @@ def ours():
     connection.commit()
     connection.close()
     start = time.perf_counter()
-    result = subprocess.run(
-        [args.embedsync, "run", "--database", db, "--table", "docs", "--template", "{{{body}}}", "--json", "--quiet"],
-        capture_output=True, text=True)
+    out_path, err_path = os.path.join(folder, "out.json"), os.path.join(folder, "err.txt")
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        process = subprocess.Popen(
+            [args.embedsync, "run", "--database", db, "--table", "docs", "--template", "{{{body}}}", "--json", "--quiet"],
+            stdout=out, stderr=err)
+        # wait4 gives this child's own peak; RUSAGE_CHILDREN would include the reference engines run before it.
+        _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f"embedsync failed: {result.stderr}")
-    summary = json.loads(result.stdout)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        sys.exit(f"embedsync failed: {open(err_path).read()}")
+    summary = json.load(open(out_path))
+    peak_rss_mb = round(usage.ru_maxrss / 1024, 1)
     return {"engine": "embedsync run (local)", "variant": args.variant, "n": len(rows), "embedded": summary["embedded"],
             "seconds": round(elapsed, 2), "texts_per_s": round(summary["embedded"] / elapsed, 1),
-            "tokens": summary["tokens"], "peak_rss_mb": round(peak_child_rss_mb(), 1)}
+            "tokens": summary["tokens"], "peak_rss_mb": peak_rss_mb}
 
 
 def reference(engine):

@@ -3,6 +3,7 @@
 //   embedsync-local-bench --variant short|long --n 2000 [--corpus PATH] [--model-dir DIR]
 //                         [--workers 2] [--blas-threads 1] [--tokens-per-pass 2048] [--repeat 1]
 //                         [--kernel blas|avx512]   (default: avx512 where the CPU has it)
+//   embedsync-local-bench --sgemm-peak               (sustained sgemm GFLOP/s on 2 threads, per kernel)
 //
 // Prints one JSON line. The timed region is one `embed` call on all N texts (tokenization included),
 // after loading and a warm-up on the first 64 texts, like shared/bench/bench.py.
@@ -91,6 +92,16 @@ func loadTexts(path: String, variant: String, count: Int) throws -> [String] {
 
 func main() -> Int32 {
     let environment = ProcessInfo.processInfo.environment
+    if CommandLine.arguments.dropFirst().first == "--sgemm-peak" {
+        // This machine's sustained sgemm on 2 threads, per kernel, to put the model's GFLOP/s in proportion.
+        var peaks: [String: Any] = ["engine": "sgemm-peak", "blas_kernels": SentenceEmbeddingModel.blasKernels]
+        for kernel in MatrixKernel.allCases where kernel.isAvailable {
+            peaks["\(kernel.rawValue)_gflops_per_s"] = kernel.measureGFLOPS()
+        }
+        let json = (try? JSONSerialization.data(withJSONObject: peaks, options: [.sortedKeys])) ?? Data()
+        print(String(decoding: json, as: UTF8.self))
+        return 0
+    }
     guard let options = parseOptions(Array(CommandLine.arguments.dropFirst())) else {
         FileHandle.standardError.write(Data("usage: embedsync-local-bench --variant short|long --n N [--corpus PATH] [--model-dir DIR] [--workers W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512]\n".utf8))
         return 64
