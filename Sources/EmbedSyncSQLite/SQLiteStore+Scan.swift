@@ -65,7 +65,7 @@ extension SQLiteStore {
             guard let id = RowID(row[0] as DatabaseValue) else { continue }
             var values: [String: String?] = [:]
             for (index, field) in fields.enumerated() {
-                values[field] = SQLiteStore.text(row[index + 1] as DatabaseValue)
+                values[field] = try SQLiteStore.text(row, at: index + 1)
             }
             let base = fields.count + 1
             var scanned = ScannedRow(id: id, values: values)
@@ -78,6 +78,16 @@ extension SQLiteStore {
             rows.append(scanned)
         }
         return rows
+    }
+
+    /// Column `index` of a cursor row as template text. TEXT is read with its stored length rather than up to
+    /// its first NUL (GRDB's `String` decoding stops there), so a NUL inside a text does not cut it short.
+    static func text(_ row: Row, at index: Int) throws -> String? {
+        let value = row[index] as DatabaseValue
+        guard case .string = value.storage else { return text(value) }
+        return try row.withUnsafeData(atIndex: index) { bytes in
+            bytes.map { String(decoding: $0, as: UTF8.self) }
+        } ?? ""
     }
 
     /// A field as template text: numbers printed plainly, BLOBs decoded as UTF-8, NULL as `nil`.

@@ -24,6 +24,16 @@ struct TextTemplateTests {
         #expect(template.render(["a": nil, "b": nil]) == "")
     }
 
+    @Test("whitespace is Unicode's White_Space: no-break and ideographic spaces trim, zero-width characters stay",
+          arguments: [
+              ("\u{00A0}x\u{3000}", "x"), ("\t\u{202F}\u{0085}", ""), ("\u{200B}", "\u{200B}"),
+              (" \u{200D}", "\u{200D}"), ("\u{FEFF}", "\u{FEFF}"), ("a\u{2028}", "a\u{2028}"), ("\u{0}", "\u{0}"),
+          ])
+    func unicodeWhitespace(value: String, expected: String) throws {
+        let template = try TextTemplate("{{{a}}}")
+        #expect(template.render(["a": value]).unicodeScalars.elementsEqual(expected.unicodeScalars))
+    }
+
     @Test("field names are read from every kind of tag")
     func fields() throws {
         let template = try TextTemplate("{{title}} {{#genre}}{{genre}}{{/genre}} {{{raw}}} {{^missing}}none{{/missing}} {{! comment}}")

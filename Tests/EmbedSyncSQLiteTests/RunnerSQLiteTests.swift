@@ -46,6 +46,25 @@ struct RunnerSQLiteTests {
         await store.close()
     }
 
+    @Test("a NUL inside a TEXT value does not cut the text short")
+    func nulInsideText() async throws {
+        let db = try ArticlesDatabase(count: 3)
+        // Written in SQL (Python's sqlite3 and the sqlite3 shell store such texts whole; GRDB's binding would stop at the NUL).
+        try db.execute("UPDATE articles SET title = 'before' || char(0) || 'after' WHERE id = 1")
+        try db.execute("UPDATE articles SET title = char(0) || 'leading NUL' WHERE id = 2")
+        #expect(try db.scalar("SELECT length(CAST(title AS BLOB)) FROM articles WHERE id = 1") == 12)
+        let store = try db.store()
+        let rows = try await store.scan(after: nil, limit: 10, fields: ["title"])
+        #expect(rows.map { $0.values["title"] ?? nil } == ["before\u{0}after", "\u{0}leading NUL", "Title 3"])
+        _ = try await runner(store, ScriptedEmbedder()).run()
+        let template = try TextTemplate(ArticlesDatabase.template)
+        let vectors = try db.vectors()
+        let text = template.render(["title": "before\u{0}after", "genre": nil, "body": "Body of article 1"])
+        #expect(text.contains("after"))
+        #expect(vectors[1] == FakeProviderServer.vector(for: text, dimensions: 8))
+        await store.close()
+    }
+
     @Test("editing 10 rows re-embeds exactly those 10, deleting 5 prunes 5")
     func editsAndDeletes() async throws {
         let db = try ArticlesDatabase(count: 100)

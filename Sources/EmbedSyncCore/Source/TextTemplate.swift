@@ -49,9 +49,19 @@ public struct TextTemplate: Sendable {
         let rendered = compiled.render(context)
         var lines: [Substring] = []
         for line in rendered.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.contains(where: { !$0.isWhitespace }) { lines.append(line) }
+            if !line.unicodeScalars.allSatisfy(Self.isBlank) { lines.append(line) }
         }
-        return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = lines.joined(separator: "\n").unicodeScalars
+        guard let first = text.firstIndex(where: { !Self.isBlank($0) }),
+              let last = text.lastIndex(where: { !Self.isBlank($0) }) else { return "" }
+        return String(text[first...last])
+    }
+
+    /// Whitespace as embedding tokenizers see it: Unicode's White_Space property (Python's `str.strip` and BERT
+    /// agree), except U+2028 and U+2029, which BERT keeps as characters. Zero-width characters (U+200B, U+200D,
+    /// U+FEFF) are not whitespace, so a text of them alone is embedded, as sentence-transformers would.
+    private static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace && scalar != "\u{2028}" && scalar != "\u{2029}"
     }
 
     /// The names inside `{{name}}`, `{{{name}}}`, `{{#name}}`, `{{^name}}` and `{{&name}}` tags.
