@@ -131,16 +131,19 @@ def main():
         cosine = float(ours @ ref / max(np.linalg.norm(ours) * np.linalg.norm(ref), 1e-30))
         worst.append((cosine, row_id, text))
     worst.sort()
-    # Rows embedsync skipped must be exactly those whose rendered text is empty after trimming.
-    expected_skips = {i for i, t in enumerate(texts, start=1) if not t.strip()}
-    unexpected = sorted(set(missing) - expected_skips)
+    # Rows embedsync skips must be exactly those made only of whitespace: Unicode's White_Space property less
+    # U+2028/U+2029 (Python's str.strip also drops U+001C–U+001F, which are not White_Space).
+    white_space = set("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+                      "\u200a\u202f\u205f\u3000")
+    expected_skips = {i for i, t in enumerate(texts, start=1) if all(c in white_space for c in t)}
+    unexpected = sorted(set(missing) ^ expected_skips)
     below = [w for w in worst if w[0] < 0.9999]
     python_tokens = sum(min(len(model.tokenizer(t)["input_ids"]), model.max_seq_length)
                         for i, t in enumerate(texts, start=1) if i not in expected_skips)
     print(json.dumps({"texts": len(texts), "embedded": summary["embedded"], "skipped": summary["skipped"],
                       "tokens": summary["tokens"], "python_tokens": python_tokens,
                       "compared": len(worst), "min_cosine": worst[0][0] if worst else None,
-                      "below_0.9999": len(below), "missing_unexpectedly": unexpected[:20]}))
+                      "below_0.9999": len(below), "skipped_or_embedded_unexpectedly": unexpected[:20]}))
     for cosine, row_id, text in worst[:5]:
         print(f"  cos {cosine:.9f}  id {row_id}  {text[:80]!r}")
     return 1 if below or unexpected or summary["tokens"] != python_tokens else 0
