@@ -51,10 +51,11 @@ extension SQLiteStore {
                     dimensions = excluded.dimensions, updated_at = excluded.updated_at
                 """).execute(arguments: [row.id.databaseValue, row.contentHash, model.storageKey, model.dimensions, now])
         case .table:
-            let text: String? = configuration.storeText ? row.text : nil
+            // Bound as UTF-8 bytes and cast, because text bound as a string ends at its first NUL.
+            let text: Data? = configuration.storeText ? Data(row.text.utf8) : nil
             try db.cachedStatement(sql: """
                 INSERT INTO \(target) (id, embedding, content_hash, model, dimensions, text, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?)
                 ON CONFLICT(id) DO UPDATE SET embedding = excluded.embedding, content_hash = excluded.content_hash,
                     model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at = excluded.updated_at
                 """).execute(arguments: [row.id.databaseValue, blob, row.contentHash, model.storageKey, model.dimensions, text, now, now])

@@ -62,6 +62,8 @@ struct RunnerSQLiteTests {
         let text = template.render(["title": "before\u{0}after", "genre": nil, "body": "Body of article 1"])
         #expect(text.contains("after"))
         #expect(vectors[1] == FakeProviderServer.vector(for: text, dimensions: 8))
+        #expect(try db.scalar("SELECT length(CAST(text AS BLOB)) FROM articles_embeddings WHERE id = 1") == text.utf8.count)
+        #expect(try db.scalar("SELECT typeof(text) = 'text' FROM articles_embeddings WHERE id = 1") == 1)
         await store.close()
     }
 
