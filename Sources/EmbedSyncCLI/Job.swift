@@ -65,7 +65,8 @@ struct Job: Sendable {
         return RunConfiguration(
             template: template, selection: choice, batchSize: run.batchSize, concurrency: run.concurrency,
             retry: RetryPolicy(maxRetries: run.maxRetries), requestsPerMinute: run.requestsPerMinute,
-            tokensPerMinute: run.tokensPerMinute, maxCostUSD: maxCost ?? run.maxCost, pricing: pricing, exclusive: exclusive)
+            tokensPerMinute: run.tokensPerMinute, maxCostUSD: maxCost ?? run.maxCost, pricing: pricing, exclusive: exclusive,
+            longInputs: run.longInputs)
     }
 }
 
@@ -77,6 +78,7 @@ struct RunSettings {
     var requestsPerMinute: Int?
     var tokensPerMinute: Int?
     var maxCost: Double?
+    var longInputs = LongInputPolicy.truncate
 
     init(_ settings: Settings) throws {
         batchSize = try settings.positiveInt(.batchSize)
@@ -89,6 +91,12 @@ struct RunSettings {
         requestsPerMinute = try settings.positiveInt(.requestsPerMinute)
         tokensPerMinute = try settings.positiveInt(.tokensPerMinute)
         maxCost = try settings.number(.maxCost)
+        if let value = settings.string(.longInputs) {
+            guard let policy = LongInputPolicy(rawValue: value.lowercased()) else {
+                throw EmbedSyncError(.usage, "\(settings.origin(.longInputs)) must be one of: \(LongInputPolicy.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(value)').")
+            }
+            longInputs = policy
+        }
         _ = try settings.positiveInt(.dimensions)
     }
 }

@@ -71,6 +71,68 @@ struct ExactTokensTests {
         try await server.shutdown()
     }
 
+    @Test("--long-inputs chunk sends a 20k-token row as pieces of at most 8192 tokens in one request and stores their mean")
+    func chunkedRun() async throws {
+        let folder = try TestFiles.makeFolder("embedsync-chunk")
+        let cache = folder.appendingPathComponent("tiktoken")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: try TestFiles.sharedFile("data/cl100k_base.tiktoken"), to: cache.appendingPathComponent("cl100k_base.tiktoken"))
+        let server = try await FakeProviderServer.start(.init(dimensions: 16))
+        let long = Array(repeating: "embedding", count: 20_000).joined(separator: " ")
+        let database = folder.appendingPathComponent("notes.db").path
+        let queue = try DatabaseQueue(path: database)
+        try await queue.write { db in
+            try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+            try db.execute(sql: "INSERT INTO notes VALUES (1, 'a short note'), (2, ?)", arguments: [long])
+        }
+        let flags = [
+            "--database", database, "--table", "notes", "--template", "{{body}}", "--provider", "openai",
+            "--base-url", server.baseURL, "--dimensions", "16", "--json",
+        ]
+        let environment = ["TIKTOKEN_CACHE_DIR": cache.path, "OPENAI_API_KEY": "sk-test-0000000000000000", "HOME": folder.path]
+        func run(_ arguments: [String]) async -> (status: Int32, out: String, err: String) {
+            let out = OutputSink.capture(), err = OutputSink.capture()
+            let context = CLIContext(
+                environment: environment, workingDirectory: folder.path, stdout: out, stderr: err, stopSignal: StopSignal(), stderrIsTerminal: false)
+            let status = await CLIContext.$current.withValue(context) { await EmbedSyncCLI.run(arguments) }
+            return (status, out.captured, err.captured)
+        }
+
+        let bad = await run(["run"] + flags + ["--long-inputs", "split"])
+        #expect(bad.status == 2)
+        #expect(bad.err.contains("--long-inputs") && bad.err.contains("truncate, chunk"), "\(bad.err)")
+        #expect(server.stats.requests == 0)
+
+        let estimate = try LenientJSON.parse(Array(await run(["estimate"] + flags + ["--long-inputs", "chunk"]).out.utf8))
+        #expect(estimate["rows_over_token_limit"]?.int == 1)
+        #expect(estimate["long_inputs"] == .string("chunk"))
+        #expect((estimate["tokens"]?.int ?? 0) > 20_000)
+
+        let result = await run(["run"] + flags + ["--long-inputs", "chunk"])
+        #expect(result.status == 0, "\(result.err)")
+        let summary = try LenientJSON.parse(Array(result.out.utf8))
+        #expect(summary["embedded"]?.int == 2)
+        #expect(summary["chunked"]?.int == 1)
+        #expect(summary["truncated"]?.int == 0)
+        #expect(summary["requests"]?.int == 1)
+        let pieces = server.stats.inputsSeen.filter { $0 != "a short note" }
+        #expect(pieces.count == 3)
+        #expect(pieces.joined() == long)
+        let stored = try await queue.read { db in
+            try Data.fetchOne(db, sql: "SELECT embedding FROM notes_embeddings WHERE id = 2")
+        }
+        let blob = try #require(stored)
+        let vector = (0..<(blob.count / 4)).map { i in
+            Float(bitPattern: blob.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) })
+        }
+        #expect(vector.count == 16)
+        let norm = vector.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
+        #expect(abs(norm - 1) < 1e-5)
+        for piece in pieces { #expect(vector != FakeProviderServer.vector(for: piece, dimensions: 16)) }
+        try queue.close()
+        try await server.shutdown()
+    }
+
     @Test("without the ranks file the estimate says it is approximate, and why")
     func approximate() async throws {
         let cli = try await CLIHarness.make(rows: 5)

@@ -24,6 +24,8 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Client-side request limit per minute.") var requestsPerMinute: String?
     @Option(help: "Client-side token limit per minute.") var tokensPerMinute: String?
     @Option(help: "PostgreSQL: seconds before a killed worker's claimed rows go to others (default 120).") var claimLease: String?
+    @Option(help: "Texts over the provider's token limit: truncate (default) or chunk (embed the pieces, store their mean).")
+    var longInputs: String?
 
     var flags: [SettingKey: String] {
         var flags: [SettingKey: String] = [:]
@@ -32,7 +34,7 @@ struct CommonOptions: ParsableArguments {
             (.targetTable, targetTable), (.targetColumn, targetColumn), (.provider, provider), (.model, model), (.dimensions, dimensions),
             (.baseURL, baseURL), (.apiKeyEnv, apiKeyEnv), (.modelDir, modelDir), (.batchSize, batchSize), (.concurrency, concurrency),
             (.maxRetries, maxRetries), (.requestsPerMinute, requestsPerMinute), (.tokensPerMinute, tokensPerMinute),
-            (.claimLease, claimLease),
+            (.claimLease, claimLease), (.longInputs, longInputs),
         ]
         for case let (key, value?) in pairs { flags[key] = value }
         return flags

@@ -79,6 +79,7 @@ struct InitCommand: AsyncParsableCommand {
               # requests_per_minute: 3000
               # tokens_per_minute: 1000000
               # max_cost: 5.00
+              # long_inputs: chunk       # texts over 8192 tokens: truncate (default) or chunk and average
 
             """
     }

@@ -20,6 +20,7 @@ enum Reports {
             ("skipped_empty", .int(Int64(summary.skippedEmpty))),
             ("skipped_failed", .int(Int64(summary.skippedFailed))),
             ("truncated", .int(Int64(summary.truncated))),
+            ("chunked", .int(Int64(summary.chunked))),
             ("pruned", .int(Int64(summary.pruned))),
             ("provider", .string(summary.model.provider)),
             ("model", .string(summary.model.model)),
@@ -37,6 +38,7 @@ enum Reports {
         table.add("Failed", summary.failed == 0 ? "0" : "\(summary.failed) (ids: \(failed)\(summary.failed > 10 ? ", …" : ""))")
         table.add("Skipped", "\(summary.skipped) (\(summary.skippedEmpty) empty, \(summary.skippedFailed) failed 3×)")
         if summary.truncated > 0 { table.add("Truncated", "\(summary.truncated)") }
+        if summary.chunked > 0 { table.add("Chunked", "\(summary.chunked) (pieces averaged)") }
         if summary.pruned > 0 { table.add("Pruned", "\(summary.pruned)") }
         table.add("Tokens", "\(summary.tokens)")
         table.add("Cost", String(format: "$%.6f", summary.costUSD))
@@ -67,6 +69,7 @@ enum Reports {
         pairs.append(("batch_cost_usd", estimate.batchCostUSD.map { .double($0) } ?? .null))
         pairs.append(("skipped_failed", .int(Int64(counts.skippedFailed))))
         pairs.append(("rows_over_token_limit", .int(Int64(estimate.rowsOverTokenLimit))))
+        pairs.append(("long_inputs", .string(estimate.longInputs.rawValue)))
         pairs.append(("requests", .int(Int64(estimate.requests))))
         pairs.append(("projected_duration_s", .double((estimate.projectedSeconds * 10).rounded() / 10)))
         if let reason = estimate.approximationReason { pairs.append(("approximation", .string(reason))) }
@@ -81,7 +84,10 @@ enum Reports {
         table.add("Up to date", "\(counts.upToDate)")
         table.add("Skipped", "\(counts.empty) empty, \(counts.skippedFailed) failed 3×")
         table.add("Tokens", "\(estimate.tokens)\(estimate.tokensExact ? " (exact)" : " (approximate)")")
-        if estimate.rowsOverTokenLimit > 0 { table.add("Over token limit", "\(estimate.rowsOverTokenLimit) (truncated)") }
+        if estimate.rowsOverTokenLimit > 0 {
+            let handling = estimate.longInputs == .chunk ? "chunked" : "truncated"
+            table.add("Over token limit", "\(estimate.rowsOverTokenLimit) (\(handling))")
+        }
         table.add("Cost", String(format: "$%.6f", estimate.costUSD))
         if let batch = estimate.batchCostUSD { table.add("Batch API cost", String(format: "$%.6f", batch)) }
         table.add("Requests", "\(estimate.requests)")

@@ -36,13 +36,14 @@ struct SettingKey: Hashable, Sendable {
     static let tokensPerMinute = SettingKey("run.tokens_per_minute", flag: "tokens-per-minute")
     static let maxCost = SettingKey("run.max_cost", flag: "max-cost")
     static let claimLease = SettingKey("run.claim_lease", flag: "claim-lease")
+    static let longInputs = SettingKey("run.long_inputs", flag: "long-inputs")
     static let price = SettingKey("pricing.per_million_tokens", flag: "price-per-million")
     static let batchPrice = SettingKey("pricing.batch_per_million_tokens", flag: "batch-price-per-million")
 
     static let all: [SettingKey] = [
         .database, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn, .storeText, .provider, .model,
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries, .requestsPerMinute,
-        .tokensPerMinute, .maxCost, .claimLease, .price, .batchPrice,
+        .tokensPerMinute, .maxCost, .claimLease, .longInputs, .price, .batchPrice,
     ]
 }
 

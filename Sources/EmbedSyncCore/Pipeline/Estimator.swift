@@ -26,7 +26,6 @@ public struct Estimator: Sendable {
         _ = try await store.checkTemplateFields(configuration.template)
         let classifier = RowClassifier(template: configuration.template, model: model, selection: configuration.selection)
         let counter = tokenCounter
-        let maxTokens = limits.maxTokensPerInput
         let batchSize = configuration.batchSize(for: limits)
         var tokens = 0
         var overLimit = 0
@@ -34,18 +33,18 @@ public struct Estimator: Sendable {
         var batchCount = 0
         var batchTokens = 0
         let counts = try await Survey(store: store, classifier: classifier, pageSize: configuration.pageSize).run { row in
-            var rowTokens = counter.count(row.text)
-            if rowTokens > maxTokens {
-                overLimit += 1
-                rowTokens = limits.truncatesInternally ? maxTokens : counter.truncate(row.text, maxTokens: maxTokens).tokens
-            }
+            // The same inputs the runner would send: truncated or split by the long-input policy.
+            let (pieces, truncated) = configuration.inputs(for: row.text, counter: counter, limits: limits)
+            if truncated || pieces.count > 1 { overLimit += 1 }
+            let rowTokens = pieces.reduce(0) { $0 + $1.tokens }
             tokens += rowTokens
-            if batchCount > 0, batchCount >= batchSize || batchTokens + rowTokens > limits.maxTokensPerRequest {
+            if batchCount > 0, batchCount >= batchSize || batchTokens + rowTokens > limits.maxTokensPerRequest
+                || (pieces.count > 1 && batchCount + pieces.count > batchSize) {
                 requests += 1
                 batchCount = 0
                 batchTokens = 0
             }
-            batchCount += 1
+            batchCount += pieces.count
             batchTokens += rowTokens
         }
         if batchCount > 0 { requests += 1 }
@@ -57,6 +56,7 @@ public struct Estimator: Sendable {
         estimate.costUSD = pricing.cost(tokens: tokens)
         estimate.batchCostUSD = pricing.batchCost(tokens: tokens)
         estimate.rowsOverTokenLimit = overLimit
+        estimate.longInputs = limits.truncatesInternally ? .truncate : configuration.longInputs
         estimate.requests = requests
         estimate.projectedSeconds = projectedSeconds(rows: counts.selected, tokens: tokens, requests: requests)
         return estimate
@@ -90,6 +90,8 @@ public struct Estimate: Sendable {
     public var costUSD = 0.0
     public var batchCostUSD: Double?
     public var rowsOverTokenLimit = 0
+    /// What the run does with those rows; `tokens` and `requests` count them that way.
+    public var longInputs = LongInputPolicy.truncate
     public var requests = 0
     public var projectedSeconds = 0.0
 

@@ -17,11 +17,14 @@ public struct RunConfiguration: Sendable {
     public var exclusive: Bool
     /// Rows read from the source per query.
     public var pageSize: Int
+    /// What to do with texts over the provider's per-input token limit.
+    public var longInputs: LongInputPolicy
 
     public init(
         template: TextTemplate, selection: Selection = Selection(), batchSize: Int? = nil, concurrency: Int = 4,
         retry: RetryPolicy = RetryPolicy(), requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil,
-        maxCostUSD: Double? = nil, pricing: Pricing? = nil, exclusive: Bool = false, pageSize: Int = 1000
+        maxCostUSD: Double? = nil, pricing: Pricing? = nil, exclusive: Bool = false, pageSize: Int = 1000,
+        longInputs: LongInputPolicy = .truncate
     ) {
         self.template = template
         self.selection = selection
@@ -34,6 +37,7 @@ public struct RunConfiguration: Sendable {
         self.pricing = pricing
         self.exclusive = exclusive
         self.pageSize = pageSize
+        self.longInputs = longInputs
     }
 }
 
@@ -41,6 +45,21 @@ extension RunConfiguration {
     /// The batch size used with a provider: the configured one (or the provider's default), capped by its input limit.
     public func batchSize(for limits: ProviderLimits) -> Int {
         max(1, min(batchSize ?? limits.defaultBatchSize, limits.maxInputs))
+    }
+
+    /// The texts a row sends: itself, or truncated, or split into pieces, by `longInputs`, with their token counts.
+    /// `truncated` is true when part of the text is not sent.
+    func inputs(for text: String, counter: any TokenCounter, limits: ProviderLimits)
+        -> (pieces: [(text: String, tokens: Int)], truncated: Bool) {
+        let tokens = counter.count(text)
+        guard tokens > limits.maxTokensPerInput else { return ([(text, tokens)], false) }
+        if longInputs == .chunk, !limits.truncatesInternally {
+            // Every piece of a row goes in one request, within its input and token limits.
+            let maxPieces = max(1, min(limits.maxInputs, limits.maxTokensPerRequest / max(1, limits.maxTokensPerInput)))
+            let split = TextChunker.split(text, counter: counter, maxTokens: limits.maxTokensPerInput, maxPieces: maxPieces)
+            if !split.pieces.isEmpty { return (split.pieces, !split.complete) }
+        }
+        return ([counter.truncate(text, maxTokens: limits.maxTokensPerInput)], true)
     }
 }
 
@@ -66,6 +85,8 @@ public struct RunSummary: Sendable {
     public var skippedEmpty: Int = 0
     public var skippedFailed: Int = 0
     public var truncated: Int = 0
+    /// Rows whose text was split into pieces (`LongInputPolicy.chunk`).
+    public var chunked: Int = 0
     public var pruned: Int = 0
     public var failedIDs: [RowID] = []
     public var tokens: Int = 0

@@ -57,10 +57,13 @@ struct BatchOutcome: Sendable {
     }
 }
 
-/// A row on its way to the embedder: the text as sent (after truncation) and its token count.
+/// A row (or one piece of a chunked row) on its way to the embedder: the text as sent (after truncation) and its
+/// token count.
 struct WorkItem: Sendable {
     var id: RowID
     var text: String
     var contentHash: String
     var tokens: Int
+    /// Set when the row's text was split (`LongInputPolicy.chunk`): this item is one of its pieces.
+    var part: ChunkPart? = nil
 }

@@ -115,8 +115,10 @@ public struct Runner: Sendable {
                         return false
                     }
                 }
-                let claimed = try await store.claim(items.map(\.id), runID: runRecord.id)
-                let work = claimed.count == items.count ? items : items.filter { claimed.contains($0.id) }
+                var seen: Set<RowID> = []
+                let ids = items.map(\.id).filter { seen.insert($0).inserted }  // a chunked row's pieces share one id
+                let claimed = try await store.claim(ids, runID: runRecord.id)
+                let work = claimed.count == ids.count ? items : items.filter { claimed.contains($0.id) }
                 guard !work.isEmpty else {
                     await tally.record(BatchOutcome(), estimatedCost: estimatedCost, committed: false)
                     return true
@@ -126,8 +128,9 @@ public struct Runner: Sendable {
                     let outcome: BatchOutcome
                     do {
                         outcome = try await self.embedWithRetries(work, throttle: throttle, pricing: pricing)
+                            .combiningChunks(of: work)
                     } catch {
-                        await store.releaseClaims(work.map(\.id), runID: runRecord.id)
+                        await store.releaseClaims(Array(Set(work.map(\.id))), runID: runRecord.id)
                         throw error
                     }
                     do {
@@ -155,16 +158,19 @@ public struct Runner: Sendable {
                         continue
                     }
                     summary.selected += 1
-                    var text = planned.text
-                    var tokens = counter.count(text)
-                    if tokens > limits.maxTokensPerInput {
-                        summary.truncated += 1
-                        (text, tokens) = counter.truncate(text, maxTokens: limits.maxTokensPerInput)
-                    }
-                    if !pending.isEmpty, pendingTokens + tokens > limits.maxTokensPerRequest {
+                    let (pieces, truncated) = configuration.inputs(for: planned.text, counter: counter, limits: limits)
+                    if truncated { summary.truncated += 1 }
+                    if pieces.count > 1 { summary.chunked += 1 }
+                    let tokens = pieces.reduce(0) { $0 + $1.tokens }
+                    // A chunked row's pieces all go in one batch, so they are combined and committed together.
+                    if !pending.isEmpty, pendingTokens + tokens > limits.maxTokensPerRequest
+                        || (pieces.count > 1 && pending.count + pieces.count > batchSize) {
                         guard try await dispatch() else { return false }
                     }
-                    pending.append(WorkItem(id: row.id, text: text, contentHash: planned.contentHash, tokens: tokens))
+                    for (index, piece) in pieces.enumerated() {
+                        let part = pieces.count > 1 ? ChunkPart(index: index, count: pieces.count, wholeText: planned.text) : nil
+                        pending.append(WorkItem(id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens, part: part))
+                    }
                     pendingTokens += tokens
                     if pending.count >= batchSize {
                         guard try await dispatch() else { return false }
