@@ -42,59 +42,41 @@ enum TextChunker {
     }
 }
 
-/// One piece of a chunked row: which of how many, and the row's whole text (stored with the combined vector).
-struct ChunkPart: Sendable {
-    var index: Int
-    var count: Int
-    var wholeText: String
-}
-
 extension BatchOutcome {
     /// Folds the pieces of chunked rows back into one row each: a row embeds when all its pieces did (their
     /// token-weighted mean), and fails once, with its first piece's error, when any piece failed.
+    /// `items` are the batch as sent, so each row's pieces are in order, and so are their vectors.
     func combiningChunks(of items: [WorkItem]) -> BatchOutcome {
-        let parts = items.filter { $0.part != nil }
-        guard !parts.isEmpty else { return self }
-        var pieces: [RowID: [(index: Int, tokens: Int)]] = [:]
-        var wholeText: [RowID: String] = [:]
-        var pieceCount: [RowID: Int] = [:]
-        for item in parts {
-            guard let part = item.part else { continue }
-            pieces[item.id, default: []].append((part.index, item.tokens))
-            wholeText[item.id] = part.wholeText
-            pieceCount[item.id] = part.count
+        var weights: [RowID: [Int]] = [:]
+        var firstPiece: [RowID: WorkItem] = [:]
+        for item in items where item.wholeText != nil {
+            weights[item.id, default: []].append(item.tokens)
+            if firstPiece[item.id] == nil { firstPiece[item.id] = item }
         }
+        guard !firstPiece.isEmpty else { return self }
         var combined = self
         combined.embedded = []
         combined.failed = []
-        var vectors: [RowID: [[Float]]] = [:]
         var failedIDs: Set<RowID> = []
-        for failure in failed {
-            if pieces[failure.id] != nil {
-                guard failedIDs.insert(failure.id).inserted else { continue }
-            }
+        for failure in failed where firstPiece[failure.id] == nil || failedIDs.insert(failure.id).inserted {
             combined.failed.append(failure)
         }
-        // Pieces come back in the order they were sent, so each row's vectors are in piece order.
+        var vectors: [RowID: [[Float]]] = [:]
         for row in embedded {
-            if pieces[row.id] != nil {
-                if !failedIDs.contains(row.id) { vectors[row.id, default: []].append(row.vector) }
-            } else {
+            if firstPiece[row.id] == nil {
                 combined.embedded.append(row)
+            } else if !failedIDs.contains(row.id) {
+                vectors[row.id, default: []].append(row.vector)
             }
         }
-        for (id, rowPieces) in pieces where !failedIDs.contains(id) {
-            guard let first = embedded.first(where: { $0.id == id }), let rowVectors = vectors[id],
-                  rowVectors.count == pieceCount[id] else {
-                if let item = parts.first(where: { $0.id == id }) {
-                    combined.failed.append(FailedRow(id: id, contentHash: item.contentHash, errorClass: "incomplete_chunks",
-                                                     message: "not every piece of the chunked text was embedded", attempts: 1))
-                }
+        for (id, piece) in firstPiece where !failedIDs.contains(id) {
+            guard let rowWeights = weights[id], let rowVectors = vectors[id], rowVectors.count == rowWeights.count else {
+                combined.failed.append(FailedRow(id: id, contentHash: piece.contentHash, errorClass: "incomplete_chunks",
+                                                 message: "not every piece of the chunked text was embedded", attempts: 1))
                 continue
             }
-            let weights = rowPieces.sorted { $0.index < $1.index }.map(\.tokens)
-            combined.embedded.append(EmbeddedRow(id: id, vector: TextChunker.combine(rowVectors, weights: weights),
-                                                 contentHash: first.contentHash, text: wholeText[id] ?? first.text))
+            combined.embedded.append(EmbeddedRow(id: id, vector: TextChunker.combine(rowVectors, weights: rowWeights),
+                                                 contentHash: piece.contentHash, text: piece.wholeText ?? piece.text))
         }
         return combined
     }

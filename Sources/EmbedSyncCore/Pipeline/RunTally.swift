@@ -64,6 +64,7 @@ struct WorkItem: Sendable {
     var text: String
     var contentHash: String
     var tokens: Int
-    /// Set when the row's text was split (`LongInputPolicy.chunk`): this item is one of its pieces.
-    var part: ChunkPart? = nil
+    /// Set when the row's text was split (`LongInputPolicy.chunk`): this item is one of its pieces, and this is the
+    /// row's whole text, stored with the combined vector.
+    var wholeText: String? = nil
 }

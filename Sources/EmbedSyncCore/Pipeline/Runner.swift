@@ -119,6 +119,7 @@ public struct Runner: Sendable {
                 let ids = items.map(\.id).filter { seen.insert($0).inserted }  // a chunked row's pieces share one id
                 let claimed = try await store.claim(ids, runID: runRecord.id)
                 let work = claimed.count == ids.count ? items : items.filter { claimed.contains($0.id) }
+                let workIDs = claimed.count == ids.count ? ids : ids.filter(claimed.contains)
                 guard !work.isEmpty else {
                     await tally.record(BatchOutcome(), estimatedCost: estimatedCost, committed: false)
                     return true
@@ -130,7 +131,7 @@ public struct Runner: Sendable {
                         outcome = try await self.embedWithRetries(work, throttle: throttle, pricing: pricing)
                             .combiningChunks(of: work)
                     } catch {
-                        await store.releaseClaims(Array(Set(work.map(\.id))), runID: runRecord.id)
+                        await store.releaseClaims(workIDs, runID: runRecord.id)
                         throw error
                     }
                     do {
@@ -167,9 +168,9 @@ public struct Runner: Sendable {
                         || (pieces.count > 1 && pending.count + pieces.count > batchSize) {
                         guard try await dispatch() else { return false }
                     }
-                    for (index, piece) in pieces.enumerated() {
-                        let part = pieces.count > 1 ? ChunkPart(index: index, count: pieces.count, wholeText: planned.text) : nil
-                        pending.append(WorkItem(id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens, part: part))
+                    for piece in pieces {
+                        pending.append(WorkItem(id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens,
+                                                wholeText: pieces.count > 1 ? planned.text : nil))
                     }
                     pendingTokens += tokens
                     if pending.count >= batchSize {

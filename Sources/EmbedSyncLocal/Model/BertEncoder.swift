@@ -89,17 +89,13 @@ struct BertEncoder: Sendable {
                 let query = qkv + start * qkvStride + head * d
                 let key = query + h
                 let value = query + 2 * h
+                // The AVX-512 softmax applies the scale itself.
+                BLAS.sgemm(transposeA: false, transposeB: true, m: length, n: length, k: d,
+                           alpha: kernel == .avx512 ? 1 : scale, a: query, lda: qkvStride, b: key, ldb: qkvStride,
+                           beta: 0, c: scores, ldc: length)
                 switch kernel {
-                case .blas:
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: length, n: length, k: d,
-                               alpha: scale, a: query, lda: qkvStride, b: key, ldb: qkvStride,
-                               beta: 0, c: scores, ldc: length)
-                    VectorMath.softmaxRows(scores, rows: length, cols: length, stride: length)
-                case .avx512:
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: length, n: length, k: d,
-                               alpha: 1, a: query, lda: qkvStride, b: key, ldb: qkvStride,
-                               beta: 0, c: scores, ldc: length)
-                    es_softmax_rows_avx512(scores, length, length, length, scale)
+                case .blas: VectorMath.softmaxRows(scores, rows: length, cols: length, stride: length)
+                case .avx512: es_softmax_rows_avx512(scores, length, length, length, scale)
                 }
                 BLAS.sgemm(transposeA: false, transposeB: false, m: length, n: d, k: length,
                            alpha: 1, a: scores, lda: length, b: value, ldb: qkvStride,
