@@ -27,15 +27,22 @@ final class FakeProviderHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             guard let head, let server = box.server.withLock({ $0 }) else { return }
             let reply = FakeProviderLogic(server: server).respond(head: head, body: body)
-            if reply.delay > 0 {
-                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                let keepAlive = head.isKeepAlive
-                context.eventLoop.scheduleTask(in: .milliseconds(Int64(reply.delay * 1000))) {
-                    self.send(reply, context: bound.value, keepAlive: keepAlive)
-                }
-            } else {
-                send(reply, context: context, keepAlive: head.isKeepAlive)
+            let keepAlive = head.isKeepAlive
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let held = server.hold {
+                eventLoop.execute { self.answer(reply, context: bound.value, keepAlive: keepAlive) }
             }
+            if !held { answer(reply, context: context, keepAlive: keepAlive) }
+        }
+    }
+
+    /// Sends `reply` after its scripted delay.
+    private func answer(_ reply: FakeReply, context: ChannelHandlerContext, keepAlive: Bool) {
+        guard reply.delay > 0 else { return send(reply, context: context, keepAlive: keepAlive) }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .milliseconds(Int64(reply.delay * 1000))) {
+            self.send(reply, context: bound.value, keepAlive: keepAlive)
         }
     }
 

@@ -73,6 +73,7 @@ public final class FakeProviderServer: Sendable {
     struct ServerState {
         var faults: [Fault] = []
         var stats = Stats()
+        var gate = Gate()
     }
 
     private init(options: Options, channel: any Channel) {
@@ -110,6 +111,36 @@ public final class FakeProviderServer: Sendable {
     /// A snapshot of what the server has seen.
     public var stats: Stats { state.withLock { $0.stats } }
 
+    /// Lets the next `count` requests through and holds every later one, unanswered, until ``openGate()``.
+    ///
+    /// Tests use it instead of sleeps: a run can be stopped or killed at a known point, however slow the machine.
+    public func closeGate(after count: Int) {
+        state.withLock { $0.gate.limit = $0.gate.admitted + count }
+    }
+
+    /// Answers every held request and lets later ones through.
+    public func openGate() {
+        let held = state.withLock { state in
+            state.gate.limit = nil
+            defer { state.gate.held.removeAll() }
+            return state.gate.held
+        }
+        for answer in held { answer() }
+    }
+
+    /// Requests waiting at the closed gate.
+    public var heldRequests: Int { state.withLock { $0.gate.held.count } }
+
+    /// Holds `answer` when the gate is closed and its quota is spent; returns whether it was held.
+    func hold(_ answer: @escaping @Sendable () -> Void) -> Bool {
+        state.withLock { state in
+            state.gate.admitted += 1
+            guard let limit = state.gate.limit, state.gate.admitted > limit else { return false }
+            state.gate.held.append(answer)
+            return true
+        }
+    }
+
     public func resetStats() {
         state.withLock { $0.stats = Stats() }
     }
@@ -133,6 +164,13 @@ public final class FakeProviderServer: Sendable {
         let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return values.map { $0 / norm }
     }
+}
+
+/// Requests admitted so far and the ones held back by ``FakeProviderServer/closeGate(after:)``.
+struct Gate {
+    var admitted = 0
+    var limit: Int?
+    var held: [@Sendable () -> Void] = []
 }
 
 /// Lets the channel initializer reach the server object created after binding.

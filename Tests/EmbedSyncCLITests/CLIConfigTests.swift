@@ -75,17 +75,9 @@ struct CLIConfigTests {
             await CLIContext.$current.withValue(context) { await EmbedSyncCLI.run(["run", "--watch", "0.2", "--json"] + flags) }
         }
         func stored() -> Int { (try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0 }
-        var waited = 0
-        while stored() < 10, waited < 300 {
-            try await Task.sleep(for: .milliseconds(100))
-            waited += 1
-        }
+        try await waitUntil("the watch loop stored the first 10 rows") { stored() == 10 }
         try cli.execute("INSERT INTO products (id, name, description) VALUES (101, 'Late', 'Added while watching')")
-        waited = 0
-        while stored() < 11, waited < 300 {
-            try await Task.sleep(for: .milliseconds(100))
-            waited += 1
-        }
+        try await waitUntil("the watch loop stored the row added while it polls") { stored() == 11 }
         stop.raise()
         let status = await watcher.value
         #expect(status == 0)

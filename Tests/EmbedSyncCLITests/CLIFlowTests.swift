@@ -97,14 +97,15 @@ struct CLIFlowTests {
 
     @Test("two --exclusive runs at once: exactly one works, the other reports embedded 0")
     func exclusive() async throws {
-        let cli = try await CLIHarness.make(rows: 40, latency: 0.3)
+        let cli = try await CLIHarness.make(rows: 40)
+        // The first run's first batch is answered, its second waits at the gate while the second run starts.
+        cli.server.closeGate(after: 1)
         async let first = cli.run(["run"] + cli.providerFlags + ["--json", "--exclusive", "--batch-size", "10", "--concurrency", "1"])
-        var waited = 0
-        while ((try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0) < 10, waited < 300 {
-            try await Task.sleep(for: .milliseconds(50))
-            waited += 1
+        try await waitUntil("the first run committed a batch and waits for the next") {
+            try cli.scalar("SELECT count(*) FROM products_embeddings") == 10 && cli.server.heldRequests == 1
         }
         let second = await cli.run(["run"] + cli.providerFlags + ["--json", "--exclusive"])
+        cli.server.openGate()
         let firstResult = await first
         #expect(try firstResult.json()["embedded"]?.int == 40)
         #expect(second.status == 0)

@@ -101,3 +101,18 @@ struct CLIHarness {
         try await server.shutdown()
     }
 }
+
+/// Waits until `condition` holds, checking every 50 ms. Records a failure naming `what` when `timeout` seconds pass,
+/// so a test that waits for a state never carries on quietly without it.
+@discardableResult
+func waitUntil(
+    _ what: String, timeout: Double = 120, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () throws -> Bool
+) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if (try? condition()) == true { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("Timed out after \(Int(timeout)) s waiting until \(what).", sourceLocation: sourceLocation)
+    return false
+}

@@ -1,6 +1,7 @@
 import EmbedSyncCore
 import EmbedSyncTesting
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -15,24 +16,15 @@ struct KillAndResumeTests {
     }
 
     /// Starts the binary with the harness's environment; stdout goes to `output` when given.
-    func start(_ arguments: [String], _ cli: CLIHarness, output: Pipe? = nil) throws -> Process {
+    func start(_ arguments: [String], _ cli: CLIHarness, output: Pipe? = nil, errors: Pipe? = nil) throws -> Process {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
         process.environment = cli.environment
         process.standardOutput = output ?? FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors ?? FileHandle.nullDevice
         try process.run()
         return process
-    }
-
-    /// Waits until at least `rows` vectors are stored (or 20 s pass).
-    func waitForStored(_ rows: Int, _ cli: CLIHarness) async throws {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            if (try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0 >= rows { return }
-        }
     }
 
     @Test("a run killed mid-way and rerun stores every row once, with no more inputs than rows plus the batches in flight")
@@ -41,17 +33,21 @@ struct KillAndResumeTests {
             Issue.record("The embedsync binary is not at \(Self.binary.path): run `swift build` before `swift test`.")
             return
         }
-        let cli = try await CLIHarness.make(rows: 400, latency: 0.2)
+        let cli = try await CLIHarness.make(rows: 400)
         let arguments = ["run"] + cli.providerFlags + ["--batch-size", "10", "--concurrency", "2", "--quiet"]
 
+        // Six batches are answered; later requests wait at the gate, so the kill lands mid-run however slow the machine.
+        cli.server.closeGate(after: 6)
         let process = try start(arguments, cli)
-        // Wait until some batches have committed, then kill without warning.
-        try await waitForStored(60, cli)
+        let stored = { try cli.scalar("SELECT count(*) FROM products_embeddings") }
+        try await waitUntil("the 6 answered batches are committed and 2 more are in flight") {
+            try stored() == 60 && cli.server.heldRequests == 2
+        }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        cli.server.openGate()
         #expect(process.terminationReason == .uncaughtSignal)
-        let storedAtKill = try cli.scalar("SELECT count(*) FROM products_embeddings")
-        #expect(storedAtKill > 0 && storedAtKill < 400, "killed too late or too early: \(storedAtKill) rows stored")
+        #expect(try stored() == 60)
 
         let rerun = try start(arguments, cli)
         rerun.waitUntilExit()
@@ -72,22 +68,45 @@ struct KillAndResumeTests {
             Issue.record("The embedsync binary is not at \(Self.binary.path): run `swift build` before `swift test`.")
             return
         }
-        let cli = try await CLIHarness.make(rows: 400, latency: 0.25)
+        let cli = try await CLIHarness.make(rows: 400)
         let arguments = ["run"] + cli.providerFlags + ["--batch-size", "10", "--concurrency", "2", "--json"]
         let output = Pipe()
-        let process = try start(arguments, cli, output: output)
-        try await waitForStored(40, cli)
+        let errors = StreamCollector()
+        cli.server.closeGate(after: 4)
+        let process = try start(arguments, cli, output: output, errors: errors.pipe)
+        try await waitUntil("4 batches are committed and 2 more are in flight") {
+            try cli.scalar("SELECT count(*) FROM products_embeddings") == 40 && cli.server.heldRequests == 2
+        }
         kill(process.processIdentifier, SIGTERM)
+        // Once the run says it is stopping, the two batches in flight are answered: they commit, no new one starts.
+        try await waitUntil("the run acknowledges SIGTERM") { errors.text.contains("Stopping") }
+        cli.server.openGate()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 4)
         let summary = try LenientJSON.parse(Array(data))
         #expect(summary["status"]?.string == "stopped_signal")
         let embedded = summary["embedded"]?.int ?? -1
+        #expect(embedded == 60, "the batches in flight at SIGTERM commit and no new one starts: \(embedded)")
         #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == embedded)
         let rerun = await cli.run(arguments)
         #expect(rerun.status == 0)
         #expect(try rerun.json()["embedded"]?.int == 400 - embedded)
         try await cli.shutdown()
     }
+}
+
+/// Collects what a child process writes to a pipe, as it arrives.
+final class StreamCollector: Sendable {
+    let pipe = Pipe()
+    private let bytes = Mutex<[UInt8]>([])
+
+    init() {
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.bytes.withLock { $0.append(contentsOf: data) }
+        }
+    }
+
+    var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
 }

@@ -19,7 +19,7 @@ struct PostgresWorkersTests {
         let sql = CLIPostgresTests()
         try await sql.execute("CREATE TABLE \(table) (id bigint PRIMARY KEY, title text NOT NULL)")
         try await sql.execute("INSERT INTO \(table) SELECT g, 'Item number ' || g FROM generate_series(1, 1000) g")
-        let cli = try await CLIHarness.make(rows: 1, latency: 0.2)
+        let cli = try await CLIHarness.make(rows: 1, latency: 0.05)
         let flags = [
             "run", "--database", url, "--table", table, "--provider", "openai-compatible", "--model", "fake-embed", "--dimensions", "16",
             "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY", "--template", "{{title}}", "--batch-size", "10",
@@ -35,9 +35,13 @@ struct PostgresWorkersTests {
             try process.run()
             return process
         }
+        // Twenty batches are answered, then requests wait at the gate: every worker has claims in flight at the kill.
+        cli.server.closeGate(after: 20)
         let workers = try (0..<4).map { _ in try start() }
-        try await Task.sleep(for: .milliseconds(800))
+        try await waitUntil("the workers fill the gate with batches in flight") { cli.server.heldRequests >= 4 }
         kill(workers[0].processIdentifier, SIGKILL)
+        workers[0].waitUntilExit()
+        cli.server.openGate()
         for worker in workers { worker.waitUntilExit() }
         #expect(workers[0].terminationReason == .uncaughtSignal)
         for worker in workers.dropFirst() { #expect(worker.terminationStatus == 0) }
