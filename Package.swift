@@ -13,7 +13,7 @@ let package = Package(
         .library(name: "EmbedSyncCore", targets: ["EmbedSyncCore"]),
         .library(name: "EmbedSyncSQLite", targets: ["EmbedSyncSQLite"]),
         .library(name: "EmbedSyncPostgres", targets: ["EmbedSyncPostgres"]),
-        .library(name: "EmbedSyncHTTP", targets: ["EmbedSyncHTTP"]),
+        .library(name: "EmbedSyncOpenAI", targets: ["EmbedSyncOpenAI"]),
         .library(name: "EmbedSyncLocal", targets: ["EmbedSyncLocal"]),
         .library(name: "EmbedSyncTiktoken", targets: ["EmbedSyncTiktoken"]),
         .library(name: "EmbedSyncCLI", targets: ["EmbedSyncCLI"]),
@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(
@@ -35,6 +36,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -49,7 +51,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "EmbedSyncHTTP",
+            name: "EmbedSyncOpenAI",
             dependencies: [
                 "EmbedSyncCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -80,7 +82,7 @@ let package = Package(
         .target(
             name: "EmbedSyncCLI",
             dependencies: [
-                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncHTTP", "EmbedSyncPostgres",
+                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncOpenAI", "EmbedSyncPostgres",
                 "EmbedSyncLocal", "EmbedSyncTiktoken",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -116,14 +118,14 @@ let package = Package(
             dependencies: ["EmbedSyncPostgres", "EmbedSyncTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings),
         .testTarget(name: "EmbedSyncLocalTests", dependencies: ["EmbedSyncLocal", "EmbedSyncCore", "CEmbedSyncKernels"], swiftSettings: swiftSettings),
-        .testTarget(name: "EmbedSyncHTTPTests", dependencies: ["EmbedSyncHTTP", "EmbedSyncTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "EmbedSyncOpenAITests", dependencies: ["EmbedSyncOpenAI", "EmbedSyncTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncCLITests",
             dependencies: [
                 "EmbedSyncCLI", "EmbedSyncTesting", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
-            exclude: ["libsql_search.py"],
+            exclude: ["libsql_search.py", "Golden"],
             swiftSettings: swiftSettings
         ),
     ]

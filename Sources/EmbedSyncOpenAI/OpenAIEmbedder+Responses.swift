@@ -52,11 +52,12 @@ extension OpenAIEmbedder {
         let excerpt = message.isEmpty ? "" : ": \(message.prefix(300))"
         switch status {
         case 401, 403:
-            let variable = configuration.apiKeyVariable.map { "Check \($0)" } ?? "Pass --api-key-env NAME naming the variable that holds the key"
+            let variable: ErrorMessage =
+                configuration.apiKeyVariable.map { "Check \($0)" } ?? "Pass \(.apiKeyVariable) NAME naming the variable that holds the key"
             let state = configuration.apiKey == nil ? "No API key was sent" : "The API key was refused"
-            return ProviderError(.authentication, "\(state) by \(configuration.flavor.rawValue) (HTTP \(status))\(excerpt). \(variable).", statusCode: status)
+            return ProviderError(.authentication, "\(state) by \(configuration.provider.rawValue) (HTTP \(status))\(excerpt). \(variable).", statusCode: status)
         case 402:
-            return ProviderError(.noCredits, "\(configuration.flavor.rawValue) says the account has no credits (HTTP 402)\(excerpt). Add credits, then run again.", statusCode: status)
+            return ProviderError(.noCredits, "\(configuration.provider.rawValue) says the account has no credits (HTTP 402)\(excerpt). Add credits, then run again.", statusCode: status)
         case 429:
             return ProviderError(.rateLimited, "rate limited (HTTP 429)\(excerpt)", statusCode: status, retryAfter: retryAfter(headers))
         case 408, 409, 425, 500...599:
@@ -64,9 +65,9 @@ extension OpenAIEmbedder {
         case 400, 413, 422:
             return ProviderError(.rejected, "the provider rejected the input (HTTP \(status))\(excerpt)", statusCode: status)
         case 404:
-            return ProviderError(.fatal, "\(endpoint) answered 404\(excerpt). Check --base-url and --model '\(configuration.model)'.", statusCode: status)
+            return ProviderError(.fatal, "\(endpoint) answered 404\(excerpt). Check \(.baseURL) and \(.model) '\(configuration.model)'.", statusCode: status)
         default:
-            return ProviderError(.fatal, "\(configuration.flavor.rawValue) answered HTTP \(status)\(excerpt).", statusCode: status)
+            return ProviderError(.fatal, "\(configuration.provider.rawValue) answered HTTP \(status)\(excerpt).", statusCode: status)
         }
     }
 
@@ -92,7 +93,7 @@ extension OpenAIEmbedder {
                 return ProviderError(.transient, "\(endpoint) closed the connection before the response was complete")
             }
             if error == .invalidURL || error == .emptyHost || error == .emptyScheme {
-                return ProviderError(.fatal, "the base URL '\(configuration.baseURL)' is not a valid http(s) URL. Check --base-url.")
+                return ProviderError(.fatal, "the base URL '\(configuration.baseURL)' is not a valid http(s) URL. Check \(.baseURL).")
             }
         }
         if error is NIOTooManyBytesError {

@@ -10,39 +10,9 @@ import NIOHTTP1
 /// `Retry-After`), 400/413/422 mark an input as rejected so the pipeline can isolate it; errors inside a
 /// 200 body and bodies cut mid-JSON are retryable. The key never appears in an error.
 public struct OpenAIEmbedder: Embedder {
-    /// Which flavour of the wire format, for defaults and messages.
-    public enum Flavor: String, Sendable, CaseIterable {
-        case openai
-        case openrouter
-        case openAICompatible = "openai-compatible"
-
-        public var defaultBaseURL: String? {
-            switch self {
-            case .openai: return "https://api.openai.com/v1"
-            case .openrouter: return "https://openrouter.ai/api/v1"
-            case .openAICompatible: return nil
-            }
-        }
-
-        public var defaultKeyVariable: String? {
-            switch self {
-            case .openai: return "OPENAI_API_KEY"
-            case .openrouter: return "OPENROUTER_API_KEY"
-            case .openAICompatible: return nil
-            }
-        }
-
-        public var defaultModel: String? {
-            switch self {
-            case .openai: return "text-embedding-3-small"
-            case .openrouter: return "openai/text-embedding-3-small"
-            case .openAICompatible: return nil
-            }
-        }
-    }
-
     public struct Configuration: Sendable {
-        public var flavor: Flavor
+        /// Which provider this is (`openai`, `openrouter` or `openai-compatible`), for the identity and messages.
+        public var provider: Provider
         /// Base URL ending before `/embeddings`, e.g. `https://api.openai.com/v1`.
         public var baseURL: String
         public var apiKey: String?
@@ -60,10 +30,10 @@ public struct OpenAIEmbedder: Embedder {
         public var limits: ProviderLimits
 
         public init(
-            flavor: Flavor, baseURL: String, apiKey: String?, apiKeyVariable: String?, model: String, dimensions: Int,
+            provider: Provider, baseURL: String, apiKey: String?, apiKeyVariable: String?, model: String, dimensions: Int,
             sendDimensions: Bool, timeout: Double = 120, maxResponseBytes: Int = 512 * 1024 * 1024, limits: ProviderLimits = .openAI
         ) {
-            self.flavor = flavor
+            self.provider = provider
             self.baseURL = baseURL
             self.apiKey = apiKey
             self.apiKeyVariable = apiKeyVariable
@@ -99,20 +69,10 @@ public struct OpenAIEmbedder: Embedder {
     }
 
     public var identity: ModelIdentity {
-        ModelIdentity(provider: configuration.flavor.rawValue, model: configuration.model, dimensions: configuration.dimensions)
+        ModelIdentity(provider: configuration.provider.rawValue, model: configuration.model, dimensions: configuration.dimensions)
     }
 
     public var limits: ProviderLimits { configuration.limits }
-
-    /// The known output sizes of OpenAI's models.
-    public static func knownDimensions(model: String) -> Int? {
-        let name = model.hasPrefix("openai/") ? String(model.dropFirst("openai/".count)) : model
-        switch name {
-        case "text-embedding-3-small", "text-embedding-ada-002": return 1536
-        case "text-embedding-3-large": return 3072
-        default: return nil
-        }
-    }
 
     var endpoint: String {
         var base = configuration.baseURL
@@ -129,7 +89,7 @@ public struct OpenAIEmbedder: Embedder {
         if let key = configuration.apiKey, !key.isEmpty {
             request.headers.add(name: "Authorization", value: "Bearer \(key)")
         }
-        if configuration.flavor == .openrouter {
+        if configuration.provider == .openrouter {
             request.headers.add(name: "X-Title", value: "EmbedSync")
         }
         request.body = .bytes(ByteBuffer(bytes: requestBody(texts)))

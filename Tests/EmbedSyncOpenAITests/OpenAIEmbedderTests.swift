@@ -1,5 +1,5 @@
 import EmbedSyncCore
-import EmbedSyncHTTP
+import EmbedSyncOpenAI
 import EmbedSyncTesting
 import Testing
 
@@ -12,7 +12,7 @@ struct OpenAIEmbedderTests {
                   timeout: Double = 30) -> OpenAIEmbedder {
         OpenAIEmbedder(
             configuration: .init(
-                flavor: .openAICompatible, baseURL: server.baseURL, apiKey: key, apiKeyVariable: "TEST_KEY", model: "fake",
+                provider: .openAICompatible, baseURL: server.baseURL, apiKey: key, apiKeyVariable: "TEST_KEY", model: "fake",
                 dimensions: dimensions, sendDimensions: send, timeout: timeout),
             tokenCounter: ApproximateTokenCounter(reason: "test"))
     }
@@ -126,7 +126,7 @@ struct OpenAIEmbedderTests {
         }
         let embedder = OpenAIEmbedder(
             configuration: .init(
-                flavor: .openAICompatible, baseURL: "http://127.0.0.1:\(port)/v1", apiKey: nil, apiKeyVariable: nil, model: "m",
+                provider: .openAICompatible, baseURL: "http://127.0.0.1:\(port)/v1", apiKey: nil, apiKeyVariable: nil, model: "m",
                 dimensions: 8, sendDimensions: false, timeout: 2),
             tokenCounter: ApproximateTokenCounter(reason: "test"))
         await #expect(performing: { try await embedder.embed(["x"]) }, throws: { error in

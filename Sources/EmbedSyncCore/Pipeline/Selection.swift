@@ -51,11 +51,11 @@ public struct RowClassifier: Sendable {
 
     /// The content hash: the template and the rendered text, so editing either marks the row stale.
     public func contentHash(text: String) -> String {
-        var hasher = SHA256()
+        var hasher = ContentHasher()
         hasher.update(template.source)
         hasher.update([0x1f])
         hasher.update(text)
-        return hasher.finalize().hexString
+        return hasher.finalize()
     }
 
     public func classify(_ row: ScannedRow) -> PlannedRow {

@@ -47,7 +47,7 @@ public struct TiktokenLocator: Sendable {
     /// The file name tiktoken's cache uses for an encoding: the SHA-1 hex of its download URL.
     public static func cacheKey(encoding: String) -> String {
         let url = "https://openaipublic.blob.core.windows.net/encodings/\(encoding).tiktoken"
-        return SHA1.hexDigest(Array(url.utf8))
+        return Digests.sha1Hex(url.utf8)
     }
 
     /// Finds or downloads the ranks file for `encoding`.
@@ -103,9 +103,7 @@ public struct TiktokenLocator: Sendable {
                 underlying: error as NSError)
         }
         if let expected = Self.knownDigests[encoding] {
-            var hasher = SHA256()
-            hasher.update(data)
-            let actual = hasher.finalize().hexString
+            let actual = Digests.sha256Hex(data)
             guard actual == expected else {
                 throw TiktokenError(
                     code: .hashMismatch,
