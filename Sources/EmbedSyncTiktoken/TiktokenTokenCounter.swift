@@ -21,7 +21,6 @@ public struct TiktokenTokenCounter: TokenCounter {
 
     /// Whether a model is tokenized with `cl100k_base` (OpenAI's embedding models, also as OpenRouter ids).
     public static func usesCL100K(model: String) -> Bool {
-        let name = model.hasPrefix("openai/") ? String(model.dropFirst("openai/".count)) : model
-        return ["text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002"].contains(name)
+        ProviderCatalogue.model(model)?.tokenizer == .cl100k
     }
 }

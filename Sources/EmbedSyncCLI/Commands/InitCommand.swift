@@ -14,8 +14,9 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CLIContext.current
-        guard ProviderFactory.providers.contains(provider) else {
-            throw EmbedSyncError(.usage, "Unknown provider '\(provider)'. Use one of: \(ProviderFactory.providers.joined(separator: ", ")).")
+        guard Provider(rawValue: provider) != nil else {
+            let names = Provider.allCases.map(\.rawValue).joined(separator: ", ")
+            throw EmbedSyncError(.usage, "Unknown provider '\(provider)'. Use one of: \(names).")
         }
         let path = (output as NSString).isAbsolutePath ? output : (context.workingDirectory as NSString).appendingPathComponent(output)
         if FileManager.default.fileExists(atPath: path), !force {
@@ -25,12 +26,11 @@ struct InitCommand: AsyncParsableCommand {
         common.database = database
         common.table = table
         common.provider = provider
-        let job = try await Job.prepare(common, readOnly: true, context: context)
-        let schema = try await job.store.sourceSchema()
-        await job.store.close()
-        let text = InitCommand.yaml(
-            database: job.settings.string(.database) ?? "", table: job.settings.string(.table) ?? "", schema: schema,
-            template: job.template.source, provider: provider)
+        let text = try await Job.with(common, readOnly: true, context: context) { job in
+            InitCommand.yaml(
+                database: job.settings.string(.database) ?? "", table: job.settings.string(.table) ?? "",
+                schema: try await job.store.sourceSchema(), template: job.template.source, provider: provider)
+        }
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
@@ -40,13 +40,15 @@ struct InitCommand: AsyncParsableCommand {
     }
 
     static func yaml(database: String, table: String, schema: SourceSchema, template: String, provider: String) -> String {
+        let entry = (Provider(rawValue: provider) ?? .local).entry
         let model: String
-        switch provider {
-        case "openai": model = "text-embedding-3-small        # key from OPENAI_API_KEY"
-        case "openrouter": model = "openai/text-embedding-3-small # key from OPENROUTER_API_KEY"
-        case "openai-compatible": model = "MODEL-ID                      # required; also set base_url"
-        default: model = "sentence-transformers/all-MiniLM-L6-v2  # 384 dimensions, computed locally"
+        if let name = entry.defaultModel {
+            let note = entry.keyVariable.map { "key from \($0)" } ?? "\(entry.models.first?.dimensions ?? 0) dimensions, computed locally"
+            model = "\(name)  # \(note)"
+        } else {
+            model = "MODEL-ID  # required; also set base_url"
         }
+        let local = entry.provider == .local
         let columns = schema.columns.map { "\($0.name) \($0.declaredType)".trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         let indentedTemplate = template.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
         return """
@@ -73,8 +75,8 @@ struct InitCommand: AsyncParsableCommand {
               # api_key_env: OPENAI_API_KEY
 
             run:
-              batch_size: \(provider == "local" ? 2048 : 256)
-              concurrency: \(provider == "local" ? 2 : 4)
+              batch_size: \(local ? 2048 : 256)
+              concurrency: \(entry.defaultConcurrency)
               max_retries: 5
               # requests_per_minute: 3000
               # tokens_per_minute: 1000000

@@ -1,5 +1,5 @@
 import EmbedSyncCore
-import EmbedSyncHTTP
+import EmbedSyncOpenAI
 import EmbedSyncLocal
 import EmbedSyncTiktoken
 import Foundation
@@ -9,15 +9,21 @@ struct ProviderFactory {
     let settings: Settings
     let context: CLIContext
 
-    static let providers = ["local", "openai", "openrouter", "openai-compatible"]
+    var providerName: String { settings.string(.provider)?.lowercased() ?? Provider.local.rawValue }
 
-    var providerName: String { settings.string(.provider)?.lowercased() ?? "local" }
+    /// The configured provider.
+    /// - Throws: ``EmbedSyncError`` (`.usage`) naming the setting and the providers there are.
+    func provider() throws -> Provider {
+        guard let provider = Provider(rawValue: providerName) else {
+            let names = Provider.allCases.map(\.rawValue).joined(separator: ", ")
+            throw EmbedSyncError(
+                .usage, "Unknown provider '\(settings.string(.provider) ?? "")' (from \(settings.origin(.provider))). Use one of: \(names).")
+        }
+        return provider
+    }
 
     func checkProvider() throws {
-        guard ProviderFactory.providers.contains(providerName) else {
-            throw EmbedSyncError(
-                .usage, "Unknown provider '\(settings.string(.provider) ?? "")' (from \(settings.origin(.provider))). Use one of: \(ProviderFactory.providers.joined(separator: ", ")).")
-        }
+        _ = try provider()
     }
 
     /// The price used for cost: config overrides, else SPEC's table, else free for local.
@@ -25,31 +31,31 @@ struct ProviderFactory {
         if let price = try settings.number(.price) {
             return Pricing(perMillionTokens: price, batchPerMillionTokens: try settings.number(.batchPrice))
         }
-        if providerName == "local" { return .free }
+        if try provider() == .local { return .free }
         return Pricing.known(model: model)
     }
 
     /// - Parameter needsKey: `run` needs the API key; `estimate` and `status` do not.
     func makeEmbedder(needsKey: Bool) throws -> any Embedder {
-        try checkProvider()
-        if providerName == "local" {
+        let provider = try provider()
+        let entry = provider.entry
+        if provider == .local {
             let projectVenv = (context.workingDirectory as NSString).appendingPathComponent(".venv")
             return try LocalEmbedder.load(
                 modelDirectory: settings.string(.modelDir), environment: settings.environment, pythonPrefixes: [projectVenv], threads: 2)
         }
-        guard let flavor = OpenAIEmbedder.Flavor(rawValue: providerName) else { throw EmbedSyncError(.usage, "Unknown provider '\(providerName)'.") }
-        guard let model = settings.string(.model) ?? flavor.defaultModel else {
+        guard let model = settings.string(.model) ?? entry.defaultModel else {
             throw EmbedSyncError(.usage, "--provider openai-compatible needs --model NAME (the model id the server expects).")
         }
-        guard let baseURL = settings.string(.baseURL) ?? flavor.defaultBaseURL else {
+        guard let baseURL = settings.string(.baseURL) ?? entry.defaultBaseURL else {
             throw EmbedSyncError(.usage, "--provider openai-compatible needs --base-url URL (e.g. http://localhost:11434/v1).")
         }
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
             throw EmbedSyncError(.usage, "--base-url '\(baseURL)' must start with http:// or https://.")
         }
-        let keyVariable = settings.string(.apiKeyEnv) ?? flavor.defaultKeyVariable
+        let keyVariable = settings.string(.apiKeyEnv) ?? entry.keyVariable
         let key = keyVariable.flatMap { settings.environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
-        if needsKey, key == nil, flavor != .openAICompatible {
+        if needsKey, key == nil, entry.requiresKey {
             throw EmbedSyncError(
                 .usage, "\(keyVariable ?? "The API key variable") is not set. Export it (or put it in .env), or pass --api-key-env NAME naming the variable that holds the key.")
         }
@@ -57,18 +63,18 @@ struct ProviderFactory {
             throw EmbedSyncError(.usage, "\(keyVariable) (from --api-key-env) is not set or empty.")
         }
         let requested = try settings.positiveInt(.dimensions)
-        let known = OpenAIEmbedder.knownDimensions(model: model)
-        if let requested, let known, model.contains("ada-002"), requested != known {
-            throw EmbedSyncError(.usage, "text-embedding-ada-002 always returns \(known) dimensions; --dimensions \(requested) is not supported.")
+        let known = ProviderCatalogue.model(model)
+        if let requested, let known, !known.acceptsDimensions, requested != known.dimensions {
+            throw EmbedSyncError(.usage, "\(model) always returns \(known.dimensions) dimensions; --dimensions \(requested) is not supported.")
         }
-        guard let dimensions = requested ?? known else {
+        guard let dimensions = requested ?? known?.dimensions else {
             throw EmbedSyncError(.usage, "The dimensions of model '\(model)' are unknown. Pass --dimensions N (what the model returns).")
         }
-        var limits = ProviderLimits.openAI
+        var limits = entry.limits ?? .openAI
         if let batch = try settings.positiveInt(.batchSize) { limits.defaultBatchSize = min(batch, limits.maxInputs) }
         let configuration = OpenAIEmbedder.Configuration(
-            flavor: flavor, baseURL: baseURL, apiKey: key, apiKeyVariable: keyVariable, model: model, dimensions: dimensions,
-            sendDimensions: requested != nil && !model.contains("ada-002"), timeout: try settings.number(.timeout) ?? 120, limits: limits)
+            provider: provider, baseURL: baseURL, apiKey: key, apiKeyVariable: keyVariable, model: model, dimensions: dimensions,
+            sendDimensions: requested != nil && known?.acceptsDimensions != false, timeout: try settings.number(.timeout) ?? 120, limits: limits)
         return OpenAIEmbedder(configuration: configuration, tokenCounter: tokenCounter(model: model))
     }
 

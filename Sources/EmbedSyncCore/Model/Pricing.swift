@@ -19,14 +19,8 @@ public struct Pricing: Sendable, Equatable {
 
     public static let free = Pricing(perMillionTokens: 0)
 
-    /// SPEC §2's price table, by model name (OpenRouter's `openai/…` ids included).
+    /// SPEC §2's price of a model, from ``ProviderCatalogue`` (OpenRouter's `openai/…` ids included).
     public static func known(model: String) -> Pricing? {
-        let name = model.hasPrefix("openai/") ? String(model.dropFirst("openai/".count)) : model
-        switch name {
-        case "text-embedding-3-small": return Pricing(perMillionTokens: 0.02, batchPerMillionTokens: 0.01)
-        case "text-embedding-3-large": return Pricing(perMillionTokens: 0.13, batchPerMillionTokens: 0.065)
-        case "text-embedding-ada-002": return Pricing(perMillionTokens: 0.10, batchPerMillionTokens: 0.05)
-        default: return nil
-        }
+        ProviderCatalogue.model(model)?.pricing
     }
 }
