@@ -30,24 +30,23 @@ public struct Estimator: Sendable {
         var tokens = 0
         var overLimit = 0
         var requests = 0
-        var batchCount = 0
-        var batchTokens = 0
+        var packer = BatchPacker(batchSize: batchSize, maxTokensPerRequest: limits.maxTokensPerRequest)
         let counts = try await Survey(store: store, classifier: classifier, pageSize: configuration.pageSize).run { row in
             // The same inputs the runner would send: truncated or split by the long-input policy.
             let (pieces, truncated) = configuration.inputs(for: row.text, counter: counter, limits: limits)
             if truncated || pieces.count > 1 { overLimit += 1 }
             let rowTokens = pieces.reduce(0) { $0 + $1.tokens }
             tokens += rowTokens
-            if batchCount > 0, batchCount >= batchSize || batchTokens + rowTokens > limits.maxTokensPerRequest
-                || (pieces.count > 1 && batchCount + pieces.count > batchSize) {
+            if packer.mustSend(beforeAdding: pieces.count, tokens: rowTokens) {
                 requests += 1
-                batchCount = 0
-                batchTokens = 0
+                packer.reset()
             }
-            batchCount += pieces.count
-            batchTokens += rowTokens
+            if packer.add(pieces: pieces.count, tokens: rowTokens) {
+                requests += 1
+                packer.reset()
+            }
         }
-        if batchCount > 0 { requests += 1 }
+        if packer.inputs > 0 { requests += 1 }
         let pricing = configuration.pricing ?? .free
         var estimate = Estimate(counts: counts, model: model)
         estimate.tokens = tokens
