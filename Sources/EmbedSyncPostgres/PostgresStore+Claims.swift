@@ -2,6 +2,9 @@ import EmbedSyncCore
 import PostgresNIO
 
 extension PostgresStore {
+    /// Workers on any number of machines share the table through leased claims.
+    public var sharing: StoreSharing { .shared }
+
     /// Leases rows to this worker in `embedsync_claims(target, row_id, run_id, expires_at)`, so that workers sharing a
     /// table never send the same row to the provider.
     ///
@@ -18,7 +21,7 @@ extension PostgresStore {
         while true {
             do {
                 return try await database("claim") { try await claimOnce(ids, runID: runID, layout: layout) }
-            } catch let error as EmbedSyncError where attempt == 0 && error.message.contains("42P01") {
+            } catch let error as EmbedSyncError where attempt == 0 && error.sqlState == "42P01" {
                 // Another worker dropped an empty claims table between our check and our insert: create it again.
                 attempt += 1
                 state.withLock { _ = $0.existing.remove(layout.claims) }

@@ -121,18 +121,30 @@ extension PostgresStore {
         try await connection.query(builder.query, logger: logger)
     }
 
+    /// Records failures, counting failed runs by ``FailureCounting`` (the one rule every store applies). The rows'
+    /// failure records are locked while counting; claims keep two workers off one row in any case.
     private func recordFailures(_ connection: PostgresConnection, _ rows: [FailedRow], runID: String, layout: Layout) async throws {
+        let ids = rows.map(\.id.description)
+        var lookup = SQLBuilder()
+        lookup.sql = """
+            SELECT row_id, runs, content_hash, last_run FROM \(layout.failures)
+            WHERE target = \(lookup.bind(layout.targetName)) AND row_id = ANY(\(lookup.bind(ids))::text[]) FOR UPDATE
+            """
+        var previous: [String: (runs: Int, contentHash: String?, lastRun: String?)] = [:]
+        for try await (id, runs, hash, lastRun) in try await connection.query(lookup.query, logger: logger).decode((String, Int32, String?, String?).self) {
+            previous[id] = (Int(runs), hash, lastRun)
+        }
+        let runs = rows.map { Int64(FailureCounting.runs(previous: previous[$0.id.description], contentHash: $0.contentHash, runID: runID)) }
         var builder = SQLBuilder()
         builder.sql = """
             INSERT INTO \(layout.failures) AS f (target, row_id, content_hash, error_class, message, attempts, runs, last_run, updated_at)
-            SELECT \(builder.bind(layout.targetName)), u.id, u.hash, u.class, u.message, u.attempts, 1, \(builder.bind(runID)), now()
-            FROM unnest(\(builder.bind(rows.map(\.id.description)))::text[], \(builder.bind(rows.map(\.contentHash)))::text[],
+            SELECT \(builder.bind(layout.targetName)), u.id, u.hash, u.class, u.message, u.attempts, u.runs, \(builder.bind(runID)), now()
+            FROM unnest(\(builder.bind(ids))::text[], \(builder.bind(rows.map(\.contentHash)))::text[],
                         \(builder.bind(rows.map(\.errorClass)))::text[], \(builder.bind(rows.map { String($0.message.prefix(2000)) }))::text[],
-                        \(builder.bind(rows.map { Int64($0.attempts) }))::int8[]) AS u(id, hash, class, message, attempts)
+                        \(builder.bind(rows.map { Int64($0.attempts) }))::int8[], \(builder.bind(runs))::int8[])
+                 AS u(id, hash, class, message, attempts, runs)
             ON CONFLICT (target, row_id) DO UPDATE SET
-                runs = CASE WHEN f.last_run = excluded.last_run THEN f.runs
-                            WHEN f.content_hash IS DISTINCT FROM excluded.content_hash THEN 1 ELSE f.runs + 1 END,
-                attempts = f.attempts + excluded.attempts, content_hash = excluded.content_hash,
+                runs = excluded.runs, attempts = f.attempts + excluded.attempts, content_hash = excluded.content_hash,
                 error_class = excluded.error_class, message = excluded.message,
                 last_run = excluded.last_run, updated_at = excluded.updated_at
             """

@@ -9,11 +9,15 @@ extension PostgresStore {
         } catch let error as EmbedSyncError {
             throw error
         } catch {
-            throw EmbedSyncError(.database, "PostgreSQL \(what) failed on \(url): \(describe(error))", underlying: SendableErrorBox(description: describe(error)))
+            let reason = describe(error)
+            throw EmbedSyncError(
+                .database, "PostgreSQL \(what) failed on \(url): \(reason)",
+                underlying: DatabaseFailure(sqlState: PostgresStore.sqlState(error), message: reason))
         }
     }
 
-    /// A short description of a postgres-nio error: the server's message and SQLSTATE, never bound values or the password.
+    /// A short description of a postgres-nio error: the server's message and SQLSTATE, never bound values, the
+    /// password, or the server's DETAIL (which can quote a row's contents).
     func describe(_ error: any Error) -> String {
         redactor.redact(PostgresStore.describe(error))
     }
@@ -23,7 +27,6 @@ extension PostgresStore {
         if let error = error as? PSQLError {
             if let info = error.serverInfo {
                 var text = info[.message] ?? "server error"
-                if let detail = info[.detail] { text += " (\(detail))" }
                 if let hint = info[.hint] { text += " Hint: \(hint)" }
                 if let state = info[.sqlState] { text += " [SQLSTATE \(state)]" }
                 return text
@@ -36,6 +39,7 @@ extension PostgresStore {
 
     /// The SQLSTATE of a server error, when it is one.
     static func sqlState(_ error: any Error) -> String? {
+        if let error = error as? EmbedSyncError { return error.sqlState }
         return (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 }

@@ -12,20 +12,32 @@ extension SQLiteStore {
         state.withLock { $0.walEnabled = true }
     }
 
+    /// Stores one batch in one transaction: vectors, cleared and new failures, and the run counters.
+    ///
+    /// Rows whose source text changed or that were deleted since they were read (the classifier re-renders their
+    /// current fields inside the transaction) are not stored: they stay stale, or gone, for the next run.
+    /// - Throws: ``EmbedSyncError`` (`.database`) when a vector's length is not the model's dimensions; nothing is written.
     public func commit(_ batch: BatchCommit) async throws {
         let schema = try await sourceSchema()
+        if let wrong = batch.embedded.first(where: { $0.vector.count != batch.model.dimensions }) {
+            throw EmbedSyncError(
+                .database, "Refusing to store a \(wrong.vector.count)-dimension vector for row \(wrong.id) in a \(batch.model.dimensions)-dimension target.")
+        }
         try await database("commit") {
             try enableWALIfNeeded()
             try await queue.write { db in
                 try self.createTables(db, dimensions: batch.model.dimensions)
-                try self.upsertRun(db, batch.run, delta: batch)
+                let kept = try self.currentRows(db, batch: batch, schema: schema)
+                var counted = batch
+                counted.embedded = kept
+                try self.upsertRun(db, batch.run, delta: counted)
                 let now = unixTime()
-                for row in batch.embedded {
+                for row in kept {
                     try self.storeVector(db, row, model: batch.model, schema: schema, now: now)
                 }
-                if !batch.embedded.isEmpty {
+                if !kept.isEmpty {
                     let delete = try db.cachedStatement(sql: "DELETE FROM embedsync_failures WHERE target = ? AND row_id = ?")
-                    for row in batch.embedded {
+                    for row in kept {
                         try delete.execute(arguments: [self.targetTable, row.id.databaseValue])
                     }
                 }
@@ -34,6 +46,17 @@ extension SQLiteStore {
                 }
             }
         }
+    }
+
+    /// The embedded rows whose source row still exists and still renders to the text that was embedded.
+    private func currentRows(_ db: Database, batch: BatchCommit, schema: SourceSchema) throws -> [EmbeddedRow] {
+        guard let classifier = batch.classifier, !batch.embedded.isEmpty else { return batch.embedded }
+        let fields = classifier.template.fields
+        var currentHash: [RowID: String] = [:]
+        for row in try fetchRows(db, ids: batch.embedded.map(\.id), fields: fields, schema: schema) {
+            currentHash[row.id] = classifier.contentHash(text: classifier.template.render(row.values))
+        }
+        return batch.embedded.filter { currentHash[$0.id] == $0.contentHash }
     }
 
     private func storeVector(_ db: Database, _ row: EmbeddedRow, model: ModelIdentity, schema: SourceSchema, now: Double) throws {
@@ -62,17 +85,24 @@ extension SQLiteStore {
         }
     }
 
+    /// Records a failure, counting failed runs by ``FailureCounting`` (the one rule every store applies).
     private func recordFailure(_ db: Database, _ row: FailedRow, runID: String, now: Double) throws {
+        let stored = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT runs, content_hash, last_run FROM embedsync_failures WHERE target = ? AND row_id = ?"),
+            arguments: [targetTable, row.id.databaseValue])
+        let previous = stored.map { (runs: $0["runs"] as Int, contentHash: $0["content_hash"] as String?, lastRun: $0["last_run"] as String?) }
+        let runs = FailureCounting.runs(previous: previous, contentHash: row.contentHash, runID: runID)
         try db.cachedStatement(sql: """
             INSERT INTO embedsync_failures (target, row_id, content_hash, error_class, message, attempts, runs, last_run, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(target, row_id) DO UPDATE SET
-                runs = CASE WHEN last_run = excluded.last_run THEN runs
-                            WHEN content_hash IS NOT excluded.content_hash THEN 1 ELSE runs + 1 END,
-                attempts = attempts + excluded.attempts, content_hash = excluded.content_hash,
+                runs = excluded.runs, attempts = attempts + excluded.attempts, content_hash = excluded.content_hash,
                 error_class = excluded.error_class, message = excluded.message,
                 last_run = excluded.last_run, updated_at = excluded.updated_at
-            """).execute(arguments: [targetTable, row.id.databaseValue, row.contentHash, row.errorClass, String(row.message.prefix(2000)), row.attempts, runID, now])
+            """).execute(arguments: [
+                targetTable, row.id.databaseValue, row.contentHash, row.errorClass, String(row.message.prefix(2000)), row.attempts, runs,
+                runID, now,
+            ])
     }
 
     func upsertRun(_ db: Database, _ run: RunRecord, delta: BatchCommit?) throws {

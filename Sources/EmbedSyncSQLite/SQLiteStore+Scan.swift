@@ -25,15 +25,24 @@ extension SQLiteStore {
         guard !ids.isEmpty else { return [] }
         let schema = try await sourceSchema()
         return try await database("scan") {
-            try await queue.read { db in
-                let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
-                let sql = try self.scanSelect(db, schema: schema, fields: fields)
-                    + " WHERE s.\(quoteIdentifier(schema.idColumn)) IN (\(placeholders)) ORDER BY s.\(quoteIdentifier(schema.idColumn))"
-                var arguments: StatementArguments = [self.targetTable]
-                for id in ids { arguments += [id.databaseValue] }
-                return try self.fetchScanned(db, sql: sql, arguments: arguments, fields: fields)
-            }
+            try await queue.read { db in try self.fetchRows(db, ids: ids, fields: fields, schema: schema) }
         }
+    }
+
+    /// The source rows with these ids (those that still exist), with their stored state, in id order.
+    func fetchRows(_ db: Database, ids: [RowID], fields: [String], schema: SourceSchema) throws -> [ScannedRow] {
+        var rows: [ScannedRow] = []
+        let select = try scanSelect(db, schema: schema, fields: fields)
+        // SQLite binds at most 32,766 values per statement.
+        for start in stride(from: 0, to: ids.count, by: 10_000) {
+            let slice = ids[start..<min(ids.count, start + 10_000)]
+            let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+            let sql = select + " WHERE s.\(quoteIdentifier(schema.idColumn)) IN (\(placeholders)) ORDER BY s.\(quoteIdentifier(schema.idColumn))"
+            var arguments: StatementArguments = [targetTable]
+            for id in slice { arguments += [id.databaseValue] }
+            rows += try fetchScanned(db, sql: sql, arguments: arguments, fields: fields)
+        }
+        return rows
     }
 
     /// `SELECT id, fields…, stored hash, stored model, failure runs, failure hash FROM source LEFT JOIN …`;

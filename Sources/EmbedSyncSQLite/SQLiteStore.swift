@@ -54,7 +54,7 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
         guard FileManager.default.fileExists(atPath: configuration.path) else {
             throw EmbedSyncError(
                 .usage,
-                "No SQLite database at '\(configuration.path)'. Pass --database PATH to an existing file (EmbedSync never creates the source database)."
+                "No SQLite database at '\(configuration.path)'. Pass \(.database) PATH to an existing file (EmbedSync never creates the source database)."
             )
         }
         var grdb = GRDB.Configuration()
@@ -89,6 +89,14 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
             throw EmbedSyncError(.database, "SQLite \(what) failed on '\(configuration.path)': \(SQLiteStore.describe(error))", underlying: error)
         }
     }
+
+    /// Runs on one file take turns through the run guard (a `flock` beside the database).
+    public var sharing: StoreSharing { .exclusive }
+
+    /// Every id: the run guard already keeps a second run from writing this target.
+    public func claim(_ ids: [RowID], runID: String) async throws -> Set<RowID> { Set(ids) }
+
+    public func releaseClaims(_ ids: [RowID], runID: String) async {}
 
     public func close() async {
         try? queue.close()

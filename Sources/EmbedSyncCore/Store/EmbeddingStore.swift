@@ -45,9 +45,13 @@ public protocol EmbeddingStore: Sendable {
     /// Deletes every stored vector and bookkeeping row for this target.
     func reset() async throws
 
+    /// Whether runs on one target exclude each other (the run guard) or share the rows through claims.
+    var sharing: StoreSharing { get }
+
     /// Claims rows for this worker before they are sent to the provider, so that several processes sharing one
     /// table never embed the same row twice. Returns the ids this worker may embed; rows another live worker
-    /// holds are left out. Claims expire on their own when a worker dies.
+    /// holds are left out. Claims expire on their own when a worker dies. An ``StoreSharing/exclusive`` store,
+    /// whose run guard already lets one run at a time write, grants every id.
     func claim(_ ids: [RowID], runID: String) async throws -> Set<RowID>
 
     /// Gives back claims this worker did not use (a stopped run).
@@ -57,10 +61,12 @@ public protocol EmbeddingStore: Sendable {
     func close() async
 }
 
-extension EmbeddingStore {
-    /// Stores whose run guard already serializes runs (SQLite) grant every claim.
-    public func claim(_ ids: [RowID], runID: String) async throws -> Set<RowID> { Set(ids) }
-    public func releaseClaims(_ ids: [RowID], runID: String) async {}
+/// How concurrent runs on one target coexist.
+public enum StoreSharing: Sendable, Equatable {
+    /// One run writes at a time: a plain run waits for the run guard, `--exclusive` gives up. Claims grant every row.
+    case exclusive
+    /// Runs on several machines share the rows: each batch is claimed first, and a dead worker's claims expire.
+    case shared
 }
 
 /// One batch's outcome, written in one transaction.

@@ -19,7 +19,8 @@ public struct SearchHit: Sendable {
     public var id: RowID
     /// Cosine similarity in [-1, 1].
     public var score: Double
-    /// The source row's template fields (empty when the source row is gone).
+    /// The source row's template fields when the store reads them with the search (empty otherwise, and when the
+    /// source row is gone); ``Searcher`` reads them through ``EmbeddingStore/rows(ids:fields:)``.
     public var values: [String: String?]
     /// The text stored beside the vector, when the target keeps it.
     public var storedText: String?

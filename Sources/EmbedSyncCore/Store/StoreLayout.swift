@@ -25,6 +25,6 @@ public enum TargetSpec: Sendable, Equatable {
 }
 
 /// Identifier quoting shared by the SQL stores: double quotes, embedded quotes doubled.
-public func quoteIdentifier(_ name: String) -> String {
+package func quoteIdentifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

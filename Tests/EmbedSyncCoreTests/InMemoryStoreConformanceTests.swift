@@ -1,0 +1,45 @@
+import EmbedSyncCore
+import EmbedSyncTesting
+import Testing
+
+/// The in-memory store on the same contract as the SQL stores.
+struct InMemoryHarness: StoreConformanceHarness {
+    let sharing: StoreSharing
+    var name: String { "memory (\(sharing))" }
+    var supportsSQLFilter: Bool { false }
+
+    func makeFixture(rows: [Int64: String]) async throws -> any StoreConformanceFixture {
+        InMemoryFixture(sharing: sharing, rows: rows)
+    }
+}
+
+struct InMemoryFixture: StoreConformanceFixture {
+    let memory: InMemoryStore
+
+    init(sharing: StoreSharing, rows: [Int64: String]) {
+        memory = InMemoryStore(
+            columns: ["title"], rows: Dictionary(uniqueKeysWithValues: rows.map { (RowID.int($0.key), ["title": $0.value]) }),
+            sharing: sharing)
+    }
+
+    var store: any SearchableStore { memory }
+
+    func openAnother() async throws -> any SearchableStore { memory.openAnother() }
+
+    func setTitle(_ id: Int64, _ title: String) async throws { memory.setRow(.int(id), ["title": title]) }
+    func deleteRow(_ id: Int64) async throws { memory.deleteRow(.int(id)) }
+    func tearDown() async { await memory.close() }
+}
+
+@Suite("InMemoryStore keeps the store contract")
+struct InMemoryStoreConformanceTests {
+    @Test("exclusive", arguments: StoreConformance.cases)
+    func exclusive(_ check: StoreConformance.Case) async throws {
+        try await check.run(InMemoryHarness(sharing: .exclusive))
+    }
+
+    @Test("shared", arguments: StoreConformance.cases)
+    func shared(_ check: StoreConformance.Case) async throws {
+        try await check.run(InMemoryHarness(sharing: .shared))
+    }
+}
