@@ -20,15 +20,16 @@ struct EstimateCommand: AsyncParsableCommand {
 
     static func estimate(common: CommonOptions, selection: SelectionOptions, output: OutputOptions, maxCost: Double?) async throws {
         let context = CLIContext.current
-        let job = try await Job.prepare(common, readOnly: true, context: context)
-        defer { Task { [store = job.store] in await store.close() } }
-        let embedder = try job.providers.makeEmbedder(needsKey: false)
-        let configuration = try job.runConfiguration(
-            selection: selection, maxCost: maxCost, exclusive: false, pricing: try job.providers.pricing(model: embedder.identity.model))
-        let estimator = Estimator(
-            store: job.store, model: embedder.identity, tokenCounter: embedder.tokenCounter, limits: embedder.limits,
-            configuration: configuration, textsPerSecond: (embedder as? any ThroughputHinting)?.textsPerSecond)
-        let estimate = try await estimator.estimate()
+        let estimate = try await Job.with(common, readOnly: true, context: context) { job in
+            let embedder = try job.providers.makeEmbedder(needsKey: false)
+            let configuration = try job.runConfiguration(
+                selection: selection, maxCost: maxCost, exclusive: false,
+                pricing: try job.providers.pricing(model: embedder.identity.model))
+            return try await Estimator(
+                store: job.store, model: embedder.identity, tokenCounter: embedder.tokenCounter, limits: embedder.limits,
+                configuration: configuration, textsPerSecond: (embedder as? any ThroughputHinting)?.textsPerSecond
+            ).estimate()
+        }
         if output.json {
             context.stdout.line(Reports.estimateJSON(estimate).serialized())
         } else {
@@ -42,6 +43,6 @@ func validatedIDs(_ text: String) throws -> IDSelection {
     do {
         return try IDSelection(parsing: text)
     } catch let error as EmbedSyncError {
-        throw ValidationError(error.message)
+        throw ValidationError(error.message(naming: \.flag))
     }
 }

@@ -16,8 +16,7 @@ struct IndexCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CLIContext.current
-        let job = try await Job.prepare(common, readOnly: false, context: context)
-        do {
+        try await Job.with(common, readOnly: false, context: context) { job in
             guard let store = job.store as? any IndexableStore else {
                 throw EmbedSyncError(
                     .usage, "Indexes are for PostgreSQL (pgvector HNSW). SQLite search is an exact scan and needs none.")
@@ -26,11 +25,7 @@ struct IndexCommand: AsyncParsableCommand {
             case .create: try await store.createIndex()
             case .drop: try await store.dropIndex()
             }
-            await job.store.close()
-            context.stdout.line(action == .create ? "HNSW index ready." : "HNSW index dropped.")
-        } catch {
-            await job.store.close()
-            throw error
         }
+        context.stdout.line(action == .create ? "HNSW index ready." : "HNSW index dropped.")
     }
 }

@@ -13,14 +13,7 @@ struct ResetCommand: AsyncParsableCommand {
         guard yes else {
             throw EmbedSyncError(.usage, "reset deletes every stored vector of this target. Run again with --yes to confirm.")
         }
-        let job = try await Job.prepare(common, readOnly: false, context: context)
-        do {
-            try await job.store.reset()
-            await job.store.close()
-        } catch {
-            await job.store.close()
-            throw error
-        }
+        try await Job.with(common, readOnly: false, context: context) { job in try await job.store.reset() }
         context.stdout.line("Deleted the stored vectors and bookkeeping.")
     }
 }

@@ -27,15 +27,10 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let context = CLIContext.current
-        let job = try await Job.prepare(common, readOnly: false, context: context)
-        do {
-            let status = try await runJob(job, context: context)
-            await job.store.close()
-            if status != .success { throw ExitCode(status.rawValue) }
-        } catch {
-            await job.store.close()
-            throw error
+        let status = try await Job.with(common, readOnly: false, context: context) { job in
+            try await runJob(job, context: context)
         }
+        if status != .success { throw ExitCode(status.rawValue) }
     }
 
     private func runJob(_ job: Job, context: CLIContext) async throws -> ExitStatus {

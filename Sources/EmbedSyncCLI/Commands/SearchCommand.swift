@@ -20,15 +20,15 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CLIContext.current
-        let job = try await Job.prepare(common, readOnly: true, context: context)
-        do {
+        let results = try await Job.with(common, readOnly: true, context: context) { job in
             guard let store = job.store as? any SearchableStore else {
                 throw EmbedSyncError(.usage, "This database does not support search.")
             }
             let embedder = try job.providers.makeEmbedder(needsKey: true)
-            let results = try await Searcher(store: store, embedder: embedder, template: job.template)
+            return try await Searcher(store: store, embedder: embedder, template: job.template)
                 .search(query, k: k, minScore: minScore, filter: filter)
-            await job.store.close()
+        }
+        do {
             if json {
                 let items: [JSONValue] = results.map { .object([("id", $0.id.jsonValue), ("score", .double($0.score)), ("text", .string($0.text))]) }
                 context.stdout.line(JSONValue.object([("query", .string(query)), ("results", .array(items))]).serialized())
@@ -41,9 +41,6 @@ struct SearchCommand: AsyncParsableCommand {
                     context.stdout.line("\(rankText). \(String(format: "%.4f", result.score))  [\(result.id)] \(firstLine.prefix(100))")
                 }
             }
-        } catch {
-            await job.store.close()
-            throw error
         }
     }
 }

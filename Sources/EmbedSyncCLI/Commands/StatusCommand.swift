@@ -12,8 +12,10 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CLIContext.current
-        let job = try await Job.prepare(common, readOnly: true, context: context)
-        defer { Task { [store = job.store] in await store.close() } }
+        try await Job.with(common, readOnly: true, context: context) { job in try await report(job, context: context) }
+    }
+
+    private func report(_ job: Job, context: CLIContext) async throws {
         let embedder = try job.providers.makeEmbedder(needsKey: false)
         let classifier = RowClassifier(template: job.template, model: embedder.identity, selection: Selection())
         _ = try await job.store.checkTemplateFields(job.template)

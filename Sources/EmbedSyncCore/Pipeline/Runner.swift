@@ -48,7 +48,7 @@ public struct Runner: Sendable {
         try await store.validateTarget(model: model)
         guard try await store.acquireRunGuard(wait: !configuration.exclusive) else {
             var summary = RunSummary(outcome: .busy, model: model)
-            summary.message = "Another embedsync run holds this table; nothing was done (--exclusive)."
+            summary.message = "Another embedsync run holds this table; nothing was done (exclusive mode)."
             return summary
         }
         do {
@@ -88,14 +88,14 @@ public struct Runner: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
             var pending: [WorkItem] = []
-            var pendingTokens = 0
+            var packer = BatchPacker(batchSize: batchSize, maxTokensPerRequest: limits.maxTokensPerRequest)
 
             func dispatch() async throws -> Bool {
                 guard !pending.isEmpty else { return true }
                 let items = pending
-                let tokens = pendingTokens
+                let tokens = packer.tokens
                 pending = []
-                pendingTokens = 0
+                packer.reset()
                 if stopSignal.isRaised {
                     summary.outcome = .stoppedBySignal
                     return false
@@ -164,16 +164,14 @@ public struct Runner: Sendable {
                     if pieces.count > 1 { summary.chunked += 1 }
                     let tokens = pieces.reduce(0) { $0 + $1.tokens }
                     // A chunked row's pieces all go in one batch, so they are combined and committed together.
-                    if !pending.isEmpty, pendingTokens + tokens > limits.maxTokensPerRequest
-                        || (pieces.count > 1 && pending.count + pieces.count > batchSize) {
+                    if packer.mustSend(beforeAdding: pieces.count, tokens: tokens) {
                         guard try await dispatch() else { return false }
                     }
                     for piece in pieces {
                         pending.append(WorkItem(id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens,
                                                 wholeText: pieces.count > 1 ? planned.text : nil))
                     }
-                    pendingTokens += tokens
-                    if pending.count >= batchSize {
+                    if packer.add(pieces: pieces.count, tokens: tokens) {
                         guard try await dispatch() else { return false }
                     }
                 }
@@ -212,7 +210,7 @@ public struct Runner: Sendable {
         summary.durationSeconds = clock.now() - started
         switch summary.outcome {
         case .stoppedByMaxCost:
-            summary.message = String(format: "Stopped before a batch would pass --max-cost %.4f USD. Run again to continue.", configuration.maxCostUSD ?? 0)
+            summary.message = String(format: "Stopped before a batch would pass the cost limit of %.4f USD. Run again to continue.", configuration.maxCostUSD ?? 0)
         case .stoppedBySignal:
             summary.message = "Stopped by a signal after the batches in flight were committed. Run again to continue."
         default: break
