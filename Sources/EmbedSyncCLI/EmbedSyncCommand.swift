@@ -37,7 +37,7 @@ public enum EmbedSyncCLI {
             }
             return ExitStatus.success.rawValue
         } catch let error as EmbedSyncError {
-            report(error.message, code: error.code.rawValue, json: wantsJSON, context: context)
+            report(error.message(naming: \.flag), code: error.code.rawValue, json: wantsJSON, context: context)
             return ExitStatus.forError(error).rawValue
         } catch let error as ExitCode {
             return error.rawValue

@@ -39,7 +39,7 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
             let folder = try ModelLocator(modelDirectory: modelDirectory, environment: environment, extraPythonPrefixes: pythonPrefixes).locate()
             return LocalEmbedder(model: try SentenceEmbeddingModel(directory: folder, threads: threads))
         } catch let error as LocalModelError {
-            throw EmbedSyncError(.model, error.description, underlying: error)
+            throw EmbedSyncError(.model, error.detail, underlying: error)
         }
     }
 

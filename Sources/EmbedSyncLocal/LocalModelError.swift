@@ -1,3 +1,5 @@
+import EmbedSyncCore
+
 /// An error from the local embedding model: finding, loading or running it.
 ///
 /// `message` names the input and the fix; `underlying` keeps the cause (an I/O error, a JSON error, …).
@@ -26,22 +28,26 @@ public struct LocalModelError: Error, CustomStringConvertible, Sendable {
 
     /// The kind of problem.
     public let code: Code
-    /// A sentence a person can act on.
-    public let message: String
+    /// A sentence a person can act on, naming inputs as ``Parameter``s.
+    public let text: ErrorMessage
+    /// ``text`` with parameters named by their configuration keys.
+    public var message: String { text.description }
     /// The error that caused this one, if any.
     public let underlying: (any Error)?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
+    public init(_ code: Code, _ text: ErrorMessage, underlying: (any Error)? = nil) {
         self.code = code
-        self.message = message
+        self.text = text
         self.underlying = underlying
     }
 
-    public var description: String {
-        if let underlying {
-            return "\(message) (\(underlying))"
-        }
-        return message
+
+    /// The message followed by its cause.
+    public var detail: ErrorMessage {
+        if let underlying { return "\(text) (\(String(describing: underlying)))" }
+        return text
     }
+
+    public var description: String { detail.description }
 }

@@ -80,7 +80,7 @@ extension PostgresStore {
                 }
                 throw EmbedSyncError(
                     .usage,
-                    "No table '\(name)' in \(url). Tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass --table NAME (schema.table for another schema)."
+                    "No table '\(name)' in \(url). Tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass \(.table) NAME (schema.table for another schema)."
                 )
             }
             sourceSchemaName = schemaName
@@ -144,13 +144,13 @@ extension PostgresStore {
         if let requested = configuration.idColumn {
             guard columns.contains(where: { $0.name == requested }) else {
                 throw EmbedSyncError(
-                    .usage, "No column '\(requested)' in the source for --id. Columns: \(columns.map(\.name).joined(separator: ", ")).")
+                    .usage, "No column '\(requested)' in the source for \(.idColumn). Columns: \(columns.map(\.name).joined(separator: ", ")).")
             }
             idColumn = requested
         } else if case .query = configuration.source {
             guard columns.contains(where: { $0.name == "id" }) else {
                 throw EmbedSyncError(
-                    .usage, "The source query returns no 'id' column. Select it, or pass --id naming one of: \(columns.map(\.name).joined(separator: ", ")).")
+                    .usage, "The source query returns no 'id' column. Select it, or pass \(.idColumn) naming one of: \(columns.map(\.name).joined(separator: ", ")).")
             }
             idColumn = "id"
         } else if primaryKeys.count == 1 {
@@ -158,7 +158,7 @@ extension PostgresStore {
         } else {
             throw EmbedSyncError(
                 .usage,
-                "Table '\(sourceName)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass --id COLUMN naming a unique integer or text column.")
+                "Table '\(sourceName)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) COLUMN naming a unique integer or text column.")
         }
         guard let idInfo = columns.first(where: { $0.name == idColumn }) else {
             throw EmbedSyncError(.usage, "No id column '\(idColumn)' in the source.")
@@ -243,107 +243,4 @@ extension PostgresStore {
         if exists { state.withLock { _ = $0.existing.insert(qualifiedName) } }
         return exists
     }
-
-    public func validateTarget(model: ModelIdentity) async throws {
-        let layout = try await layout()
-        if let source = layout.sourceTable, source == layout.target {
-            throw EmbedSyncError(.usage, "The target table '\(layout.targetName)' is the source table. Pass --target-table NAME.")
-        }
-        _ = try await vectorSchema()
-        try await database("schema read") {
-            if let column = layout.vectorColumn {
-                guard let table = layout.sourceTable else {
-                    throw EmbedSyncError(.usage, "Column mode needs a source table, not a query. Pass --table, or use --target-table.")
-                }
-                if column == layout.schema.idColumn {
-                    throw EmbedSyncError(.usage, "--target-column '\(column)' is the id column.")
-                }
-                guard let info = try await vectorColumnInfo(table: table, column: column) else {
-                    throw EmbedSyncError(
-                        .usage,
-                        "No column '\(column)' in table \(table) for --target-column. Add it first: ALTER TABLE \(table) ADD COLUMN \(quoteIdentifier(column)) vector(\(model.dimensions));"
-                    )
-                }
-                guard info.typeName == "vector" else {
-                    throw EmbedSyncError(
-                        .usage,
-                        "Column '\(column)' of \(table) is \(info.typeName), not vector. Use a vector(\(model.dimensions)) column: ALTER TABLE \(table) ADD COLUMN embedding vector(\(model.dimensions));"
-                    )
-                }
-                if let dimensions = info.dimensions, dimensions != model.dimensions {
-                    throw EmbedSyncError(
-                        .usage,
-                        "Column '\(column)' of \(table) is vector(\(dimensions)) but \(model.storageKey) makes \(model.dimensions)-dimensional vectors. Pick a model with \(dimensions) dimensions (--dimensions \(dimensions) for OpenAI v3 models), or change the column: ALTER TABLE \(table) ALTER COLUMN \(quoteIdentifier(column)) TYPE vector(\(model.dimensions));"
-                    )
-                }
-            } else if try await tableExists(layout.target) {
-                guard let info = try await vectorColumnInfo(table: layout.target, column: "embedding"), info.typeName == "vector",
-                    try await vectorColumnInfo(table: layout.target, column: "content_hash") != nil
-                else {
-                    throw EmbedSyncError(
-                        .usage,
-                        "Table \(layout.target) exists but is not an EmbedSync target (it lacks a vector column 'embedding' or 'content_hash'). Pass --target-table NAME.")
-                }
-                if let dimensions = info.dimensions, dimensions != model.dimensions {
-                    throw EmbedSyncError(
-                        .usage,
-                        "Table \(layout.target) holds vector(\(dimensions)) vectors but \(model.storageKey) makes \(model.dimensions)-dimensional ones. Run `embedsync reset` to start over with this model, or pass --target-table NAME."
-                    )
-                }
-            }
-        }
-    }
-
-    /// Creates the target and bookkeeping tables when missing; called inside the first write transaction.
-    /// A transaction-scoped advisory lock keeps concurrent workers from racing on `CREATE TABLE`.
-    func createTables(_ connection: PostgresConnection, layout: Layout, dimensions: Int) async throws {
-        let tables = [layout.target, layout.runs, layout.failures]
-        if state.withLock({ state in tables.allSatisfy { state.existing.contains($0) } }) { return }
-        let vector = try await vectorSchema() + ".vector"
-        try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresStore.lockClass), hashtext('embedsync ddl'))", logger: logger)
-        if layout.isColumnMode {
-            try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        CREATE TABLE IF NOT EXISTS \(layout.target) (
-                            id \(layout.idType) PRIMARY KEY, content_hash text NOT NULL, model text NOT NULL,
-                            dimensions integer NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())
-                        """), logger: logger)
-        } else {
-            try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        CREATE TABLE IF NOT EXISTS \(layout.target) (
-                            id \(layout.idType) PRIMARY KEY, embedding \(vector)(\(dimensions)) NOT NULL, content_hash text NOT NULL,
-                            model text NOT NULL, dimensions integer NOT NULL, text text,
-                            created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())
-                        """), logger: logger)
-        }
-        try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    CREATE TABLE IF NOT EXISTS \(layout.runs) (
-                        id text PRIMARY KEY, target text NOT NULL, started_at timestamptz NOT NULL, finished_at timestamptz,
-                        status text NOT NULL, provider text NOT NULL, model text NOT NULL, dimensions integer NOT NULL,
-                        selected bigint NOT NULL DEFAULT 0, embedded bigint NOT NULL DEFAULT 0, failed bigint NOT NULL DEFAULT 0,
-                        skipped bigint NOT NULL DEFAULT 0, pruned bigint NOT NULL DEFAULT 0, tokens bigint NOT NULL DEFAULT 0,
-                        cost_usd double precision NOT NULL DEFAULT 0, requests bigint NOT NULL DEFAULT 0)
-                    """), logger: logger)
-        try await connection.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    CREATE TABLE IF NOT EXISTS \(layout.failures) (
-                        target text NOT NULL, row_id text NOT NULL, content_hash text, error_class text NOT NULL, message text NOT NULL,
-                        attempts integer NOT NULL, runs integer NOT NULL, last_run text, updated_at timestamptz NOT NULL,
-                        PRIMARY KEY (target, row_id))
-                    """), logger: logger)
-    }
-
-    /// Remembers that the tables of ``createTables(_:layout:dimensions:)`` exist, once their transaction committed.
-    func markTablesCreated(_ layout: Layout) {
-        state.withLock { $0.existing.formUnion([layout.target, layout.runs, layout.failures]) }
-    }
-
-    /// The first key of every advisory lock EmbedSync takes (`'EmbS'`), so they never collide with an application's.
-    static let lockClass: Int32 = 0x456D_6253
 }

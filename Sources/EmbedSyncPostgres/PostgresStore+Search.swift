@@ -52,7 +52,7 @@ extension PostgresStore {
         } catch {
             if filter != nil, let state = PostgresStore.sqlState(error), state.hasPrefix("42") || state == "25006" {
                 throw EmbedSyncError(
-                    .usage, "The --where condition does not run on the source rows: \(describe(error)). Use a read-only SQL condition on the source's columns, e.g. --where \"lang = 'en'\".")
+                    .usage, "The \(.filter) condition does not run on the source rows: \(describe(error)). Use a read-only SQL condition on the source's columns, e.g. \(.filter) \"lang = 'en'\".")
             }
             throw EmbedSyncError(.database, "PostgreSQL search failed on \(url): \(describe(error))")
         }

@@ -119,7 +119,7 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
         default:
             hint = "Check the host, the port and sslmode, and that the server is running."
         }
-        return EmbedSyncError(.database, "Cannot connect to PostgreSQL at \(url): \(reason). \(hint)", underlying: SendableErrorBox(description: reason))
+        return EmbedSyncError(.database, "Cannot connect to PostgreSQL at \(url): \(reason). \(hint)", underlying: DatabaseFailure(sqlState: state, message: reason))
     }
 
     /// Opens a dedicated connection (outside the pool), for the run guard.

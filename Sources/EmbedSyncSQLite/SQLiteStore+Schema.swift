@@ -40,7 +40,7 @@ extension SQLiteStore {
                     db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
                 throw EmbedSyncError(
                     .usage,
-                    "No table '\(name)' in '\(configuration.path)'. Tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass --table NAME.")
+                    "No table '\(name)' in '\(configuration.path)'. Tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass \(.table) NAME.")
             }
             let info = try Row.fetchAll(db, sql: "SELECT name, type, pk FROM pragma_table_info(?)", arguments: [name])
             let columns = info.map { row -> SourceColumn in
@@ -52,14 +52,14 @@ extension SQLiteStore {
             if let requested = configuration.idColumn {
                 guard columns.contains(where: { $0.name == requested }) else {
                     throw EmbedSyncError(
-                        .usage, "No column '\(requested)' in table '\(name)' for --id. Columns: \(columns.map(\.name).joined(separator: ", ")).")
+                        .usage, "No column '\(requested)' in table '\(name)' for \(.idColumn). Columns: \(columns.map(\.name).joined(separator: ", ")).")
                 }
                 idColumn = requested
             } else if primaryKeys.count == 1 {
                 idColumn = primaryKeys[0]
             } else {
                 throw EmbedSyncError(
-                    .usage, "Table '\(name)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass --id COLUMN naming a unique integer or text column.")
+                    .usage, "Table '\(name)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) COLUMN naming a unique integer or text column.")
             }
             return SourceSchema(idColumn: idColumn, columns: columns)
         case .query(let sql):
@@ -86,7 +86,7 @@ extension SQLiteStore {
             let idColumn = configuration.idColumn ?? "id"
             guard names.contains(idColumn) else {
                 throw EmbedSyncError(
-                    .usage, "The source query returns no '\(idColumn)' column. Select it, or pass --id naming one of: \(names.joined(separator: ", ")).")
+                    .usage, "The source query returns no '\(idColumn)' column. Select it, or pass \(.idColumn) naming one of: \(names.joined(separator: ", ")).")
             }
             return SourceSchema(idColumn: idColumn, columns: columns)
         }
@@ -103,19 +103,19 @@ extension SQLiteStore {
         try await database("schema read") {
             try await queue.read { db in
                 if case .table(let name) = self.configuration.source, name == self.targetTable {
-                    throw EmbedSyncError(.usage, "The target table '\(self.targetTable)' is the source table. Pass --target-table NAME.")
+                    throw EmbedSyncError(.usage, "The target table '\(self.targetTable)' is the source table. Pass \(.targetTable) NAME.")
                 }
                 if case .column(let column) = self.configuration.target {
                     guard case .table(let table) = self.configuration.source else {
-                        throw EmbedSyncError(.usage, "Column mode needs a source table, not a query. Pass --table, or use --target-table.")
+                        throw EmbedSyncError(.usage, "Column mode needs a source table, not a query. Pass \(.table), or use \(.targetTable).")
                     }
                     guard schema.column(named: column) != nil else {
                         throw EmbedSyncError(
                             .usage,
-                            "No column '\(column)' in table '\(table)' for --target-column. Add it first: ALTER TABLE \(quoteIdentifier(table)) ADD COLUMN \(quoteIdentifier(column)) BLOB;")
+                            "No column '\(column)' in table '\(table)' for \(.targetColumn). Add it first: ALTER TABLE \(quoteIdentifier(table)) ADD COLUMN \(quoteIdentifier(column)) BLOB;")
                     }
                     if column == schema.idColumn || self.configuration.idColumn == column {
-                        throw EmbedSyncError(.usage, "--target-column '\(column)' is the id column.")
+                        throw EmbedSyncError(.usage, "\(.targetColumn) '\(column)' is the id column.")
                     }
                 }
                 if try db.tableExists(self.targetTable) {
@@ -124,7 +124,7 @@ extension SQLiteStore {
                     guard expected.isSubset(of: columns) else {
                         throw EmbedSyncError(
                             .usage,
-                            "Table '\(self.targetTable)' exists but is not an EmbedSync target (it lacks \(expected.subtracting(columns).sorted().joined(separator: ", "))). Pass --target-table NAME.")
+                            "Table '\(self.targetTable)' exists but is not an EmbedSync target (it lacks \(expected.subtracting(columns).sorted().joined(separator: ", "))). Pass \(.targetTable) NAME.")
                     }
                 }
             }

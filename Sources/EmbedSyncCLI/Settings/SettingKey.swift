@@ -1,3 +1,6 @@
+import EmbedSyncCore
+import Foundation
+
 /// One configuration setting: its key in embedsync.yaml, its flag, and its environment variable.
 struct SettingKey: Hashable, Sendable {
     /// Dotted key in embedsync.yaml, e.g. `source.table`.
@@ -47,4 +50,10 @@ struct SettingKey: Hashable, Sendable {
     ]
 }
 
-import Foundation
+extension Parameter {
+    /// The flag that sets this parameter, as the CLI's messages spell it (`--target-table`).
+    var flag: String {
+        if let setting = SettingKey.all.first(where: { $0.key == rawValue }) { return setting.flag }
+        return "--" + rawValue
+    }
+}

@@ -18,23 +18,29 @@ public struct ProviderError: Error, CustomStringConvertible, Sendable {
     }
 
     public var kind: Kind
-    public var message: String
+    /// What went wrong and the fix, naming inputs as ``Parameter``s.
+    public var text: ErrorMessage
+    public var message: String { text.description }
     public var statusCode: Int?
     /// How long the provider asked us to wait, in seconds.
     public var retryAfter: Double?
 
-    public init(_ kind: Kind, _ message: String, statusCode: Int? = nil, retryAfter: Double? = nil) {
+    public init(_ kind: Kind, _ text: ErrorMessage, statusCode: Int? = nil, retryAfter: Double? = nil) {
         self.kind = kind
-        self.message = message
+        self.text = text
         self.statusCode = statusCode
         self.retryAfter = retryAfter
     }
 
+
     public var isRetryable: Bool { kind == .rateLimited || kind == .transient || kind == .unreachable }
     public var isFatal: Bool { kind == .authentication || kind == .noCredits || kind == .fatal }
 
-    public var description: String {
-        if let statusCode { return "HTTP \(statusCode): \(message)" }
-        return message
+    /// The message with the HTTP status in front, parameters kept.
+    public var detail: ErrorMessage {
+        if let statusCode { return "HTTP \(statusCode): \(text)" }
+        return text
     }
+
+    public var description: String { detail.description }
 }

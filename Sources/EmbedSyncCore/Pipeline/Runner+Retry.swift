@@ -31,7 +31,7 @@ extension Runner {
                 return outcome
             } catch let error as ProviderError {
                 if error.isFatal {
-                    throw EmbedSyncError(.provider, error.description, underlying: error)
+                    throw EmbedSyncError(.provider, error.detail, underlying: error)
                 }
                 if error.kind == .rejected {
                     if items.count > 1 {
@@ -56,7 +56,7 @@ extension Runner {
                     continue
                 }
                 if error.kind == .unreachable {
-                    throw EmbedSyncError(.provider, "\(error.description) (after \(retries) retries)", underlying: error)
+                    throw EmbedSyncError(.provider, "\(error.detail) (after \(retries) retries)", underlying: error)
                 }
                 for item in items {
                     outcome.failed.append(

@@ -31,7 +31,7 @@ public struct Searcher: Sendable {
         if !stored.isEmpty, stored[model.storageKey] == nil {
             let models = stored.keys.sorted().joined(separator: ", ")
             throw EmbedSyncError(
-                .usage, "The stored vectors were made by \(models), not \(model.storageKey). Search with the same --provider, --model and --dimensions, or run `embedsync run` to re-embed.")
+                .usage, "The stored vectors were made by \(models), not \(model.storageKey). Search with the same \(.provider), \(.model) and \(.dimensions), or run `embedsync run` to re-embed.")
         }
         let vector: [Float]
         do {
@@ -41,7 +41,7 @@ public struct Searcher: Sendable {
             }
             vector = first
         } catch let error as ProviderError {
-            throw EmbedSyncError(.provider, "Cannot embed the query: \(error.description)", underlying: error)
+            throw EmbedSyncError(.provider, "Cannot embed the query: \(error.detail)", underlying: error)
         }
         let hits = try await store.search(query: vector, model: model, k: k, minScore: minScore, filter: filter, fields: template.fields)
         let rows = try await store.rows(ids: hits.map(\.id), fields: template.fields)

