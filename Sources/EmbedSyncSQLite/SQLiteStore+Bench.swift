@@ -3,7 +3,7 @@ import GRDB
 
 extension SQLiteStore {
     /// Creates `items(id, body)` with `rows` rows in a new file, for the write benchmark.
-    public static func createBenchSource(path: String, rows: Int) throws {
+    @_spi(Benchmark) public static func createBenchSource(path: String, rows: Int) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, body TEXT)")

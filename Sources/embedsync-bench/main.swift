@@ -5,7 +5,7 @@
 // Each prints one JSON line per measurement.
 import EmbedSyncCore
 import EmbedSyncPostgres
-import EmbedSyncSQLite
+@_spi(Benchmark) import EmbedSyncSQLite
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -1,6 +1,6 @@
 /// A JSON reader for provider responses: fast on long float arrays, and it reads the bare `NaN`,
 /// `Infinity` and `-Infinity` that Python servers send, so validation rejects one vector, not the batch.
-public enum LenientJSON: Sendable, Equatable {
+package enum LenientJSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -8,14 +8,14 @@ public enum LenientJSON: Sendable, Equatable {
     case array([LenientJSON])
     case object([String: LenientJSON])
 
-    public struct ParseError: Error, CustomStringConvertible, Sendable {
-        public var offset: Int
-        public var reason: String
-        public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    package struct ParseError: Error, CustomStringConvertible, Sendable {
+        package var offset: Int
+        package var reason: String
+        package var description: String { "invalid JSON at byte \(offset): \(reason)" }
     }
 
     /// Parses a whole document.
-    public static func parse(_ bytes: [UInt8]) throws -> LenientJSON {
+    package static func parse(_ bytes: [UInt8]) throws -> LenientJSON {
         var parser = Parser(bytes: bytes)
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -23,15 +23,15 @@ public enum LenientJSON: Sendable, Equatable {
         return value
     }
 
-    public subscript(key: String) -> LenientJSON? {
+    package subscript(key: String) -> LenientJSON? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
 
-    public var string: String? { if case .string(let value) = self { return value } else { return nil } }
-    public var number: Double? { if case .number(let value) = self { return value } else { return nil } }
-    public var array: [LenientJSON]? { if case .array(let value) = self { return value } else { return nil } }
-    public var int: Int? { number.flatMap { $0.isFinite && $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) : nil } }
+    package var string: String? { if case .string(let value) = self { return value } else { return nil } }
+    package var number: Double? { if case .number(let value) = self { return value } else { return nil } }
+    package var array: [LenientJSON]? { if case .array(let value) = self { return value } else { return nil } }
+    package var int: Int? { number.flatMap { $0.isFinite && $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) : nil } }
 
     private struct Parser {
         let bytes: [UInt8]

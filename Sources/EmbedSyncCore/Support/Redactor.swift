@@ -1,23 +1,23 @@
 import Foundation
 
 /// Removes secrets from text before it reaches a message, a log line or a stored row.
-public struct Redactor: Sendable {
+package struct Redactor: Sendable {
     private let secrets: [String]
 
     /// - Parameter secrets: exact strings to hide (API keys, passwords); empty ones are ignored.
-    public init(secrets: [String]) {
+    package init(secrets: [String]) {
         self.secrets = secrets.filter { $0.count >= 4 }
     }
 
     /// A key as it may be shown: `sk-…abcd` at most.
-    public static func mask(_ secret: String) -> String {
+    package static func mask(_ secret: String) -> String {
         guard secret.count > 8 else { return "…" }
         let prefix = secret.hasPrefix("sk-") ? "sk-" : ""
         return "\(prefix)…\(secret.suffix(4))"
     }
 
     /// The text with every secret, and anything shaped like an OpenAI key, masked.
-    public func redact(_ text: String) -> String {
+    package func redact(_ text: String) -> String {
         var result = text
         for secret in secrets {
             result = result.replacingOccurrences(of: secret, with: Redactor.mask(secret))
