@@ -2,7 +2,7 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -59,7 +59,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "EmbedSyncTiktoken", dependencies: ["EmbedSyncCore"], swiftSettings: swiftSettings),
-        .executableTarget(name: "embedsync-bpe-bench", dependencies: ["EmbedSyncTiktoken"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "embedsync-bpe-bench", dependencies: ["EmbedSyncTiktoken"], swiftSettings: swiftSettings),
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
@@ -78,7 +79,8 @@ let package = Package(
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),
             ]
         ),
-        .executableTarget(name: "embedsync-local-bench", dependencies: ["EmbedSyncLocal"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "embedsync-local-bench", dependencies: ["EmbedSyncLocal"], swiftSettings: swiftSettings),
         .target(
             name: "EmbedSyncCLI",
             dependencies: [
@@ -92,8 +94,10 @@ let package = Package(
         ),
         .executableTarget(name: "embedsync", dependencies: ["EmbedSyncCLI"], swiftSettings: swiftSettings),
         .executableTarget(
-            name: "embedsync-bench", dependencies: ["EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncPostgres"], swiftSettings: swiftSettings),
-        .executableTarget(name: "embedsync-fake-provider", dependencies: ["EmbedSyncTesting"], swiftSettings: swiftSettings),
+            name: "embedsync-bench", dependencies: ["EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncPostgres"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "embedsync-fake-provider", dependencies: ["EmbedSyncTesting"], swiftSettings: swiftSettings),
         .target(
             name: "EmbedSyncTesting",
             dependencies: [
@@ -104,7 +108,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EmbedSyncCoreTests", dependencies: ["EmbedSyncCore", "EmbedSyncTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbedSyncCoreTests", dependencies: ["EmbedSyncCore", "EmbedSyncTesting"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncSQLiteTests",
             dependencies: ["EmbedSyncSQLite", "EmbedSyncTesting", .product(name: "GRDB", package: "GRDB.swift")],
@@ -115,10 +121,16 @@ let package = Package(
             exclude: ["make_fixture.py", "cl100k_fixture.json"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncPostgresTests",
-            dependencies: ["EmbedSyncPostgres", "EmbedSyncTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "EmbedSyncPostgres", "EmbedSyncTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "EmbedSyncLocalTests", dependencies: ["EmbedSyncLocal", "EmbedSyncCore", "CEmbedSyncKernels"], swiftSettings: swiftSettings),
-        .testTarget(name: "EmbedSyncOpenAITests", dependencies: ["EmbedSyncOpenAI", "EmbedSyncTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbedSyncLocalTests", dependencies: ["EmbedSyncLocal", "EmbedSyncCore", "CEmbedSyncKernels"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbedSyncOpenAITests", dependencies: ["EmbedSyncOpenAI", "EmbedSyncTesting"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncCLITests",
             dependencies: [

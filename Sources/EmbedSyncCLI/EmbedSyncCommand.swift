@@ -15,7 +15,8 @@ public struct EmbedSyncCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InitCommand.self, EstimateCommand.self, RunCommand.self, StatusCommand.self, SearchCommand.self, IndexCommand.self, ResetCommand.self,
+            InitCommand.self, EstimateCommand.self, RunCommand.self, StatusCommand.self, SearchCommand.self,
+            IndexCommand.self, ResetCommand.self,
         ]
     )
 
@@ -60,7 +61,9 @@ public enum EmbedSyncCLI {
     static func report(_ message: String, code: String, json: Bool, context: CLIContext, prefixed: Bool = false) {
         context.stderr.line(prefixed ? message : "error: \(message)")
         if json {
-            context.stdout.line(JSONValue.object([("error", .object([("code", .string(code)), ("message", .string(message))]))]).serialized())
+            context.stdout.line(
+                JSONValue.object([("error", .object([("code", .string(code)), ("message", .string(message))]))])
+                    .serialized())
         }
     }
 

@@ -46,7 +46,9 @@ struct Job: Sendable {
         }
     }
 
-    static func resolveTemplate(_ settings: Settings, store: any EmbeddingStore, context: CLIContext) async throws -> TextTemplate {
+    static func resolveTemplate(
+        _ settings: Settings, store: any EmbeddingStore, context: CLIContext
+    ) async throws -> TextTemplate {
         if let text = settings.string(.template) {
             if settings.string(.templateFile) != nil {
                 throw EmbedSyncError(.usage, "Both --template and --template-file are set. Keep one.")
@@ -54,7 +56,9 @@ struct Job: Sendable {
             return try TextTemplate(text)
         }
         if let file = settings.string(.templateFile) {
-            let path = (file as NSString).isAbsolutePath ? file : (context.workingDirectory as NSString).appendingPathComponent(file)
+            let path =
+                (file as NSString).isAbsolutePath
+                ? file : (context.workingDirectory as NSString).appendingPathComponent(file)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw EmbedSyncError(.usage, "Cannot read the template file '\(path)'.")
             }
@@ -64,13 +68,17 @@ struct Job: Sendable {
         let text = TextTemplate.defaultTemplate(for: schema)
         guard !text.isEmpty else {
             throw EmbedSyncError(
-                .usage, "The source has no text columns to embed by default. Pass --template 'Title: {{title}}' naming the columns to embed.")
+                .usage,
+                "The source has no text columns to embed by default. Pass --template 'Title: {{title}}' naming the columns to embed."
+            )
         }
         return try TextTemplate(text)
     }
 
     /// The run configuration for a selection.
-    func runConfiguration(selection: SelectionOptions, maxCost: Double?, exclusive: Bool, pricing: Pricing?) throws -> RunConfiguration {
+    func runConfiguration(
+        selection: SelectionOptions, maxCost: Double?, exclusive: Bool, pricing: Pricing?
+    ) throws -> RunConfiguration {
         var run = try RunSettings(settings)
         if settings.string(.concurrency) == nil {
             // The local model uses both cores for one batch; a second batch in flight keeps them busy across batch
@@ -82,7 +90,8 @@ struct Job: Sendable {
         return RunConfiguration(
             template: template, selection: choice, batchSize: run.batchSize, concurrency: run.concurrency,
             retry: RetryPolicy(maxRetries: run.maxRetries), requestsPerMinute: run.requestsPerMinute,
-            tokensPerMinute: run.tokensPerMinute, maxCostUSD: maxCost ?? run.maxCost, pricing: pricing, exclusive: exclusive,
+            tokensPerMinute: run.tokensPerMinute, maxCostUSD: maxCost ?? run.maxCost, pricing: pricing,
+            exclusive: exclusive,
             longInputs: run.longInputs)
     }
 }
@@ -100,7 +109,9 @@ struct RunSettings {
     init(_ settings: Settings) throws {
         batchSize = try settings.positiveInt(.batchSize)
         if let batchSize, batchSize > 2048 {
-            throw EmbedSyncError(.usage, "\(settings.origin(.batchSize)) \(batchSize) is over the provider limit of 2048 inputs per request.")
+            throw EmbedSyncError(
+                .usage,
+                "\(settings.origin(.batchSize)) \(batchSize) is over the provider limit of 2048 inputs per request.")
         }
         concurrency = try settings.positiveInt(.concurrency) ?? 4
         if concurrency > 64 { throw EmbedSyncError(.usage, "\(settings.origin(.concurrency)) must be at most 64.") }
@@ -110,7 +121,10 @@ struct RunSettings {
         maxCost = try settings.number(.maxCost)
         if let value = settings.string(.longInputs) {
             guard let policy = LongInputPolicy(rawValue: value.lowercased()) else {
-                throw EmbedSyncError(.usage, "\(settings.origin(.longInputs)) must be one of: \(LongInputPolicy.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(value)').")
+                throw EmbedSyncError(
+                    .usage,
+                    "\(settings.origin(.longInputs)) must be one of: \(LongInputPolicy.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(value)')."
+                )
             }
             longInputs = policy
         }

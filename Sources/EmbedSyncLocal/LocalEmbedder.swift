@@ -20,7 +20,8 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
         identity = ModelIdentity(provider: "local", model: model.name, dimensions: model.dimensions)
         limits = ProviderLimits(
             // Large batches keep both cores busy: the model sorts a batch by length and packs it into passes.
-            maxInputs: 4096, maxTokensPerInput: model.maxSequenceLength, maxTokensPerRequest: 1 << 30, defaultBatchSize: 2048,
+            maxInputs: 4096, maxTokensPerInput: model.maxSequenceLength, maxTokensPerRequest: 1 << 30,
+            defaultBatchSize: 2048,
             truncatesInternally: true)
         tokenCounter = WordPieceTokenCounter(model: model)
         self.textsPerSecond = textsPerSecond
@@ -36,7 +37,9 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
         modelDirectory: String?, environment: [String: String], pythonPrefixes: [String] = [], threads: Int = 2
     ) throws -> LocalEmbedder {
         do {
-            let folder = try ModelLocator(modelDirectory: modelDirectory, environment: environment, extraPythonPrefixes: pythonPrefixes).locate()
+            let folder = try ModelLocator(
+                modelDirectory: modelDirectory, environment: environment, extraPythonPrefixes: pythonPrefixes
+            ).locate()
             return LocalEmbedder(model: try SentenceEmbeddingModel(directory: folder, threads: threads))
         } catch let error as LocalModelError {
             throw EmbedSyncError(.model, error.detail, underlying: error)

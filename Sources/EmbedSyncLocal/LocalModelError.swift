@@ -42,7 +42,6 @@ public struct LocalModelError: Error, CustomStringConvertible, Sendable {
         self.underlying = underlying
     }
 
-
     /// The message followed by its cause.
     public var detail: ErrorMessage {
         if let underlying { return "\(text) (\(String(describing: underlying)))" }

@@ -12,7 +12,8 @@ extension OpenAIEmbedder {
         do {
             json = try LenientJSON.parse(bytes)
         } catch {
-            throw ProviderError(.transient, "the response body is not complete JSON (\(error)); the connection may have been cut")
+            throw ProviderError(
+                .transient, "the response body is not complete JSON (\(error)); the connection may have been cut")
         }
         if let errorObject = json["error"], errorObject != .null {
             let code = errorObject["code"]?.int ?? errorObject["status"]?.int
@@ -40,12 +41,16 @@ extension OpenAIEmbedder {
 
     func classify(status: Int, headers: HTTPHeaders, body: [UInt8]) -> ProviderError {
         var message = ""
-        if let json = try? LenientJSON.parse(body), let text = json["error"]?["message"]?.string ?? json["error"]?.string ?? json["message"]?.string {
+        if let json = try? LenientJSON.parse(body),
+            let text = json["error"]?["message"]?.string ?? json["error"]?.string ?? json["message"]?.string
+        {
             message = text
         } else {
             message = String(decoding: body.prefix(300), as: UTF8.self)
         }
-        return classify(status: status, headers: headers, message: redactor.redact(message.trimmingCharacters(in: .whitespacesAndNewlines)))
+        return classify(
+            status: status, headers: headers,
+            message: redactor.redact(message.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
     func classify(status: Int, headers: HTTPHeaders, message: String) -> ProviderError {
@@ -53,21 +58,34 @@ extension OpenAIEmbedder {
         switch status {
         case 401, 403:
             let variable: ErrorMessage =
-                configuration.apiKeyVariable.map { "Check \($0)" } ?? "Pass \(.apiKeyVariable) NAME naming the variable that holds the key"
+                configuration.apiKeyVariable.map { "Check \($0)" }
+                ?? "Pass \(.apiKeyVariable) NAME naming the variable that holds the key"
             let state = configuration.apiKey == nil ? "No API key was sent" : "The API key was refused"
-            return ProviderError(.authentication, "\(state) by \(configuration.provider.rawValue) (HTTP \(status))\(excerpt). \(variable).", statusCode: status)
+            return ProviderError(
+                .authentication,
+                "\(state) by \(configuration.provider.rawValue) (HTTP \(status))\(excerpt). \(variable).",
+                statusCode: status)
         case 402:
-            return ProviderError(.noCredits, "\(configuration.provider.rawValue) says the account has no credits (HTTP 402)\(excerpt). Add credits, then run again.", statusCode: status)
+            return ProviderError(
+                .noCredits,
+                "\(configuration.provider.rawValue) says the account has no credits (HTTP 402)\(excerpt). Add credits, then run again.",
+                statusCode: status)
         case 429:
-            return ProviderError(.rateLimited, "rate limited (HTTP 429)\(excerpt)", statusCode: status, retryAfter: retryAfter(headers))
+            return ProviderError(
+                .rateLimited, "rate limited (HTTP 429)\(excerpt)", statusCode: status, retryAfter: retryAfter(headers))
         case 408, 409, 425, 500...599:
-            return ProviderError(.transient, "HTTP \(status)\(excerpt)", statusCode: status, retryAfter: retryAfter(headers))
+            return ProviderError(
+                .transient, "HTTP \(status)\(excerpt)", statusCode: status, retryAfter: retryAfter(headers))
         case 400, 413, 422:
-            return ProviderError(.rejected, "the provider rejected the input (HTTP \(status))\(excerpt)", statusCode: status)
+            return ProviderError(
+                .rejected, "the provider rejected the input (HTTP \(status))\(excerpt)", statusCode: status)
         case 404:
-            return ProviderError(.fatal, "\(endpoint) answered 404\(excerpt). Check \(.baseURL) and \(.model) '\(configuration.model)'.", statusCode: status)
+            return ProviderError(
+                .fatal, "\(endpoint) answered 404\(excerpt). Check \(.baseURL) and \(.model) '\(configuration.model)'.",
+                statusCode: status)
         default:
-            return ProviderError(.fatal, "\(configuration.provider.rawValue) answered HTTP \(status)\(excerpt).", statusCode: status)
+            return ProviderError(
+                .fatal, "\(configuration.provider.rawValue) answered HTTP \(status)\(excerpt).", statusCode: status)
         }
     }
 
@@ -93,15 +111,21 @@ extension OpenAIEmbedder {
                 return ProviderError(.transient, "\(endpoint) closed the connection before the response was complete")
             }
             if error == .invalidURL || error == .emptyHost || error == .emptyScheme {
-                return ProviderError(.fatal, "the base URL '\(configuration.baseURL)' is not a valid http(s) URL. Check \(.baseURL).")
+                return ProviderError(
+                    .fatal, "the base URL '\(configuration.baseURL)' is not a valid http(s) URL. Check \(.baseURL).")
             }
         }
         if error is NIOTooManyBytesError {
-            return ProviderError(.fatal, "the response from \(endpoint) is larger than \(configuration.maxResponseBytes) bytes")
+            return ProviderError(
+                .fatal, "the response from \(endpoint) is larger than \(configuration.maxResponseBytes) bytes")
         }
-        if error is NIOConnectionError || (error as? IOError).map({ [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains($0.errnoCode) }) == true {
-            return ProviderError(.unreachable, "cannot reach \(endpoint): \(redactor.redact(String(describing: error)))")
+        if error is NIOConnectionError
+            || (error as? IOError).map({ [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains($0.errnoCode) }) == true
+        {
+            return ProviderError(
+                .unreachable, "cannot reach \(endpoint): \(redactor.redact(String(describing: error)))")
         }
-        return ProviderError(.transient, "the connection to \(endpoint) failed: \(redactor.redact(String(describing: error)))")
+        return ProviderError(
+            .transient, "the connection to \(endpoint) failed: \(redactor.redact(String(describing: error)))")
     }
 }

@@ -30,8 +30,10 @@ public struct OpenAIEmbedder: Embedder {
         public var limits: ProviderLimits
 
         public init(
-            provider: Provider, baseURL: String, apiKey: String?, apiKeyVariable: String?, model: String, dimensions: Int,
-            sendDimensions: Bool, timeout: Double = 120, maxResponseBytes: Int = 512 * 1024 * 1024, limits: ProviderLimits = .openAI
+            provider: Provider, baseURL: String, apiKey: String?, apiKeyVariable: String?, model: String,
+            dimensions: Int,
+            sendDimensions: Bool, timeout: Double = 120, maxResponseBytes: Int = 512 * 1024 * 1024,
+            limits: ProviderLimits = .openAI
         ) {
             self.provider = provider
             self.baseURL = baseURL
@@ -61,7 +63,9 @@ public struct OpenAIEmbedder: Embedder {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    public init(configuration: Configuration, tokenCounter: any TokenCounter, client: HTTPClient = OpenAIEmbedder.sharedClient) {
+    public init(
+        configuration: Configuration, tokenCounter: any TokenCounter, client: HTTPClient = OpenAIEmbedder.sharedClient
+    ) {
         self.configuration = configuration
         self.tokenCounter = tokenCounter
         self.client = client
@@ -69,7 +73,8 @@ public struct OpenAIEmbedder: Embedder {
     }
 
     public var identity: ModelIdentity {
-        ModelIdentity(provider: configuration.provider.rawValue, model: configuration.model, dimensions: configuration.dimensions)
+        ModelIdentity(
+            provider: configuration.provider.rawValue, model: configuration.model, dimensions: configuration.dimensions)
     }
 
     public var limits: ProviderLimits { configuration.limits }

@@ -85,7 +85,9 @@ extension PostgresStore {
             let (id, started, finished, status, provider, model, dimensions) =
                 try row.decode((String, Double, Double?, String, String, String, Int32).self)
             let cells = row.makeRandomAccess()
-            var run = RunRecord(id: id, startedAt: started, model: ModelIdentity(provider: provider, model: model, dimensions: Int(dimensions)))
+            var run = RunRecord(
+                id: id, startedAt: started,
+                model: ModelIdentity(provider: provider, model: model, dimensions: Int(dimensions)))
             run.finishedAt = finished
             run.status = status
             run.selected = Int(try cells[7].decode(Int64.self))
@@ -111,9 +113,11 @@ extension PostgresStore {
                 ORDER BY updated_at DESC, row_id LIMIT \(builder.bind(Int64(limit)))
                 """
             return try await client.query(builder.query, logger: logger).collect().map { row in
-                let (id, errorClass, message, attempts, runs, updated) = try row.decode((String, String, String, Int32, Int32, Double).self)
+                let (id, errorClass, message, attempts, runs, updated) = try row.decode(
+                    (String, String, String, Int32, Int32, Double).self)
                 return FailureRecord(
-                    id: rowID(id, layout: layout), errorClass: errorClass, message: message, attempts: Int(attempts), runs: Int(runs),
+                    id: rowID(id, layout: layout), errorClass: errorClass, message: message, attempts: Int(attempts),
+                    runs: Int(runs),
                     updatedAt: updated)
             }
         }
@@ -130,10 +134,16 @@ extension PostgresStore {
         try await database("reset") {
             try await transaction { connection in
                 if let column = layout.vectorColumn, let table = layout.sourceTable {
-                    try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(table) SET \(quoteIdentifier(column)) = NULL"), logger: logger)
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "UPDATE \(table) SET \(quoteIdentifier(column)) = NULL"),
+                        logger: logger)
                 }
-                try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(layout.target)"), logger: logger)
-                for (table, exists) in [(layout.runs, existing.runs), (layout.failures, existing.failures), (layout.claims, existing.claims)]
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(layout.target)"), logger: logger)
+                for (table, exists) in [
+                    (layout.runs, existing.runs), (layout.failures, existing.failures),
+                    (layout.claims, existing.claims),
+                ]
                 where exists {
                     var builder = SQLBuilder()
                     builder.sql = "DELETE FROM \(table) WHERE target = \(builder.bind(layout.targetName))"

@@ -35,7 +35,9 @@ extension PostgresStore {
         let byText = Dictionary(ids.map { ($0.description, $0) }, uniquingKeysWith: { first, _ in first })
         // -1 when this run holds no guard connection: such claims fall back to the lease alone.
         let holderPID = state.withLock { $0.guardPID } ?? -1
-        let lease = Double(configuration.claimLease.components.seconds) + Double(configuration.claimLease.components.attoseconds) / 1e18
+        let lease =
+            Double(configuration.claimLease.components.seconds) + Double(
+                configuration.claimLease.components.attoseconds) / 1e18
         return try await transaction { connection in
             // Free rows: a plain insert that skips rows someone holds (it never locks another worker's claim).
             // Sorted, so two workers claiming overlapping rows insert them in the same order.
@@ -48,7 +50,8 @@ extension PostgresStore {
                 ON CONFLICT (target, row_id) DO NOTHING
                 RETURNING row_id
                 """
-            var granted = Set(try await connection.query(insert.query, logger: logger).collect().map { try $0.decode(String.self) })
+            var granted = Set(
+                try await connection.query(insert.query, logger: logger).collect().map { try $0.decode(String.self) })
             // Rows whose lease ran out (a killed worker) or that this run already holds; rows another transaction
             // is touching right now are skipped, not waited for.
             let rest = byText.keys.filter { !granted.contains($0) }.sorted()
@@ -66,7 +69,10 @@ extension PostgresStore {
                         ORDER BY row_id FOR UPDATE SKIP LOCKED)
                     RETURNING c.row_id
                     """
-                granted.formUnion(try await connection.query(takeover.query, logger: logger).collect().map { try $0.decode(String.self) })
+                granted.formUnion(
+                    try await connection.query(takeover.query, logger: logger).collect().map {
+                        try $0.decode(String.self)
+                    })
             }
             guard targetExists, !granted.isEmpty else { return Set(granted.compactMap { byText[$0] }) }
 
@@ -106,13 +112,16 @@ extension PostgresStore {
             guard !state.withLock({ $0.existing.contains(upgraded) }) else { return }
             try await transaction { connection in
                 try await connection.query(
-                    PostgresQuery(unsafeSQL: "ALTER TABLE \(layout.claims) ADD COLUMN IF NOT EXISTS holder_pid integer"), logger: logger)
+                    PostgresQuery(
+                        unsafeSQL: "ALTER TABLE \(layout.claims) ADD COLUMN IF NOT EXISTS holder_pid integer"),
+                    logger: logger)
             }
             state.withLock { _ = $0.existing.insert(upgraded) }
             return
         }
         try await transaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresStore.lockClass), hashtext('embedsync ddl'))", logger: logger)
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(PostgresStore.lockClass), hashtext('embedsync ddl'))", logger: logger)
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -141,7 +150,9 @@ extension PostgresStore {
     /// Deletes this run's claims on `ids`. When nothing was ever committed to the target and no claim is left, the
     /// claims table is dropped again, so a run that failed before its first commit leaves the database as it was.
     public func releaseClaims(_ ids: [RowID], runID: String) async {
-        guard !ids.isEmpty, let layout = try? await layout(), (try? await tableExists(layout.claims)) == true else { return }
+        guard !ids.isEmpty, let layout = try? await layout(), (try? await tableExists(layout.claims)) == true else {
+            return
+        }
         do {
             try await transaction { connection in
                 var builder = SQLBuilder()
@@ -153,8 +164,12 @@ extension PostgresStore {
             }
             guard try await !tableExists(layout.target), try await !tableExists(layout.runs) else { return }
             try await transaction { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(layout.claims) IN ACCESS EXCLUSIVE MODE NOWAIT"), logger: logger)
-                let left = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(layout.claims)"), logger: logger).collect()
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "LOCK TABLE \(layout.claims) IN ACCESS EXCLUSIVE MODE NOWAIT"),
+                    logger: logger)
+                let left = try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(layout.claims)"), logger: logger
+                ).collect()
                 if try left.first?.decode(Int64.self) == 0 {
                     try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE \(layout.claims)"), logger: logger)
                 }
@@ -186,7 +201,8 @@ extension PostgresStore {
                 : "SELECT pg_try_advisory_lock(\(PostgresStore.lockClass), hashtext(\(key)))"
             let taken = try await connection.query(query, logger: logger).collect().first?.decode(Bool.self) ?? false
             if taken {
-                let pid = try await connection.query("SELECT pg_backend_pid()", logger: logger).collect().first?.decode(Int32.self)
+                let pid = try await connection.query("SELECT pg_backend_pid()", logger: logger).collect().first?.decode(
+                    Int32.self)
                 let previous = state.withLock { state -> PostgresConnection? in
                     defer {
                         state.guardConnection = connection

@@ -47,11 +47,14 @@ extension PostgresStore {
     }
 
     /// The embedded rows whose source text is still the text that was embedded.
-    private func currentRows(_ connection: PostgresConnection, batch: BatchCommit, layout: Layout) async throws -> [EmbeddedRow] {
+    private func currentRows(
+        _ connection: PostgresConnection, batch: BatchCommit, layout: Layout
+    ) async throws -> [EmbeddedRow] {
         guard let classifier = batch.classifier, !batch.embedded.isEmpty else { return batch.embedded }
         let fields = classifier.template.fields
         var builder = SQLBuilder()
-        let columns = (["s.\(layout.id)::text"] + fields.map { "s.\(quoteIdentifier($0))::text" }).joined(separator: ", ")
+        let columns = (["s.\(layout.id)::text"] + fields.map { "s.\(quoteIdentifier($0))::text" }).joined(
+            separator: ", ")
         builder.sql = """
             SELECT \(columns) FROM \(layout.sourceSQL) AS s
             WHERE s.\(layout.id) = ANY(\(builder.bind(batch.embedded.map(\.id.description)))::text[]::\(layout.idType)[])
@@ -68,20 +71,26 @@ extension PostgresStore {
         if kept.count < batch.embedded.count {
             logger.info(
                 "rows changed while they were embedded; left stale for the next run",
-                metadata: ["embedsync.skipped": "\(batch.embedded.count - kept.count)", "embedsync.run": "\(batch.run.id)"])
+                metadata: [
+                    "embedsync.skipped": "\(batch.embedded.count - kept.count)", "embedsync.run": "\(batch.run.id)",
+                ])
         }
         return kept
     }
 
     private func storeVectors(
-        _ connection: PostgresConnection, _ rows: [EmbeddedRow], model: ModelIdentity, layout: Layout, vectorType: String
+        _ connection: PostgresConnection, _ rows: [EmbeddedRow], model: ModelIdentity, layout: Layout,
+        vectorType: String
     ) async throws {
         let dimensions = model.dimensions
         var flat: [Float] = []
         flat.reserveCapacity(rows.count * dimensions)
         for row in rows {
             guard row.vector.count == dimensions else {
-                throw EmbedSyncError(.database, "Refusing to store a \(row.vector.count)-dimensional vector for row \(row.id): \(model.storageKey) has \(dimensions).")
+                throw EmbedSyncError(
+                    .database,
+                    "Refusing to store a \(row.vector.count)-dimensional vector for row \(row.id): \(model.storageKey) has \(dimensions)."
+                )
             }
             flat += row.vector
         }
@@ -123,7 +132,9 @@ extension PostgresStore {
 
     /// Records failures, counting failed runs by ``FailureCounting`` (the one rule every store applies). The rows'
     /// failure records are locked while counting; claims keep two workers off one row in any case.
-    private func recordFailures(_ connection: PostgresConnection, _ rows: [FailedRow], runID: String, layout: Layout) async throws {
+    private func recordFailures(
+        _ connection: PostgresConnection, _ rows: [FailedRow], runID: String, layout: Layout
+    ) async throws {
         let ids = rows.map(\.id.description)
         var lookup = SQLBuilder()
         lookup.sql = """
@@ -131,10 +142,15 @@ extension PostgresStore {
             WHERE target = \(lookup.bind(layout.targetName)) AND row_id = ANY(\(lookup.bind(ids))::text[]) FOR UPDATE
             """
         var previous: [String: (runs: Int, contentHash: String?, lastRun: String?)] = [:]
-        for try await (id, runs, hash, lastRun) in try await connection.query(lookup.query, logger: logger).decode((String, Int32, String?, String?).self) {
+        for try await (id, runs, hash, lastRun) in try await connection.query(lookup.query, logger: logger).decode(
+            (String, Int32, String?, String?).self)
+        {
             previous[id] = (Int(runs), hash, lastRun)
         }
-        let runs = rows.map { Int64(FailureCounting.runs(previous: previous[$0.id.description], contentHash: $0.contentHash, runID: runID)) }
+        let runs = rows.map {
+            Int64(
+                FailureCounting.runs(previous: previous[$0.id.description], contentHash: $0.contentHash, runID: runID))
+        }
         var builder = SQLBuilder()
         builder.sql = """
             INSERT INTO \(layout.failures) AS f (target, row_id, content_hash, error_class, message, attempts, runs, last_run, updated_at)
@@ -152,7 +168,8 @@ extension PostgresStore {
     }
 
     /// Inserts the run row when missing and adds the batch's counts (`delta`), in one statement.
-    func upsertRun(_ connection: PostgresConnection, _ run: RunRecord, delta: BatchCommit?, layout: Layout) async throws {
+    func upsertRun(_ connection: PostgresConnection, _ run: RunRecord, delta: BatchCommit?, layout: Layout) async throws
+    {
         var builder = SQLBuilder()
         let embedded = Int64(delta?.embedded.count ?? 0)
         let failed = Int64(delta?.failed.count ?? 0)

@@ -55,7 +55,11 @@ extension PostgresStore {
     }
 
     private func resolveLayout() async throws -> Layout {
-        struct Column { var name: String; var type: String; var typeName: String }
+        struct Column {
+            var name: String
+            var type: String
+            var typeName: String
+        }
         var columns: [Column] = []
         var primaryKeys: [String] = []
         let sourceSchemaName: String
@@ -107,13 +111,17 @@ extension PostgresStore {
             ).collect().map { try $0.decode(String.self) }
         case .query(let sql):
             sourceSQL = "(\(sql))"
-            sourceSchemaName = try await client.query("SELECT current_schema()::text", logger: logger).collect().first?.decode(String?.self) ?? "public"
+            sourceSchemaName =
+                try await client.query("SELECT current_schema()::text", logger: logger).collect().first?.decode(
+                    String?.self) ?? "public"
             do {
                 columns = try await client.withConnection { connection in
                     try await connection.query("BEGIN", logger: logger)
                     do {
                         try await connection.query(
-                            PostgresQuery(unsafeSQL: "CREATE TEMP VIEW embedsync_probe AS SELECT * FROM \(sourceSQL) AS s"), logger: logger)
+                            PostgresQuery(
+                                unsafeSQL: "CREATE TEMP VIEW embedsync_probe AS SELECT * FROM \(sourceSQL) AS s"),
+                            logger: logger)
                         let rows = try await connection.query(
                             """
                             SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), t.typname::text
@@ -133,24 +141,31 @@ extension PostgresStore {
                 }
             } catch {
                 throw EmbedSyncError(
-                    .usage, "The source query does not run: \(describe(error)). Pass a SELECT that returns the id column and the template's fields.")
+                    .usage,
+                    "The source query does not run: \(describe(error)). Pass a SELECT that returns the id column and the template's fields."
+                )
             }
         }
 
         let sourceColumns = columns.map {
-            SourceColumn(name: $0.name, declaredType: $0.type, isTextLike: PostgresStore.textTypes.contains($0.typeName))
+            SourceColumn(
+                name: $0.name, declaredType: $0.type, isTextLike: PostgresStore.textTypes.contains($0.typeName))
         }
         let idColumn: String
         if let requested = configuration.idColumn {
             guard columns.contains(where: { $0.name == requested }) else {
                 throw EmbedSyncError(
-                    .usage, "No column '\(requested)' in the source for \(.idColumn). Columns: \(columns.map(\.name).joined(separator: ", ")).")
+                    .usage,
+                    "No column '\(requested)' in the source for \(.idColumn). Columns: \(columns.map(\.name).joined(separator: ", "))."
+                )
             }
             idColumn = requested
         } else if case .query = configuration.source {
             guard columns.contains(where: { $0.name == "id" }) else {
                 throw EmbedSyncError(
-                    .usage, "The source query returns no 'id' column. Select it, or pass \(.idColumn) naming one of: \(columns.map(\.name).joined(separator: ", ")).")
+                    .usage,
+                    "The source query returns no 'id' column. Select it, or pass \(.idColumn) naming one of: \(columns.map(\.name).joined(separator: ", "))."
+                )
             }
             idColumn = "id"
         } else if primaryKeys.count == 1 {
@@ -158,7 +173,8 @@ extension PostgresStore {
         } else {
             throw EmbedSyncError(
                 .usage,
-                "Table '\(sourceName)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) COLUMN naming a unique integer or text column.")
+                "Table '\(sourceName)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) COLUMN naming a unique integer or text column."
+            )
         }
         guard let idInfo = columns.first(where: { $0.name == idColumn }) else {
             throw EmbedSyncError(.usage, "No id column '\(idColumn)' in the source.")
@@ -179,8 +195,10 @@ extension PostgresStore {
             vectorColumn = column
         }
         return Layout(
-            schema: SourceSchema(idColumn: idColumn, columns: sourceColumns), sourceSQL: sourceSQL, sourceTable: sourceTable,
-            idType: idInfo.type, idIsInteger: PostgresStore.integerTypes.contains(idInfo.typeName), targetSchema: targetSchema,
+            schema: SourceSchema(idColumn: idColumn, columns: sourceColumns), sourceSQL: sourceSQL,
+            sourceTable: sourceTable,
+            idType: idInfo.type, idIsInteger: PostgresStore.integerTypes.contains(idInfo.typeName),
+            targetSchema: targetSchema,
             targetName: String(targetName.prefix(63)), vectorColumn: vectorColumn)
     }
 
@@ -208,7 +226,8 @@ extension PostgresStore {
         }
         if let schema = try rows.first?.decode(String.self) { return quoteIdentifier(schema) }
         let available = try await database("extension check") {
-            try await client.query("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'", logger: logger).collect()
+            try await client.query("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'", logger: logger)
+                .collect()
         }
         if (try available.first?.decode(Int64.self) ?? 0) > 0 {
             throw EmbedSyncError(

@@ -13,7 +13,8 @@ extension PostgresStore {
         let layout = try await layout()
         guard k > 0, try await tableExists(layout.target) else { return [] }
         guard query.count == model.dimensions else {
-            throw EmbedSyncError(.usage, "The query vector has \(query.count) dimensions; \(model.storageKey) has \(model.dimensions).")
+            throw EmbedSyncError(
+                .usage, "The query vector has \(query.count) dimensions; \(model.storageKey) has \(model.dimensions).")
         }
         let vectorSchema = try await vectorSchema()
         let known = Set(layout.schema.columns.map(\.name) + [layout.schema.idColumn])
@@ -27,7 +28,8 @@ extension PostgresStore {
         let distance = "(\(embedding) \(distanceOperator) \(vector))"
         let source = filter.map { "(SELECT * FROM \(layout.sourceSQL) AS s WHERE (\($0)))" } ?? layout.sourceSQL
         let storedText = layout.isColumnMode ? "NULL::text" : "t.text"
-        let columns = (["s.\(layout.id)::text", "1 - \(distance)", storedText] + fields.map { "s.\(quoteIdentifier($0))::text" })
+        let columns =
+            (["s.\(layout.id)::text", "1 - \(distance)", storedText] + fields.map { "s.\(quoteIdentifier($0))::text" })
             .joined(separator: ", ")
         var conditions = ["t.model = \(builder.bind(model.storageKey))"]
         if layout.isColumnMode { conditions.append("\(embedding) IS NOT NULL") }
@@ -42,17 +44,25 @@ extension PostgresStore {
                 var hits: [SearchHit] = []
                 for try await row in try await connection.query(statement, logger: logger) {
                     let cells = row.makeRandomAccess()
-                    guard let id = try cells[0].decode(String?.self), let score = try cells[1].decode(Double?.self) else { continue }
+                    guard let id = try cells[0].decode(String?.self), let score = try cells[1].decode(Double?.self)
+                    else { continue }
                     var values: [String: String?] = [:]
-                    for (index, field) in fields.enumerated() { values[field] = try cells[index + 3].decode(String?.self) }
-                    hits.append(SearchHit(id: rowID(id, layout: layout), score: score, values: values, storedText: try cells[2].decode(String?.self)))
+                    for (index, field) in fields.enumerated() {
+                        values[field] = try cells[index + 3].decode(String?.self)
+                    }
+                    hits.append(
+                        SearchHit(
+                            id: rowID(id, layout: layout), score: score, values: values,
+                            storedText: try cells[2].decode(String?.self)))
                 }
                 return hits
             }
         } catch {
             if filter != nil, let state = PostgresStore.sqlState(error), state.hasPrefix("42") || state == "25006" {
                 throw EmbedSyncError(
-                    .usage, "The \(.filter) condition does not run on the source rows: \(describe(error)). Use a read-only SQL condition on the source's columns, e.g. \(.filter) \"lang = 'en'\".")
+                    .usage,
+                    "The \(.filter) condition does not run on the source rows: \(describe(error)). Use a read-only SQL condition on the source's columns, e.g. \(.filter) \"lang = 'en'\"."
+                )
             }
             throw EmbedSyncError(.database, "PostgreSQL search failed on \(url): \(describe(error))")
         }
@@ -64,7 +74,8 @@ extension PostgresStore {
             guard try await tableExists(layout.target) else { return [:] }
             var sql = "SELECT t.model, count(*) FROM \(layout.target) AS t"
             if let column = layout.vectorColumn {
-                sql += " JOIN \(layout.sourceSQL) AS s ON s.\(layout.id) = t.id WHERE s.\(quoteIdentifier(column)) IS NOT NULL"
+                sql +=
+                    " JOIN \(layout.sourceSQL) AS s ON s.\(layout.id) = t.id WHERE s.\(quoteIdentifier(column)) IS NOT NULL"
             }
             sql += " GROUP BY t.model"
             var models: [String: Int] = [:]
@@ -80,7 +91,10 @@ extension PostgresStore {
     var indexName: String {
         get async throws {
             let layout = try await layout()
-            let base = layout.isColumnMode ? "\(configuration.source.baseName)_\(layout.vectorColumn ?? "embedding")" : "\(layout.targetName)_embedding"
+            let base =
+                layout.isColumnMode
+                ? "\(configuration.source.baseName)_\(layout.vectorColumn ?? "embedding")"
+                : "\(layout.targetName)_embedding"
             return String(splitName(base).name.utf8.prefix(57)).map { "\($0)_hnsw" } ?? "embedsync_hnsw"
         }
     }
@@ -97,7 +111,8 @@ extension PostgresStore {
             (table, column) = (source, vectorColumn)
         } else {
             guard try await tableExists(layout.target) else {
-                throw EmbedSyncError(.usage, "No vectors yet in \(layout.target): run `embedsync run` first, then create the index.")
+                throw EmbedSyncError(
+                    .usage, "No vectors yet in \(layout.target): run `embedsync run` first, then create the index.")
             }
             (table, column) = (layout.target, "embedding")
         }
@@ -118,7 +133,8 @@ extension PostgresStore {
         // Column mode indexes the source table, whose schema is the side table's.
         let schema = layout.targetSchema
         _ = try await database("index drop") {
-            try await client.query(PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(qualified(schema, name))"), logger: logger)
+            try await client.query(
+                PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(qualified(schema, name))"), logger: logger)
         }
     }
 }

@@ -6,13 +6,16 @@ extension PostgresStore {
     public func validateTarget(model: ModelIdentity) async throws {
         let layout = try await layout()
         if let source = layout.sourceTable, source == layout.target {
-            throw EmbedSyncError(.usage, "The target table '\(layout.targetName)' is the source table. Pass \(.targetTable) NAME.")
+            throw EmbedSyncError(
+                .usage, "The target table '\(layout.targetName)' is the source table. Pass \(.targetTable) NAME.")
         }
         _ = try await vectorSchema()
         try await database("schema read") {
             if let column = layout.vectorColumn {
                 guard let table = layout.sourceTable else {
-                    throw EmbedSyncError(.usage, "Column mode needs a source table, not a query. Pass \(.table), or use \(.targetTable).")
+                    throw EmbedSyncError(
+                        .usage, "Column mode needs a source table, not a query. Pass \(.table), or use \(.targetTable)."
+                    )
                 }
                 if column == layout.schema.idColumn {
                     throw EmbedSyncError(.usage, "\(.targetColumn) '\(column)' is the id column.")
@@ -36,12 +39,14 @@ extension PostgresStore {
                     )
                 }
             } else if try await tableExists(layout.target) {
-                guard let info = try await vectorColumnInfo(table: layout.target, column: "embedding"), info.typeName == "vector",
+                guard let info = try await vectorColumnInfo(table: layout.target, column: "embedding"),
+                    info.typeName == "vector",
                     try await vectorColumnInfo(table: layout.target, column: "content_hash") != nil
                 else {
                     throw EmbedSyncError(
                         .usage,
-                        "Table \(layout.target) exists but is not an EmbedSync target (it lacks a vector column 'embedding' or 'content_hash'). Pass \(.targetTable) NAME.")
+                        "Table \(layout.target) exists but is not an EmbedSync target (it lacks a vector column 'embedding' or 'content_hash'). Pass \(.targetTable) NAME."
+                    )
                 }
                 if let dimensions = info.dimensions, dimensions != model.dimensions {
                     throw EmbedSyncError(
@@ -59,7 +64,8 @@ extension PostgresStore {
         let tables = [layout.target, layout.runs, layout.failures]
         if state.withLock({ state in tables.allSatisfy { state.existing.contains($0) } }) { return }
         let vector = try await vectorSchema() + ".vector"
-        try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresStore.lockClass), hashtext('embedsync ddl'))", logger: logger)
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(\(PostgresStore.lockClass), hashtext('embedsync ddl'))", logger: logger)
         if layout.isColumnMode {
             try await connection.query(
                 PostgresQuery(

@@ -34,7 +34,10 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
         public var maximumConnections: Int = 8
         public var logger: Logger = Logger(label: "embedsync.postgres")
 
-        public init(url: String, source: SourceSpec, idColumn: String?, target: TargetSpec, storeText: Bool, environment: [String: String]) {
+        public init(
+            url: String, source: SourceSpec, idColumn: String?, target: TargetSpec, storeText: Bool,
+            environment: [String: String]
+        ) {
             self.url = url
             self.source = source
             self.idColumn = idColumn
@@ -94,10 +97,14 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
             configuration: url.clientConfiguration(maximumConnections: max(2, configuration.maximumConnections)),
             backgroundLogger: backgroundLogger)
         let runTask = Task { await client.run() }
-        return PostgresStore(configuration: configuration, url: url, client: client, runTask: runTask, redactor: redactor)
+        return PostgresStore(
+            configuration: configuration, url: url, client: client, runTask: runTask, redactor: redactor)
     }
 
-    private init(configuration: Configuration, url: PostgresURL, client: PostgresClient, runTask: Task<Void, Never>, redactor: Redactor) {
+    private init(
+        configuration: Configuration, url: PostgresURL, client: PostgresClient, runTask: Task<Void, Never>,
+        redactor: Redactor
+    ) {
         self.configuration = configuration
         self.url = url
         self.client = client
@@ -119,13 +126,16 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
         default:
             hint = "Check the host, the port and sslmode, and that the server is running."
         }
-        return EmbedSyncError(.database, "Cannot connect to PostgreSQL at \(url): \(reason). \(hint)", underlying: DatabaseFailure(sqlState: state, message: reason))
+        return EmbedSyncError(
+            .database, "Cannot connect to PostgreSQL at \(url): \(reason). \(hint)",
+            underlying: DatabaseFailure(sqlState: state, message: reason))
     }
 
     /// Opens a dedicated connection (outside the pool), for the run guard.
     func directConnection() async throws -> PostgresConnection {
         do {
-            return try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 1, logger: logger)
+            return try await PostgresConnection.connect(
+                configuration: try url.connectionConfiguration(), id: 1, logger: logger)
         } catch let error as EmbedSyncError {
             throw error
         } catch {
@@ -135,7 +145,9 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
 
     /// Runs `body` in one transaction on a pooled connection: `COMMIT` when it returns, `ROLLBACK` when it throws.
     /// A transaction the server aborted for a deadlock or a serialization failure is run again (up to 5 times).
-    func transaction<T: Sendable>(readOnly: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(
+        readOnly: Bool = false, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         var attempt = 0
         while true {
             do {
@@ -152,8 +164,11 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
                 }
             } catch {
                 attempt += 1
-                guard attempt < 5, let state = PostgresStore.sqlState(error), state == "40P01" || state == "40001" else { throw error }
-                logger.info("retrying a transaction", metadata: ["embedsync.sqlstate": "\(state)", "embedsync.attempt": "\(attempt)"])
+                guard attempt < 5, let state = PostgresStore.sqlState(error), state == "40P01" || state == "40001"
+                else { throw error }
+                logger.info(
+                    "retrying a transaction",
+                    metadata: ["embedsync.sqlstate": "\(state)", "embedsync.attempt": "\(attempt)"])
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 10...50) * Int64(attempt)))
             }
         }

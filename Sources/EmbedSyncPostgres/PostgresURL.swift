@@ -25,8 +25,13 @@ struct PostgresURL: Sendable, CustomStringConvertible {
 
     /// - Throws: ``EmbedSyncError`` (`.usage`) naming what is wrong, never the password.
     init(_ text: String, environment: [String: String]) throws {
-        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), let components = URLComponents(string: text) else {
-            throw EmbedSyncError(.usage, "The database URL is not a valid postgres:// URL. Use postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require.")
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"),
+            let components = URLComponents(string: text)
+        else {
+            throw EmbedSyncError(
+                .usage,
+                "The database URL is not a valid postgres:// URL. Use postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require."
+            )
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
@@ -55,11 +60,15 @@ struct PostgresURL: Sendable, CustomStringConvertible {
             password = environment["PGPASSWORD"]
         }
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        database = (path.removingPercentEncoding).flatMap { $0.isEmpty ? nil : $0 } ?? query["dbname"] ?? environment["PGDATABASE"] ?? user
+        database =
+            (path.removingPercentEncoding).flatMap { $0.isEmpty ? nil : $0 } ?? query["dbname"] ?? environment[
+                "PGDATABASE"] ?? user
         let modeText = query["sslmode"] ?? environment["PGSSLMODE"] ?? "prefer"
         guard let mode = SSLMode(rawValue: modeText) else {
             throw EmbedSyncError(
-                .usage, "Unknown sslmode '\(modeText)' in the database URL. Use disable, prefer, require, verify-ca or verify-full.")
+                .usage,
+                "Unknown sslmode '\(modeText)' in the database URL. Use disable, prefer, require, verify-ca or verify-full."
+            )
         }
         sslMode = socketDirectory == nil ? mode : .disable
         rootCertificate = query["sslrootcert"]
@@ -92,7 +101,8 @@ struct PostgresURL: Sendable, CustomStringConvertible {
     func clientConfiguration(maximumConnections: Int) -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let socketDirectory {
-            configuration = .init(unixSocketPath: socketPath(socketDirectory), username: user, password: password, database: database)
+            configuration = .init(
+                unixSocketPath: socketPath(socketDirectory), username: user, password: password, database: database)
         } else {
             let tls: PostgresClient.Configuration.TLS
             switch (sslMode, tlsConfiguration()) {
@@ -100,7 +110,8 @@ struct PostgresURL: Sendable, CustomStringConvertible {
             case (.allow, let config?), (.prefer, let config?): tls = .prefer(config)
             case (_, let config?): tls = .require(config)
             }
-            configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+            configuration = .init(
+                host: host, port: port, username: user, password: password, database: database, tls: tls)
         }
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(10)
@@ -110,7 +121,8 @@ struct PostgresURL: Sendable, CustomStringConvertible {
 
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
         if let socketDirectory {
-            return .init(unixSocketPath: socketPath(socketDirectory), username: user, password: password, database: database)
+            return .init(
+                unixSocketPath: socketPath(socketDirectory), username: user, password: password, database: database)
         }
         var configuration: PostgresConnection.Configuration
         if let tlsConfiguration = tlsConfiguration() {
@@ -118,13 +130,17 @@ struct PostgresURL: Sendable, CustomStringConvertible {
             do {
                 context = try NIOSSLContext(configuration: tlsConfiguration)
             } catch {
-                throw EmbedSyncError(.usage, "Cannot set up TLS for \(self) (sslmode=\(sslMode.rawValue)): \(error). Check sslrootcert.", underlying: error)
+                throw EmbedSyncError(
+                    .usage, "Cannot set up TLS for \(self) (sslmode=\(sslMode.rawValue)): \(error). Check sslrootcert.",
+                    underlying: error)
             }
             let tls: PostgresConnection.Configuration.TLS =
                 (sslMode == .prefer || sslMode == .allow) ? .prefer(context) : .require(context)
-            configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+            configuration = .init(
+                host: host, port: port, username: user, password: password, database: database, tls: tls)
         } else {
-            configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+            configuration = .init(
+                host: host, port: port, username: user, password: password, database: database, tls: .disable)
         }
         configuration.options.connectTimeout = .seconds(10)
         configuration.options.additionalStartupParameters = [("application_name", "embedsync")]

@@ -16,7 +16,9 @@ extension SQLiteStore {
                 try db.execute(sql: "DELETE FROM \(quoteIdentifier(self.targetTable)) WHERE id NOT IN (\(ids))")
                 let deleted = db.changesCount
                 if try db.tableExists("embedsync_failures") {
-                    try db.execute(sql: "DELETE FROM embedsync_failures WHERE target = ? AND row_id NOT IN (\(ids))", arguments: [self.targetTable])
+                    try db.execute(
+                        sql: "DELETE FROM embedsync_failures WHERE target = ? AND row_id NOT IN (\(ids))",
+                        arguments: [self.targetTable])
                 }
                 try self.createTables(db, dimensions: run.model.dimensions)
                 try self.upsertRun(db, run, delta: nil)
@@ -31,7 +33,8 @@ extension SQLiteStore {
             try await queue.read { db in
                 guard try db.tableExists(self.targetTable) else { return 0 }
                 let ids = "SELECT \(quoteIdentifier(schema.idColumn)) FROM \(self.sourceSQL)"
-                return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(quoteIdentifier(self.targetTable)) WHERE id NOT IN (\(ids))") ?? 0
+                return try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM \(quoteIdentifier(self.targetTable)) WHERE id NOT IN (\(ids))") ?? 0
             }
         }
     }
@@ -48,7 +51,8 @@ extension SQLiteStore {
                             embedded = ?, failed = ?, tokens = ?, cost_usd = ?, requests = ? WHERE id = ?
                         """,
                     arguments: [
-                        run.finishedAt, run.status, run.selected, run.skipped, run.pruned, run.embedded, run.failed, run.tokens,
+                        run.finishedAt, run.status, run.selected, run.skipped, run.pruned, run.embedded, run.failed,
+                        run.tokens,
                         run.costUSD, run.requests, run.id,
                     ])
             }
@@ -59,8 +63,10 @@ extension SQLiteStore {
         try await database("run read") {
             try await queue.read { db in
                 guard try db.tableExists("embedsync_runs") else { return nil }
-                guard let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM embedsync_runs WHERE target = ? ORDER BY started_at DESC LIMIT 1", arguments: [self.targetTable])
+                guard
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT * FROM embedsync_runs WHERE target = ? ORDER BY started_at DESC LIMIT 1",
+                        arguments: [self.targetTable])
                 else { return nil }
                 let model = ModelIdentity(provider: row["provider"], model: row["model"], dimensions: row["dimensions"])
                 var run = RunRecord(id: row["id"], startedAt: row["started_at"], model: model)
@@ -84,12 +90,14 @@ extension SQLiteStore {
             try await queue.read { db in
                 guard try db.tableExists("embedsync_failures") else { return [] }
                 return try Row.fetchAll(
-                    db, sql: "SELECT * FROM embedsync_failures WHERE target = ? ORDER BY updated_at DESC, row_id LIMIT ?",
+                    db,
+                    sql: "SELECT * FROM embedsync_failures WHERE target = ? ORDER BY updated_at DESC, row_id LIMIT ?",
                     arguments: [self.targetTable, limit]
                 ).compactMap { row in
                     guard let id = RowID(row["row_id"] as DatabaseValue) else { return nil }
                     return FailureRecord(
-                        id: id, errorClass: row["error_class"], message: row["message"], attempts: row["attempts"], runs: row["runs"],
+                        id: id, errorClass: row["error_class"], message: row["message"], attempts: row["attempts"],
+                        runs: row["runs"],
                         updatedAt: row["updated_at"])
                 }
             }
@@ -99,7 +107,9 @@ extension SQLiteStore {
     public func reset() async throws {
         try await database("reset") {
             try await queue.write { db in
-                if case .column(let column) = self.configuration.target, case .table(let table) = self.configuration.source {
+                if case .column(let column) = self.configuration.target,
+                    case .table(let table) = self.configuration.source
+                {
                     try db.execute(sql: "UPDATE \(quoteIdentifier(table)) SET \(quoteIdentifier(column)) = NULL")
                 }
                 try db.execute(sql: "DROP TABLE IF EXISTS \(quoteIdentifier(self.targetTable))")
@@ -122,7 +132,9 @@ extension SQLiteStore {
             do {
                 lock = try FileLock.tryLock(path: lockPath)
             } catch {
-                throw EmbedSyncError(.database, "Cannot create the run lock '\(lockPath)': \(error). Check that its folder is writable.", underlying: error)
+                throw EmbedSyncError(
+                    .database, "Cannot create the run lock '\(lockPath)': \(error). Check that its folder is writable.",
+                    underlying: error)
             }
             if let lock {
                 state.withLock { $0.lock = lock }

@@ -21,7 +21,9 @@ extension SQLiteStore {
         let schema = try await sourceSchema()
         if let wrong = batch.embedded.first(where: { $0.vector.count != batch.model.dimensions }) {
             throw EmbedSyncError(
-                .database, "Refusing to store a \(wrong.vector.count)-dimension vector for row \(wrong.id) in a \(batch.model.dimensions)-dimension target.")
+                .database,
+                "Refusing to store a \(wrong.vector.count)-dimension vector for row \(wrong.id) in a \(batch.model.dimensions)-dimension target."
+            )
         }
         try await database("commit") {
             try enableWALIfNeeded()
@@ -36,7 +38,8 @@ extension SQLiteStore {
                     try self.storeVector(db, row, model: batch.model, schema: schema, now: now)
                 }
                 if !kept.isEmpty {
-                    let delete = try db.cachedStatement(sql: "DELETE FROM embedsync_failures WHERE target = ? AND row_id = ?")
+                    let delete = try db.cachedStatement(
+                        sql: "DELETE FROM embedsync_failures WHERE target = ? AND row_id = ?")
                     for row in kept {
                         try delete.execute(arguments: [self.targetTable, row.id.databaseValue])
                     }
@@ -59,62 +62,85 @@ extension SQLiteStore {
         return batch.embedded.filter { currentHash[$0.id] == $0.contentHash }
     }
 
-    private func storeVector(_ db: Database, _ row: EmbeddedRow, model: ModelIdentity, schema: SourceSchema, now: Double) throws {
+    private func storeVector(
+        _ db: Database, _ row: EmbeddedRow, model: ModelIdentity, schema: SourceSchema, now: Double
+    ) throws {
         let blob = VectorCodec.encode(row.vector)
         let target = quoteIdentifier(targetTable)
         switch configuration.target {
         case .column(let column):
             guard case .table(let table) = configuration.source else { return }
             try db.cachedStatement(
-                sql: "UPDATE \(quoteIdentifier(table)) SET \(quoteIdentifier(column)) = ? WHERE \(quoteIdentifier(schema.idColumn)) = ?"
+                sql:
+                    "UPDATE \(quoteIdentifier(table)) SET \(quoteIdentifier(column)) = ? WHERE \(quoteIdentifier(schema.idColumn)) = ?"
             ).execute(arguments: [blob, row.id.databaseValue])
-            try db.cachedStatement(sql: """
-                INSERT INTO \(target) (id, content_hash, model, dimensions, updated_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET content_hash = excluded.content_hash, model = excluded.model,
-                    dimensions = excluded.dimensions, updated_at = excluded.updated_at
-                """).execute(arguments: [row.id.databaseValue, row.contentHash, model.storageKey, model.dimensions, now])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO \(target) (id, content_hash, model, dimensions, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET content_hash = excluded.content_hash, model = excluded.model,
+                        dimensions = excluded.dimensions, updated_at = excluded.updated_at
+                    """
+            ).execute(arguments: [row.id.databaseValue, row.contentHash, model.storageKey, model.dimensions, now])
         case .table:
             // Bound as UTF-8 bytes and cast, because text bound as a string ends at its first NUL.
             let text: Data? = configuration.storeText ? Data(row.text.utf8) : nil
-            try db.cachedStatement(sql: """
-                INSERT INTO \(target) (id, embedding, content_hash, model, dimensions, text, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?)
-                ON CONFLICT(id) DO UPDATE SET embedding = excluded.embedding, content_hash = excluded.content_hash,
-                    model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at = excluded.updated_at
-                """).execute(arguments: [row.id.databaseValue, blob, row.contentHash, model.storageKey, model.dimensions, text, now, now])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO \(target) (id, embedding, content_hash, model, dimensions, text, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET embedding = excluded.embedding, content_hash = excluded.content_hash,
+                        model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at = excluded.updated_at
+                    """
+            ).execute(arguments: [
+                row.id.databaseValue, blob, row.contentHash, model.storageKey, model.dimensions, text, now, now,
+            ])
         }
     }
 
     /// Records a failure, counting failed runs by ``FailureCounting`` (the one rule every store applies).
     private func recordFailure(_ db: Database, _ row: FailedRow, runID: String, now: Double) throws {
         let stored = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT runs, content_hash, last_run FROM embedsync_failures WHERE target = ? AND row_id = ?"),
+            db.cachedStatement(
+                sql: "SELECT runs, content_hash, last_run FROM embedsync_failures WHERE target = ? AND row_id = ?"),
             arguments: [targetTable, row.id.databaseValue])
-        let previous = stored.map { (runs: $0["runs"] as Int, contentHash: $0["content_hash"] as String?, lastRun: $0["last_run"] as String?) }
+        let previous = stored.map {
+            (runs: $0["runs"] as Int, contentHash: $0["content_hash"] as String?, lastRun: $0["last_run"] as String?)
+        }
         let runs = FailureCounting.runs(previous: previous, contentHash: row.contentHash, runID: runID)
-        try db.cachedStatement(sql: """
-            INSERT INTO embedsync_failures (target, row_id, content_hash, error_class, message, attempts, runs, last_run, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(target, row_id) DO UPDATE SET
-                runs = excluded.runs, attempts = attempts + excluded.attempts, content_hash = excluded.content_hash,
-                error_class = excluded.error_class, message = excluded.message,
-                last_run = excluded.last_run, updated_at = excluded.updated_at
-            """).execute(arguments: [
-                targetTable, row.id.databaseValue, row.contentHash, row.errorClass, String(row.message.prefix(2000)), row.attempts, runs,
-                runID, now,
-            ])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO embedsync_failures (target, row_id, content_hash, error_class, message, attempts, runs, last_run, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(target, row_id) DO UPDATE SET
+                    runs = excluded.runs, attempts = attempts + excluded.attempts, content_hash = excluded.content_hash,
+                    error_class = excluded.error_class, message = excluded.message,
+                    last_run = excluded.last_run, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [
+            targetTable, row.id.databaseValue, row.contentHash, row.errorClass, String(row.message.prefix(2000)),
+            row.attempts, runs,
+            runID, now,
+        ])
     }
 
     func upsertRun(_ db: Database, _ run: RunRecord, delta: BatchCommit?) throws {
-        try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO embedsync_runs (id, target, started_at, status, provider, model, dimensions)
-            VALUES (?, ?, ?, 'running', ?, ?, ?)
-            """).execute(arguments: [run.id, targetTable, run.startedAt, run.model.provider, run.model.model, run.model.dimensions])
+        try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO embedsync_runs (id, target, started_at, status, provider, model, dimensions)
+                VALUES (?, ?, ?, 'running', ?, ?, ?)
+                """
+        ).execute(arguments: [
+            run.id, targetTable, run.startedAt, run.model.provider, run.model.model, run.model.dimensions,
+        ])
         if let delta {
-            try db.cachedStatement(sql: """
-                UPDATE embedsync_runs SET embedded = embedded + ?, failed = failed + ?, tokens = tokens + ?,
-                    cost_usd = cost_usd + ?, requests = requests + ? WHERE id = ?
-                """).execute(arguments: [delta.embedded.count, delta.failed.count, delta.tokens, delta.costUSD, delta.requests, run.id])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE embedsync_runs SET embedded = embedded + ?, failed = failed + ?, tokens = tokens + ?,
+                        cost_usd = cost_usd + ?, requests = requests + ? WHERE id = ?
+                    """
+            ).execute(arguments: [
+                delta.embedded.count, delta.failed.count, delta.tokens, delta.costUSD, delta.requests, run.id,
+            ])
         }
     }
 }
@@ -135,7 +161,9 @@ public enum VectorCodec {
     public static func decode(_ data: Data) -> [Float]? {
         guard data.count % 4 == 0 else { return nil }
         return data.withUnsafeBytes { raw in
-            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            (0..<(data.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+            }
         }
     }
 }

@@ -37,7 +37,9 @@ extension SQLiteStore {
         for start in stride(from: 0, to: ids.count, by: 10_000) {
             let slice = ids[start..<min(ids.count, start + 10_000)]
             let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
-            let sql = select + " WHERE s.\(quoteIdentifier(schema.idColumn)) IN (\(placeholders)) ORDER BY s.\(quoteIdentifier(schema.idColumn))"
+            let sql =
+                select
+                + " WHERE s.\(quoteIdentifier(schema.idColumn)) IN (\(placeholders)) ORDER BY s.\(quoteIdentifier(schema.idColumn))"
             var arguments: StatementArguments = [targetTable]
             for id in slice { arguments += [id.databaseValue] }
             rows += try fetchScanned(db, sql: sql, arguments: arguments, fields: fields)
@@ -67,7 +69,9 @@ extension SQLiteStore {
         return "SELECT \(columns.joined(separator: ", ")) FROM \(sourceSQL) AS s\(joins)"
     }
 
-    private func fetchScanned(_ db: Database, sql: String, arguments: StatementArguments, fields: [String]) throws -> [ScannedRow] {
+    private func fetchScanned(
+        _ db: Database, sql: String, arguments: StatementArguments, fields: [String]
+    ) throws -> [ScannedRow] {
         var rows: [ScannedRow] = []
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
@@ -104,7 +108,8 @@ extension SQLiteStore {
         switch value.storage {
         case .null: return nil
         case .int64(let number): return String(number)
-        case .double(let number): return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .double(let number):
+            return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
         case .string(let string): return string
         case .blob(let data): return String(data: data, encoding: .utf8)
         }

@@ -37,29 +37,38 @@ extension SQLiteStore {
         case .table(let name):
             guard try db.tableExists(name) else {
                 let tables = try String.fetchAll(
-                    db, sql: "SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                    db,
+                    sql:
+                        "SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
                 throw EmbedSyncError(
                     .usage,
-                    "No table '\(name)' in '\(configuration.path)'. Tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass \(.table) NAME.")
+                    "No table '\(name)' in '\(configuration.path)'. Tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass \(.table) NAME."
+                )
             }
             let info = try Row.fetchAll(db, sql: "SELECT name, type, pk FROM pragma_table_info(?)", arguments: [name])
             let columns = info.map { row -> SourceColumn in
                 let type: String = row["type"] ?? ""
-                return SourceColumn(name: row["name"] ?? "", declaredType: type, isTextLike: SQLiteStore.isTextLike(type))
+                return SourceColumn(
+                    name: row["name"] ?? "", declaredType: type, isTextLike: SQLiteStore.isTextLike(type))
             }
             let primaryKeys = info.filter { ($0["pk"] as Int? ?? 0) > 0 }.compactMap { $0["name"] as String? }
             let idColumn: String
             if let requested = configuration.idColumn {
                 guard columns.contains(where: { $0.name == requested }) else {
                     throw EmbedSyncError(
-                        .usage, "No column '\(requested)' in table '\(name)' for \(.idColumn). Columns: \(columns.map(\.name).joined(separator: ", ")).")
+                        .usage,
+                        "No column '\(requested)' in table '\(name)' for \(.idColumn). Columns: \(columns.map(\.name).joined(separator: ", "))."
+                    )
                 }
                 idColumn = requested
             } else if primaryKeys.count == 1 {
                 idColumn = primaryKeys[0]
             } else {
                 throw EmbedSyncError(
-                    .usage, "Table '\(name)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) COLUMN naming a unique integer or text column.")
+                    .usage,
+                    "Table '\(name)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) COLUMN naming a unique integer or text column."
+                )
             }
             return SourceSchema(idColumn: idColumn, columns: columns)
         case .query(let sql):
@@ -67,7 +76,10 @@ extension SQLiteStore {
             do {
                 statement = try db.makeStatement(sql: "SELECT * FROM (\(sql)) LIMIT 0")
             } catch {
-                throw EmbedSyncError(.usage, "The source query does not run: \(SQLiteStore.describe(error)). Pass a SELECT that returns the id column and the template's fields.")
+                throw EmbedSyncError(
+                    .usage,
+                    "The source query does not run: \(SQLiteStore.describe(error)). Pass a SELECT that returns the id column and the template's fields."
+                )
             }
             guard try db.makeStatement(sql: sql).isReadonly else {
                 throw EmbedSyncError(.usage, "The source query must be a read-only SELECT.")
@@ -86,7 +98,9 @@ extension SQLiteStore {
             let idColumn = configuration.idColumn ?? "id"
             guard names.contains(idColumn) else {
                 throw EmbedSyncError(
-                    .usage, "The source query returns no '\(idColumn)' column. Select it, or pass \(.idColumn) naming one of: \(names.joined(separator: ", ")).")
+                    .usage,
+                    "The source query returns no '\(idColumn)' column. Select it, or pass \(.idColumn) naming one of: \(names.joined(separator: ", "))."
+                )
             }
             return SourceSchema(idColumn: idColumn, columns: columns)
         }
@@ -94,7 +108,8 @@ extension SQLiteStore {
 
     static func isTextLike(_ declaredType: String) -> Bool {
         let type = declaredType.uppercased()
-        return type.isEmpty || type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") || type.contains("JSON")
+        return type.isEmpty || type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT")
+            || type.contains("JSON")
             || type.contains("STRING")
     }
 
@@ -103,16 +118,21 @@ extension SQLiteStore {
         try await database("schema read") {
             try await queue.read { db in
                 if case .table(let name) = self.configuration.source, name == self.targetTable {
-                    throw EmbedSyncError(.usage, "The target table '\(self.targetTable)' is the source table. Pass \(.targetTable) NAME.")
+                    throw EmbedSyncError(
+                        .usage, "The target table '\(self.targetTable)' is the source table. Pass \(.targetTable) NAME."
+                    )
                 }
                 if case .column(let column) = self.configuration.target {
                     guard case .table(let table) = self.configuration.source else {
-                        throw EmbedSyncError(.usage, "Column mode needs a source table, not a query. Pass \(.table), or use \(.targetTable).")
+                        throw EmbedSyncError(
+                            .usage,
+                            "Column mode needs a source table, not a query. Pass \(.table), or use \(.targetTable).")
                     }
                     guard schema.column(named: column) != nil else {
                         throw EmbedSyncError(
                             .usage,
-                            "No column '\(column)' in table '\(table)' for \(.targetColumn). Add it first: ALTER TABLE \(quoteIdentifier(table)) ADD COLUMN \(quoteIdentifier(column)) BLOB;")
+                            "No column '\(column)' in table '\(table)' for \(.targetColumn). Add it first: ALTER TABLE \(quoteIdentifier(table)) ADD COLUMN \(quoteIdentifier(column)) BLOB;"
+                        )
                     }
                     if column == schema.idColumn || self.configuration.idColumn == column {
                         throw EmbedSyncError(.usage, "\(.targetColumn) '\(column)' is the id column.")
@@ -120,11 +140,14 @@ extension SQLiteStore {
                 }
                 if try db.tableExists(self.targetTable) {
                     let columns = Set(try db.columns(in: self.targetTable).map(\.name))
-                    let expected: Set<String> = self.isColumnMode ? ["id", "content_hash", "model"] : ["id", "embedding", "content_hash", "model"]
+                    let expected: Set<String> =
+                        self.isColumnMode
+                        ? ["id", "content_hash", "model"] : ["id", "embedding", "content_hash", "model"]
                     guard expected.isSubset(of: columns) else {
                         throw EmbedSyncError(
                             .usage,
-                            "Table '\(self.targetTable)' exists but is not an EmbedSync target (it lacks \(expected.subtracting(columns).sorted().joined(separator: ", "))). Pass \(.targetTable) NAME.")
+                            "Table '\(self.targetTable)' exists but is not an EmbedSync target (it lacks \(expected.subtracting(columns).sorted().joined(separator: ", "))). Pass \(.targetTable) NAME."
+                        )
                     }
                 }
             }
@@ -142,31 +165,34 @@ extension SQLiteStore {
         let target = quoteIdentifier(targetTable)
         let id = idDeclaration(state.withLock { $0.schema })
         if isColumnMode {
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS \(target) (
-                    \(id), content_hash TEXT NOT NULL, model TEXT NOT NULL,
-                    dimensions INTEGER NOT NULL, updated_at REAL NOT NULL)
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS \(target) (
+                        \(id), content_hash TEXT NOT NULL, model TEXT NOT NULL,
+                        dimensions INTEGER NOT NULL, updated_at REAL NOT NULL)
+                    """)
         } else {
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS \(target) (
-                    \(id), embedding F32_BLOB(\(dimensions)) NOT NULL, content_hash TEXT NOT NULL,
-                    model TEXT NOT NULL, dimensions INTEGER NOT NULL, text TEXT,
-                    created_at REAL NOT NULL, updated_at REAL NOT NULL)
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS \(target) (
+                        \(id), embedding F32_BLOB(\(dimensions)) NOT NULL, content_hash TEXT NOT NULL,
+                        model TEXT NOT NULL, dimensions INTEGER NOT NULL, text TEXT,
+                        created_at REAL NOT NULL, updated_at REAL NOT NULL)
+                    """)
         }
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS embedsync_runs (
-                id TEXT PRIMARY KEY, target TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL, status TEXT NOT NULL,
-                provider TEXT NOT NULL, model TEXT NOT NULL, dimensions INTEGER NOT NULL,
-                selected INTEGER NOT NULL DEFAULT 0, embedded INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
-                skipped INTEGER NOT NULL DEFAULT 0, pruned INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL DEFAULT 0,
-                cost_usd REAL NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0);
-            CREATE TABLE IF NOT EXISTS embedsync_failures (
-                target TEXT NOT NULL, row_id NOT NULL, content_hash TEXT, error_class TEXT NOT NULL, message TEXT NOT NULL,
-                attempts INTEGER NOT NULL, runs INTEGER NOT NULL, last_run TEXT, updated_at REAL NOT NULL,
-                PRIMARY KEY (target, row_id));
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS embedsync_runs (
+                    id TEXT PRIMARY KEY, target TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL, status TEXT NOT NULL,
+                    provider TEXT NOT NULL, model TEXT NOT NULL, dimensions INTEGER NOT NULL,
+                    selected INTEGER NOT NULL DEFAULT 0, embedded INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+                    skipped INTEGER NOT NULL DEFAULT 0, pruned INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL DEFAULT 0,
+                    cost_usd REAL NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE IF NOT EXISTS embedsync_failures (
+                    target TEXT NOT NULL, row_id NOT NULL, content_hash TEXT, error_class TEXT NOT NULL, message TEXT NOT NULL,
+                    attempts INTEGER NOT NULL, runs INTEGER NOT NULL, last_run TEXT, updated_at REAL NOT NULL,
+                    PRIMARY KEY (target, row_id));
+                """)
     }
 
     func tableExists(_ db: Database, _ name: String) throws -> Bool {

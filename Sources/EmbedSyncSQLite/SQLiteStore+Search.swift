@@ -5,7 +5,9 @@ import GRDB
 extension SQLiteStore: SearchableStore {
     /// Exact search: streams the stored float32 BLOBs in chunks, scores each chunk with SIMD dot products on
     /// both cores and keeps a bounded top-k, so memory stays flat in the number of rows.
-    public func search(query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]) async throws -> [SearchHit] {
+    public func search(
+        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]
+    ) async throws -> [SearchHit] {
         let schema = try await sourceSchema()
         let unit = VectorScan.normalized(query)
         let chunkRows = 8192
@@ -15,15 +17,20 @@ extension SQLiteStore: SearchableStore {
                 let (vectorSQL, from) = self.vectorSource(schema: schema)
                 var sql = "SELECT t.id, \(vectorSQL) FROM \(from) WHERE t.model = ? AND t.dimensions = ?"
                 if let filter {
-                    let ids = "SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(self.sourceSQL) AS s WHERE (\(filter))"
+                    let ids =
+                        "SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(self.sourceSQL) AS s WHERE (\(filter))"
                     do {
                         guard try db.makeStatement(sql: ids).isReadonly else {
-                            throw EmbedSyncError(.usage, "\(.filter) must be a read-only condition on the source's columns.")
+                            throw EmbedSyncError(
+                                .usage, "\(.filter) must be a read-only condition on the source's columns.")
                         }
                     } catch let error as EmbedSyncError {
                         throw error
                     } catch {
-                        throw EmbedSyncError(.usage, "\(.filter) '\(filter)' is not a valid condition on the source's columns: \(SQLiteStore.describe(error)).")
+                        throw EmbedSyncError(
+                            .usage,
+                            "\(.filter) '\(filter)' is not a valid condition on the source's columns: \(SQLiteStore.describe(error))."
+                        )
                     }
                     sql += " AND t.id IN (\(ids))"
                 }
@@ -40,7 +47,9 @@ extension SQLiteStore: SearchableStore {
                     guard !ids.isEmpty else { return }
                     let top = matrix.withUnsafeBufferPointer { m in
                         norms.withUnsafeBufferPointer { n in
-                            VectorScan.topK(query: unit, matrix: m, count: ids.count, dimensions: dimensions, norms: n, k: k, minScore: floor)
+                            VectorScan.topK(
+                                query: unit, matrix: m, count: ids.count, dimensions: dimensions, norms: n, k: k,
+                                minScore: floor)
                         }
                     }
                     best += top.map { ($0.score, ids[$0.index]) }
@@ -50,13 +59,17 @@ extension SQLiteStore: SearchableStore {
                 }
 
                 while let row = try cursor.next() {
-                    guard let id = RowID(row[0] as DatabaseValue), let blob = row[1] as Data?, blob.count == dimensions * 4 else { continue }
+                    guard let id = RowID(row[0] as DatabaseValue), let blob = row[1] as Data?,
+                        blob.count == dimensions * 4
+                    else { continue }
                     let slot = ids.count
                     var sum: Float = 0
                     blob.withUnsafeBytes { raw in
                         matrix.withUnsafeMutableBufferPointer { m in
                             for d in 0..<dimensions {
-                                let value = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: d * 4, as: UInt32.self)))
+                                let value = Float(
+                                    bitPattern: UInt32(
+                                        littleEndian: raw.loadUnaligned(fromByteOffset: d * 4, as: UInt32.self)))
                                 m[slot * dimensions + d] = value
                                 sum += value * value
                             }
@@ -78,7 +91,9 @@ extension SQLiteStore: SearchableStore {
     private func vectorSource(schema: SourceSchema) -> (column: String, from: String) {
         switch configuration.target {
         case .column(let column):
-            guard case .table(let table) = configuration.source else { return ("NULL", quoteIdentifier(targetTable) + " AS t") }
+            guard case .table(let table) = configuration.source else {
+                return ("NULL", quoteIdentifier(targetTable) + " AS t")
+            }
             return (
                 "s.\(quoteIdentifier(column))",
                 "\(quoteIdentifier(targetTable)) AS t JOIN \(quoteIdentifier(table)) AS s ON s.\(quoteIdentifier(schema.idColumn)) = t.id"
@@ -93,7 +108,9 @@ extension SQLiteStore: SearchableStore {
             try await queue.read { db in
                 guard try db.tableExists(self.targetTable) else { return [:] }
                 var models: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT model, count(*) AS n FROM \(quoteIdentifier(self.targetTable)) GROUP BY model") {
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT model, count(*) AS n FROM \(quoteIdentifier(self.targetTable)) GROUP BY model")
+                {
                     models[row["model"]] = row["n"]
                 }
                 return models

@@ -65,7 +65,9 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
             queue = try DatabaseQueue(path: configuration.path, configuration: grdb)
             try queue.read { db in _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
         } catch {
-            throw EmbedSyncError(.database, "Cannot open '\(configuration.path)' as a SQLite database: \(SQLiteStore.describe(error))", underlying: error)
+            throw EmbedSyncError(
+                .database, "Cannot open '\(configuration.path)' as a SQLite database: \(SQLiteStore.describe(error))",
+                underlying: error)
         }
         state = Mutex(State())
     }
@@ -86,7 +88,9 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
         } catch let error as EmbedSyncError {
             throw error
         } catch {
-            throw EmbedSyncError(.database, "SQLite \(what) failed on '\(configuration.path)': \(SQLiteStore.describe(error))", underlying: error)
+            throw EmbedSyncError(
+                .database, "SQLite \(what) failed on '\(configuration.path)': \(SQLiteStore.describe(error))",
+                underlying: error)
         }
     }
 

@@ -52,7 +52,11 @@ final class FakeProviderHandler: ChannelInboundHandler, @unchecked Sendable {
         for (name, value) in reply.headers { headers.add(name: name, value: value) }
         if reply.cut {
             headers.add(name: "Content-Length", value: String(reply.body.count))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(
+                    .head(
+                        HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))),
+                promise: nil)
             let half = Array(reply.body.prefix(reply.body.count / 2))
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: half)))), promise: nil)
             context.close(promise: nil)
@@ -60,7 +64,10 @@ final class FakeProviderHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         headers.add(name: "Content-Length", value: String(reply.body.count))
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(
+                .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))),
+            promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: reply.body)))), promise: nil)
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in

@@ -22,7 +22,9 @@ struct FakeProviderLogic {
         if let key = options.apiKey, authorization != "Bearer \(key)" {
             return error(401, "Incorrect API key provided.", delay: reply.delay)
         }
-        guard let json = try? LenientJSON.parse(body), let inputs = json["input"]?.array?.compactMap(\.string), !inputs.isEmpty else {
+        guard let json = try? LenientJSON.parse(body), let inputs = json["input"]?.array?.compactMap(\.string),
+            !inputs.isEmpty
+        else {
             return error(400, "'input' must be a non-empty array of strings", delay: reply.delay)
         }
         let dimensions = json["dimensions"]?.int ?? options.dimensions
@@ -49,7 +51,8 @@ struct FakeProviderLogic {
             break
         }
         if inputs.contains(where: { $0.contains("POISON") }) {
-            return error(400, "Invalid input: the input contains a forbidden marker.", delay: reply.delay, cut: reply.cut)
+            return error(
+                400, "Invalid input: the input contains a forbidden marker.", delay: reply.delay, cut: reply.cut)
         }
         var served = inputs
         if case .missingVector = fault { served.removeLast() }
@@ -64,7 +67,8 @@ struct FakeProviderLogic {
             text += "]}"
         }
         let tokens = inputs.reduce(0) { $0 + options.tokenCount($1) }
-        text += "],\"model\":\"\(json["model"]?.string ?? "")\",\"usage\":{\"prompt_tokens\":\(tokens),\"total_tokens\":\(tokens)}}"
+        text +=
+            "],\"model\":\"\(json["model"]?.string ?? "")\",\"usage\":{\"prompt_tokens\":\(tokens),\"total_tokens\":\(tokens)}}"
         reply.body = Array(text.utf8)
         if !reply.cut {
             server.state.withLock { state in
@@ -82,7 +86,8 @@ struct FakeProviderLogic {
         reply.delay = delay
         reply.cut = cut
         let escaped = message.replacingOccurrences(of: "\"", with: "'")
-        reply.body = Array("{\"error\":{\"message\":\"\(escaped)\",\"type\":\"invalid_request_error\",\"code\":null}}".utf8)
+        reply.body = Array(
+            "{\"error\":{\"message\":\"\(escaped)\",\"type\":\"invalid_request_error\",\"code\":null}}".utf8)
         return reply
     }
 }

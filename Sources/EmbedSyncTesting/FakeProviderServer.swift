@@ -25,7 +25,10 @@ public final class FakeProviderServer: Sendable {
         /// Tokens billed per input; defaults to whitespace-separated words + 1.
         public var tokenCount: @Sendable (String) -> Int
 
-        public init(dimensions: Int = 8, apiKey: String? = nil, latency: Double = 0, tokenCount: (@Sendable (String) -> Int)? = nil) {
+        public init(
+            dimensions: Int = 8, apiKey: String? = nil, latency: Double = 0,
+            tokenCount: (@Sendable (String) -> Int)? = nil
+        ) {
             self.dimensions = dimensions
             self.apiKey = apiKey
             self.latency = latency

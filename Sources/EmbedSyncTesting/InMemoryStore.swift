@@ -56,11 +56,13 @@ public final class InMemoryStore: SearchableStore, Sendable {
     ///   - sharing: `.shared` to implement claims, `.exclusive` to serialize runs with the run guard.
     ///   - claimLease: how long a claim lasts without a commit, in `clock` seconds.
     public init(
-        columns: [String], rows: [RowID: [String: String?]] = [:], sharing: StoreSharing = .exclusive, claimLease: Double = 120,
+        columns: [String], rows: [RowID: [String: String?]] = [:], sharing: StoreSharing = .exclusive,
+        claimLease: Double = 120,
         clock: any PipelineClock = SystemClock()
     ) {
         self.schema = SourceSchema(
-            idColumn: "id", columns: [SourceColumn(name: "id", declaredType: "INTEGER", isTextLike: false)]
+            idColumn: "id",
+            columns: [SourceColumn(name: "id", declaredType: "INTEGER", isTextLike: false)]
                 + columns.map { SourceColumn(name: $0, declaredType: "TEXT", isTextLike: true) })
         self.sharing = sharing
         self.claimLease = claimLease
@@ -127,7 +129,9 @@ public final class InMemoryStore: SearchableStore, Sendable {
     public func commit(_ batch: BatchCommit) async throws {
         if let wrong = batch.embedded.first(where: { $0.vector.count != batch.model.dimensions }) {
             throw EmbedSyncError(
-                .database, "Refusing to store a \(wrong.vector.count)-dimension vector for row \(wrong.id) in a \(batch.model.dimensions)-dimension target.")
+                .database,
+                "Refusing to store a \(wrong.vector.count)-dimension vector for row \(wrong.id) in a \(batch.model.dimensions)-dimension target."
+            )
         }
         let now = clock.now()
         let kept: [EmbeddedRow] = shared.database.withLock { state in
@@ -138,7 +142,8 @@ public final class InMemoryStore: SearchableStore, Sendable {
             }
             for row in kept {
                 state.vectors[row.id] = StoredVector(
-                    vector: row.vector, state: StoredState(contentHash: row.contentHash, modelKey: batch.model.storageKey), text: row.text)
+                    vector: row.vector,
+                    state: StoredState(contentHash: row.contentHash, modelKey: batch.model.storageKey), text: row.text)
                 state.failures[row.id] = nil
             }
             for row in batch.failed {
@@ -149,7 +154,8 @@ public final class InMemoryStore: SearchableStore, Sendable {
                 let record = FailureRecord(
                     id: row.id, errorClass: row.errorClass, message: String(row.message.prefix(2000)),
                     attempts: (previous?.record.attempts ?? 0) + row.attempts, runs: runs, updatedAt: now)
-                state.failures[row.id] = StoredFailure(record: record, contentHash: row.contentHash, lastRun: batch.run.id)
+                state.failures[row.id] = StoredFailure(
+                    record: record, contentHash: row.contentHash, lastRun: batch.run.id)
             }
             var run = state.runs.first { $0.id == batch.run.id } ?? batch.run
             run.embedded += kept.count
@@ -201,7 +207,9 @@ public final class InMemoryStore: SearchableStore, Sendable {
 
     public func failures(limit: Int) async throws -> [FailureRecord] {
         shared.database.withLock { state in
-            Array(state.failures.values.map(\.record).sorted { ($0.updatedAt, $1.id) > ($1.updatedAt, $0.id) }.prefix(limit))
+            Array(
+                state.failures.values.map(\.record).sorted { ($0.updatedAt, $1.id) > ($1.updatedAt, $0.id) }.prefix(
+                    limit))
         }
     }
 
@@ -270,14 +278,17 @@ public final class InMemoryStore: SearchableStore, Sendable {
         }
         let query = VectorScan.normalized(query)
         let candidates: [(RowID, StoredVector, [String: String?]?)] = shared.database.withLock { state in
-            state.vectors.filter { $0.value.state.modelKey == model.storageKey }.map { ($0.key, $0.value, state.source[$0.key]) }
+            state.vectors.filter { $0.value.state.modelKey == model.storageKey }.map {
+                ($0.key, $0.value, state.source[$0.key])
+            }
         }
         var hits: [SearchHit] = []
         for (id, stored, values) in candidates {
             let vector = VectorScan.normalized(stored.vector)
             let score = Double(zip(query, vector).reduce(Float(0)) { $0 + $1.0 * $1.1 })
             if let minScore, score < minScore { continue }
-            let fieldValues = values.map { values in Dictionary(uniqueKeysWithValues: fields.map { ($0, values[$0] ?? nil) }) } ?? [:]
+            let fieldValues =
+                values.map { values in Dictionary(uniqueKeysWithValues: fields.map { ($0, values[$0] ?? nil) }) } ?? [:]
             hits.append(SearchHit(id: id, score: score, values: fieldValues, storedText: stored.text))
         }
         return Array(hits.sorted { ($0.score, $1.id) > ($1.score, $0.id) }.prefix(k))

@@ -31,6 +31,7 @@ public final class ScriptedEmbedder: Embedder, Sendable {
         }
         if let error { throw error }
         return EmbeddingResponse(
-            vectors: texts.map { FakeProviderServer.vector(for: $0, dimensions: identity.dimensions) }, billedTokens: texts.count)
+            vectors: texts.map { FakeProviderServer.vector(for: $0, dimensions: identity.dimensions) },
+            billedTokens: texts.count)
     }
 }

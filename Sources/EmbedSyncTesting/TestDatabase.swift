@@ -18,7 +18,8 @@ public enum TestFiles {
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
             folder.deleteLastPathComponent()
         }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "shared/\(relativePath) beside the repository"])
+        throw CocoaError(
+            .fileNoSuchFile, userInfo: [NSFilePathErrorKey: "shared/\(relativePath) beside the repository"])
     }
 
     /// The package root, found by walking up from a source file of the caller.

@@ -54,19 +54,24 @@ case "search":
         var scanTimes: [Double] = []
         var checksum: Float = 0
         for _ in 0..<7 {
-            copyTimes.append(seconds {
-                matrix.withUnsafeBytes { source in
-                    copy.withUnsafeMutableBytes { target in
-                        if let to = target.baseAddress, let from = source.baseAddress { memcpy(to, from, source.count) }
+            copyTimes.append(
+                seconds {
+                    matrix.withUnsafeBytes { source in
+                        copy.withUnsafeMutableBytes { target in
+                            if let to = target.baseAddress, let from = source.baseAddress {
+                                memcpy(to, from, source.count)
+                            }
+                        }
                     }
-                }
-            })
-            scanTimes.append(seconds {
-                let top = matrix.withUnsafeBufferPointer {
-                    VectorScan.topK(query: query, matrix: $0, count: count, dimensions: dimensions, norms: nil, k: 10)
-                }
-                checksum += top.first?.score ?? 0
-            })
+                })
+            scanTimes.append(
+                seconds {
+                    let top = matrix.withUnsafeBufferPointer {
+                        VectorScan.topK(
+                            query: query, matrix: $0, count: count, dimensions: dimensions, norms: nil, k: 10)
+                    }
+                    checksum += top.first?.score ?? 0
+                })
         }
         let bytes = Double(matrix.count * 4)
         let copySeconds = median(copyTimes)
@@ -81,15 +86,24 @@ case "write":
     let rows = Int(option("--rows") ?? "") ?? 20_000
     for dimensions in list("--dims", [384, 1536]) {
         let vectors = randomUnitVectors(count: rows, dimensions: dimensions, seed: 3)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("embedsync-bench-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "embedsync-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("bench.db").path
         FileManager.default.createFile(atPath: path, contents: nil)
         try SQLiteStore.createBenchSource(path: path, rows: rows)
-        var stores: [(String, any EmbeddingStore)] = [("sqlite", try SQLiteStore(.init(path: path, source: .table("items"))))]
+        var stores: [(String, any EmbeddingStore)] = [
+            ("sqlite", try SQLiteStore(.init(path: path, source: .table("items"))))
+        ]
         if let url = option("--postgres") {
-            stores.append(("postgres", try await PostgresStore.connect(.init(
-                url: url, source: .table("bench_items_\(dimensions)"), idColumn: nil, target: .table(nil), storeText: false, environment: [:]))))
+            stores.append(
+                (
+                    "postgres",
+                    try await PostgresStore.connect(
+                        .init(
+                            url: url, source: .table("bench_items_\(dimensions)"), idColumn: nil, target: .table(nil),
+                            storeText: false, environment: [:]))
+                ))
         }
         for (name, store) in stores {
             let model = ModelIdentity(provider: "bench", model: "random", dimensions: dimensions)
@@ -103,11 +117,15 @@ case "write":
                         id: .int(Int64(row + 1)), vector: Array(vectors[row * dimensions..<(row + 1) * dimensions]),
                         contentHash: "h\(row)", text: "row \(row)")
                 }
-                try await store.commit(BatchCommit(run: run, model: model, embedded: batch, failed: [], tokens: 0, costUSD: 0, requests: 1))
+                try await store.commit(
+                    BatchCommit(run: run, model: model, embedded: batch, failed: [], tokens: 0, costUSD: 0, requests: 1)
+                )
                 offset = end
             }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            print("{\"bench\":\"write\",\"store\":\"\(name)\",\"dims\":\(dimensions),\"vectors\":\(rows),\"seconds\":\(String(format: "%.3f", elapsed)),\"vectors_per_s\":\(Int(Double(rows) / elapsed))}")
+            print(
+                "{\"bench\":\"write\",\"store\":\"\(name)\",\"dims\":\(dimensions),\"vectors\":\(rows),\"seconds\":\(String(format: "%.3f", elapsed)),\"vectors_per_s\":\(Int(Double(rows) / elapsed))}"
+            )
             await store.close()
         }
         try? FileManager.default.removeItem(at: folder)

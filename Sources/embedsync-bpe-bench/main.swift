@@ -38,7 +38,8 @@ do {
     _ = texts.prefix(2000).map(encoding.encode)  // Warm-up, including the Unicode class table.
 
     func measure(_ body: (String) -> Int) -> (tokensPerSecond: Double, mbPerSecond: Double, tokens: Int) {
-        var passes = 0, tokens = 0
+        var passes = 0
+        var tokens = 0
         var elapsed = Duration.zero
         while passes == 0 || milliseconds(elapsed) < minSeconds * 1000 {
             var passTokens = 0
@@ -54,10 +55,13 @@ do {
     let result: [String: Any] = [
         "impl": "EmbedSyncTiktoken",
         "texts": texts.count, "tokens": encoded.tokens, "bytes": totalBytes,
-        "encode_tokens_per_s": Int(encoded.tokensPerSecond), "encode_mb_per_s": (encoded.mbPerSecond * 100).rounded() / 100,
-        "count_tokens_per_s": Int(counted.tokensPerSecond), "count_mb_per_s": (counted.mbPerSecond * 100).rounded() / 100,
+        "encode_tokens_per_s": Int(encoded.tokensPerSecond),
+        "encode_mb_per_s": (encoded.mbPerSecond * 100).rounded() / 100,
+        "count_tokens_per_s": Int(counted.tokensPerSecond),
+        "count_mb_per_s": (counted.mbPerSecond * 100).rounded() / 100,
         "first_encode_ms": (milliseconds(firstEncode) * 10).rounded() / 10,
-        "load_ms_first": (milliseconds(firstLoad) * 10).rounded() / 10, "load_ms_best": (milliseconds(bestLoad) * 10).rounded() / 10,
+        "load_ms_first": (milliseconds(firstLoad) * 10).rounded() / 10,
+        "load_ms_best": (milliseconds(bestLoad) * 10).rounded() / 10,
     ]
     let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))

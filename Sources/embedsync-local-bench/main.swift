@@ -1,3 +1,4 @@
+@_spi(Benchmark) import EmbedSyncLocal
 // embedsync-local-bench: measures SentenceEmbeddingModel on the Debian package corpus.
 //
 //   embedsync-local-bench --variant short|long --n 2000 [--corpus PATH] [--model-dir DIR]
@@ -8,7 +9,6 @@
 // Prints one JSON line. The timed region is one `embed` call on all N texts (tokenization included),
 // after loading and a warm-up on the first 64 texts, like shared/bench/bench.py.
 import Foundation
-@_spi(Benchmark) import EmbedSyncLocal
 
 struct Options {
     var variant = "short"
@@ -31,14 +31,26 @@ func parseOptions(_ arguments: [String]) -> Options? {
         let value = arguments[index + 1]
         switch flag {
         case "--variant": options.variant = value
-        case "--n": guard let n = Int(value) else { return nil }; options.count = n
+        case "--n":
+            guard let n = Int(value) else { return nil }
+            options.count = n
         case "--corpus": options.corpus = value
         case "--model-dir": options.modelDirectory = value
-        case "--workers": guard let n = Int(value) else { return nil }; options.workers = n
-        case "--blas-threads": guard let n = Int(value) else { return nil }; options.blasThreads = n
-        case "--tokens-per-pass": guard let n = Int(value) else { return nil }; options.tokensPerPass = n
-        case "--repeat": guard let n = Int(value) else { return nil }; options.repeats = n
-        case "--kernel": guard let kernel = MatrixKernel(rawValue: value) else { return nil }; options.kernel = kernel
+        case "--workers":
+            guard let n = Int(value) else { return nil }
+            options.workers = n
+        case "--blas-threads":
+            guard let n = Int(value) else { return nil }
+            options.blasThreads = n
+        case "--tokens-per-pass":
+            guard let n = Int(value) else { return nil }
+            options.tokensPerPass = n
+        case "--repeat":
+            guard let n = Int(value) else { return nil }
+            options.repeats = n
+        case "--kernel":
+            guard let kernel = MatrixKernel(rawValue: value) else { return nil }
+            options.kernel = kernel
         default: return nil
         }
         index += 2
@@ -66,7 +78,8 @@ func processCPUSeconds() -> Double {
 /// CPU seconds all processes on the machine have used (from /proc/stat), to spot a busy machine.
 func machineCPUSeconds() -> Double {
     guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-          let line = stat.split(separator: "\n").first else { return 0 }
+        let line = stat.split(separator: "\n").first
+    else { return 0 }
     let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
     guard fields.count >= 8 else { return 0 }
     let busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6] + fields[7]
@@ -79,9 +92,11 @@ func loadTexts(path: String, variant: String, count: Int) throws -> [String] {
     for line in data.split(separator: "\n") where !line.isEmpty {
         guard texts.count < count else { break }
         guard let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let name = row["name"] as? String, let description = row["description"] as? String else { continue }
+            let name = row["name"] as? String, let description = row["description"] as? String
+        else { continue }
         if variant == "short" {
-            let synopsis = description.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let synopsis =
+                description.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             texts.append("\(name): \(synopsis)")
         } else {
             texts.append(description)
@@ -103,20 +118,26 @@ func main() -> Int32 {
         return 0
     }
     guard let options = parseOptions(Array(CommandLine.arguments.dropFirst())) else {
-        FileHandle.standardError.write(Data("usage: embedsync-local-bench --variant short|long --n N [--corpus PATH] [--model-dir DIR] [--workers W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512]\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "usage: embedsync-local-bench --variant short|long --n N [--corpus PATH] [--model-dir DIR] [--workers W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512]\n"
+                    .utf8))
         return 64
     }
-    let corpus = options.corpus ?? environment["CORPUS"]
+    let corpus =
+        options.corpus ?? environment["CORPUS"]
         ?? (environment["PERF_DIR"] ?? (NSTemporaryDirectory() + "perf-anchors")) + "/debian_packages.jsonl"
     do {
         let texts = try loadTexts(path: corpus, variant: options.variant, count: options.count)
         let loadStart = Date()
-        let locator = ModelLocator(modelDirectory: options.modelDirectory ?? environment["EMBEDSYNC_MODEL_DIR"],
-                                   environment: environment, extraPythonPrefixes: [FileManager.default.currentDirectoryPath + "/.venv"])
+        let locator = ModelLocator(
+            modelDirectory: options.modelDirectory ?? environment["EMBEDSYNC_MODEL_DIR"],
+            environment: environment, extraPythonPrefixes: [FileManager.default.currentDirectoryPath + "/.venv"])
         let directory = try locator.locate()
-        let model = try SentenceEmbeddingModel(directory: directory, workers: options.workers,
-                                               blasThreads: options.blasThreads, tokensPerPass: options.tokensPerPass,
-                                               kernel: options.kernel)
+        let model = try SentenceEmbeddingModel(
+            directory: directory, workers: options.workers,
+            blasThreads: options.blasThreads, tokensPerPass: options.tokensPerPass,
+            kernel: options.kernel)
         let loadSeconds = Date().timeIntervalSince(loadStart)
         _ = try model.embed(Array(texts.prefix(64)))
         var tokens = 0
@@ -127,7 +148,8 @@ func main() -> Int32 {
             flops += 21_233_664 * length + 9_216 * length * length
         }
         var times: [Double] = []
-        let cpuStart = processCPUSeconds(), machineStart = machineCPUSeconds()
+        let cpuStart = processCPUSeconds()
+        let machineStart = machineCPUSeconds()
         for _ in 0..<max(1, options.repeats) {
             let start = DispatchTime.now().uptimeNanoseconds
             let vectors = try model.embed(texts)
@@ -139,12 +161,15 @@ func main() -> Int32 {
         let wall = times.sorted()[times.count / 2]
         let result: [String: Any] = [
             "engine": "embedsync-local", "variant": options.variant, "n": texts.count,
-            "workers": options.workers, "blas_threads": options.blasThreads, "tokens_per_pass": options.tokensPerPass, "kernel": model.kernel.rawValue,
+            "workers": options.workers, "blas_threads": options.blasThreads, "tokens_per_pass": options.tokensPerPass,
+            "kernel": model.kernel.rawValue,
             "wall_s": wall, "texts_per_s": Double(texts.count) / wall, "tokens_per_s": Double(tokens) / wall,
             "mean_tokens": Double(tokens) / Double(max(1, texts.count)),
             "gflops_per_s": flops / wall / 1e9, "load_s": loadSeconds, "peak_rss_kb": peakResidentKilobytes(),
-            "runs_s": times, "self_cpu_s": selfCPU, "texts_per_cpu_s": Double(texts.count * times.count) / max(selfCPU, 1e-9),
-            "foreign_cpu_frac": foreignCPU / max(1e-9, times.reduce(0, +) * 2), "blas_kernels": SentenceEmbeddingModel.blasKernels,
+            "runs_s": times, "self_cpu_s": selfCPU,
+            "texts_per_cpu_s": Double(texts.count * times.count) / max(selfCPU, 1e-9),
+            "foreign_cpu_frac": foreignCPU / max(1e-9, times.reduce(0, +) * 2),
+            "blas_kernels": SentenceEmbeddingModel.blasKernels,
         ]
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))

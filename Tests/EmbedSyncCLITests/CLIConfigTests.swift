@@ -7,10 +7,14 @@ import Testing
 
 @Suite("embedsync configuration: init, embedsync.yaml, .env, environment, --watch")
 struct CLIConfigTests {
-    @Test("init writes a commented embedsync.yaml from the schema, and run works from it with flags only for the provider")
+    @Test(
+        "init writes a commented embedsync.yaml from the schema, and run works from it with flags only for the provider"
+    )
     func initAndYAML() async throws {
         let cli = try await CLIHarness.make(rows: 25)
-        let result = await cli.run(["init", "--database", cli.databasePath, "--table", "products", "--provider", "openai-compatible"])
+        let result = await cli.run([
+            "init", "--database", cli.databasePath, "--table", "products", "--provider", "openai-compatible",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let yaml = try String(contentsOfFile: cli.folder.appendingPathComponent("embedsync.yaml").path, encoding: .utf8)
         #expect(yaml.contains("table: products"))
@@ -20,7 +24,8 @@ struct CLIConfigTests {
         #expect(again.status == 2)
 
         let provider = [
-            "--model", "fake-embed", "--dimensions", "16", "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY",
+            "--model", "fake-embed", "--dimensions", "16", "--base-url", cli.server.baseURL, "--api-key-env",
+            "TEST_PROVIDER_KEY",
         ]
         let run = await cli.run(["run", "--json"] + provider)
         #expect(run.status == 0, "\(run.stderr)")
@@ -38,7 +43,8 @@ struct CLIConfigTests {
         let settings = try Settings(
             flags: [.batchSize: "3"], configPath: nil,
             context: CLIContext(
-                environment: ["EMBEDSYNC_BATCH_SIZE": "5"], workingDirectory: cli.folder.path, stdout: .capture(), stderr: .capture(),
+                environment: ["EMBEDSYNC_BATCH_SIZE": "5"], workingDirectory: cli.folder.path, stdout: .capture(),
+                stderr: .capture(),
                 stopSignal: StopSignal(), stderrIsTerminal: false))
         #expect(settings.string(.batchSize) == "3")
         #expect(settings.string(.dimensions) == "12")
@@ -46,7 +52,8 @@ struct CLIConfigTests {
         let fromFile = try Settings(
             flags: [:], configPath: nil,
             context: CLIContext(
-                environment: [:], workingDirectory: cli.folder.path, stdout: .capture(), stderr: .capture(), stopSignal: StopSignal(),
+                environment: [:], workingDirectory: cli.folder.path, stdout: .capture(), stderr: .capture(),
+                stopSignal: StopSignal(),
                 stderrIsTerminal: false))
         #expect(fromFile.string(.batchSize) == "7")
         try await cli.shutdown()
@@ -55,7 +62,8 @@ struct CLIConfigTests {
     @Test("an unknown key in embedsync.yaml is a usage error naming it")
     func unknownKey() async throws {
         let cli = try await CLIHarness.make(rows: 3)
-        try "embeding:\n  provider: local\n".write(to: cli.folder.appendingPathComponent("embedsync.yaml"), atomically: true, encoding: .utf8)
+        try "embeding:\n  provider: local\n".write(
+            to: cli.folder.appendingPathComponent("embedsync.yaml"), atomically: true, encoding: .utf8)
         let result = await cli.run(["estimate"] + cli.providerFlags)
         #expect(result.status == 2)
         #expect(result.stderr.contains("embeding.provider"))
@@ -68,11 +76,14 @@ struct CLIConfigTests {
         let stop = StopSignal()
         let out = OutputSink.capture()
         let context = CLIContext(
-            environment: cli.environment, workingDirectory: cli.folder.path, stdout: out, stderr: .capture(), stopSignal: stop,
+            environment: cli.environment, workingDirectory: cli.folder.path, stdout: out, stderr: .capture(),
+            stopSignal: stop,
             stderrIsTerminal: false)
         let flags = cli.providerFlags
         let watcher = Task {
-            await CLIContext.$current.withValue(context) { await EmbedSyncCLI.run(["run", "--watch", "0.2", "--json"] + flags) }
+            await CLIContext.$current.withValue(context) {
+                await EmbedSyncCLI.run(["run", "--watch", "0.2", "--json"] + flags)
+            }
         }
         func stored() -> Int { (try? cli.scalar("SELECT count(*) FROM products_embeddings")) ?? 0 }
         try await waitUntil("the watch loop stored the first 10 rows") { stored() == 10 }

@@ -34,7 +34,10 @@ struct CLIErrorTests {
     func missingKey() async throws {
         let cli = try await CLIHarness.make(rows: 10)
         let before = try cli.dump()
-        let result = await cli.run(["run"] + cli.providerFlags.filter { $0 != "TEST_PROVIDER_KEY" && $0 != "--api-key-env" } + ["--provider", "openai", "--base-url", cli.server.baseURL])
+        let result = await cli.run(
+            ["run"] + cli.providerFlags.filter { $0 != "TEST_PROVIDER_KEY" && $0 != "--api-key-env" } + [
+                "--provider", "openai", "--base-url", cli.server.baseURL,
+            ])
         #expect(result.status == 2)
         #expect(result.stderr.contains("OPENAI_API_KEY"))
         #expect(try cli.dump() == before)
@@ -59,7 +62,9 @@ struct CLIErrorTests {
         let cli = try await CLIHarness.make(rows: 30)
         try cli.execute("UPDATE products SET description = 'POISON' WHERE id = 3")
         var outputs = ""
-        for command in [["estimate"], ["run"], ["run", "--json"], ["status", "--failures"], ["status", "--json", "--failures"]] {
+        for command in [
+            ["estimate"], ["run"], ["run", "--json"], ["status", "--failures"], ["status", "--json", "--failures"],
+        ] {
             let result = await cli.run(command + cli.providerFlags, environment: ["EMBEDSYNC_LOG_LEVEL": "trace"])
             outputs += result.stdout + result.stderr
         }

@@ -7,7 +7,8 @@ import Testing
 
 @Suite("embedsync CLI flow")
 struct CLIFlowTests {
-    @Test("estimate makes no call and writes nothing; run embeds all; rerun makes no call; edits and deletes are tracked")
+    @Test(
+        "estimate makes no call and writes nothing; run embeds all; rerun makes no call; edits and deletes are tracked")
     func wholeFlow() async throws {
         let cli = try await CLIHarness.make(rows: 300)
         let before = try cli.dump()
@@ -65,7 +66,8 @@ struct CLIFlowTests {
         try cli.execute("UPDATE products SET description = 'POISON pill' WHERE id = 7")
         try cli.execute("UPDATE products SET description = 'NAN! row' WHERE id = 23")
         try cli.execute("UPDATE products SET description = 'WRONGDIM row' WHERE id = 42")
-        cli.server.enqueue(.status(429, retryAfter: "1"), .cutBody, .errorIn200(code: nil, message: "upstream"), .status(500))
+        cli.server.enqueue(
+            .status(429, retryAfter: "1"), .cutBody, .errorIn200(code: nil, message: "upstream"), .status(500))
         let run = await cli.run(["run"] + cli.providerFlags + ["--json", "--batch-size", "20", "--concurrency", "1"])
         #expect(run.status == ExitStatus.rowsFailed.rawValue, "\(run.stderr)")
         let summary = try run.json()
@@ -86,7 +88,8 @@ struct CLIFlowTests {
         let cli = try await CLIHarness.make(rows: 100)
         let price = ["--batch-size", "10", "--concurrency", "1"]
         let stopped = await cli.run(
-            ["run"] + cli.providerFlags + price + ["--json", "--max-cost", "0.0002"], environment: ["EMBEDSYNC_PRICE_PER_MILLION": "1"])
+            ["run"] + cli.providerFlags + price + ["--json", "--max-cost", "0.0002"],
+            environment: ["EMBEDSYNC_PRICE_PER_MILLION": "1"])
         #expect(stopped.status == ExitStatus.stopped.rawValue, "\(stopped.stderr)")
         let partial = try stopped.json()["embedded"]?.int ?? -1
         #expect(partial > 0 && partial < 100)
@@ -100,7 +103,8 @@ struct CLIFlowTests {
         let cli = try await CLIHarness.make(rows: 40)
         // The first run's first batch is answered, its second waits at the gate while the second run starts.
         cli.server.closeGate(after: 1)
-        async let first = cli.run(["run"] + cli.providerFlags + ["--json", "--exclusive", "--batch-size", "10", "--concurrency", "1"])
+        async let first = cli.run(
+            ["run"] + cli.providerFlags + ["--json", "--exclusive", "--batch-size", "10", "--concurrency", "1"])
         try await waitUntil("the first run committed a batch and waits for the next") {
             try cli.scalar("SELECT count(*) FROM products_embeddings") == 10 && cli.server.heldRequests == 1
         }

@@ -21,7 +21,10 @@ struct CLIHarness {
         let server = try await FakeProviderServer.start(.init(dimensions: 16, apiKey: canaryKey, latency: latency))
         let harness = CLIHarness(
             folder: folder, server: server,
-            environment: ["TEST_PROVIDER_KEY": canaryKey, "HOME": folder.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? ""])
+            environment: [
+                "TEST_PROVIDER_KEY": canaryKey, "HOME": folder.path,
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "",
+            ])
         try harness.makeDatabase(rows: rows)
         return harness
     }
@@ -29,11 +32,17 @@ struct CLIHarness {
     func makeDatabase(rows: Int) throws {
         let queue = try DatabaseQueue(path: databasePath)
         try queue.write { db in
-            try db.execute(sql: "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT, category TEXT)")
+            try db.execute(
+                sql:
+                    "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT, category TEXT)"
+            )
             for id in 1...rows {
                 try db.execute(
                     sql: "INSERT INTO products VALUES (?, ?, ?, ?)",
-                    arguments: [id, "Product \(id)", "A fine product number \(id) for everyday use", id % 4 == 0 ? nil : "tools"])
+                    arguments: [
+                        id, "Product \(id)", "A fine product number \(id) for everyday use",
+                        id % 4 == 0 ? nil : "tools",
+                    ])
             }
         }
         try queue.close()
@@ -42,7 +51,8 @@ struct CLIHarness {
     /// The flags that point at the fake provider.
     var providerFlags: [String] {
         [
-            "--database", databasePath, "--table", "products", "--provider", "openai-compatible", "--model", "fake-embed",
+            "--database", databasePath, "--table", "products", "--provider", "openai-compatible", "--model",
+            "fake-embed",
             "--dimensions", "16", "--base-url", server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY",
             "--template", "Name: {{name}}\n{{#category}}Category: {{category}}{{/category}}\n{{description}}",
         ]
@@ -89,7 +99,9 @@ struct CLIHarness {
         defer { try? queue.close() }
         return try queue.read { db in
             var text = ""
-            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") {
+            for table in try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            {
                 text += "\(table):\n"
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY 1") { text += "\(row)\n" }
             }
@@ -106,7 +118,8 @@ struct CLIHarness {
 /// so a test that waits for a state never carries on quietly without it.
 @discardableResult
 func waitUntil(
-    _ what: String, timeout: Double = 120, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () throws -> Bool
+    _ what: String, timeout: Double = 120, sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () throws -> Bool
 ) async throws -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {

@@ -10,7 +10,9 @@ import Testing
 /// The CLI against a real PostgreSQL with pgvector (`EMBEDSYNC_TEST_POSTGRES_URL`; `make test` starts one).
 /// Without the variable the suite is skipped on a developer machine and fails in CI.
 enum TestPostgres {
-    static var url: String? { ProcessInfo.processInfo.environment["EMBEDSYNC_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    static var url: String? {
+        ProcessInfo.processInfo.environment["EMBEDSYNC_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
     static var shouldRun: Bool { url != nil || ProcessInfo.processInfo.environment["CI"] != nil }
 }
 
@@ -23,9 +25,11 @@ struct CLIPostgresTests {
         let url = try #require(Self.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run the tests with `make test`.")
         let components = try #require(URLComponents(string: url))
         let configuration = PostgresConnection.Configuration(
-            host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "postgres",
+            host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
+            username: components.user ?? "postgres",
             password: components.password, database: String(components.path.dropFirst()), tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test"))
+        let connection = try await PostgresConnection.connect(
+            configuration: configuration, id: 1, logger: Logger(label: "test"))
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test"))
         } catch {
@@ -40,12 +44,16 @@ struct CLIPostgresTests {
         let url = try #require(Self.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run the tests with `make test`.")
         let table = "pages_\(UUID().uuidString.prefix(8).lowercased())"
         try await execute("CREATE EXTENSION IF NOT EXISTS vector")
-        try await execute("CREATE TABLE \(table) (id bigserial PRIMARY KEY, title text NOT NULL, body text, embedding vector(16))")
-        try await execute("INSERT INTO \(table) (title, body) SELECT 'Page ' || g, 'Body of page ' || g FROM generate_series(1, 120) g")
+        try await execute(
+            "CREATE TABLE \(table) (id bigserial PRIMARY KEY, title text NOT NULL, body text, embedding vector(16))")
+        try await execute(
+            "INSERT INTO \(table) (title, body) SELECT 'Page ' || g, 'Body of page ' || g FROM generate_series(1, 120) g"
+        )
         let cli = try await CLIHarness.make(rows: 1)
         let flags = [
             "--database", url, "--table", table, "--target-column", "embedding", "--provider", "openai-compatible",
-            "--model", "fake-embed", "--dimensions", "16", "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY",
+            "--model", "fake-embed", "--dimensions", "16", "--base-url", cli.server.baseURL, "--api-key-env",
+            "TEST_PROVIDER_KEY",
             "--template", "{{title}}\n{{body}}",
         ]
         let estimate = try await cli.run(["estimate"] + flags + ["--json"]).json()
@@ -80,7 +88,8 @@ struct CLIPostgresTests {
     func missingTable() async throws {
         let url = try #require(Self.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run the tests with `make test`.")
         let cli = try await CLIHarness.make(rows: 1)
-        let result = await cli.run(["run", "--database", url, "--table", "no_such_table_here"] + Array(cli.providerFlags.dropFirst(4)))
+        let result = await cli.run(
+            ["run", "--database", url, "--table", "no_such_table_here"] + Array(cli.providerFlags.dropFirst(4)))
         #expect(result.status == 2, "\(result.stderr)")
         try await cli.shutdown()
     }

@@ -9,7 +9,10 @@ import Testing
 /// `estimate` with an OpenAI model counts tokens exactly (cl100k_base), and agrees with what the provider bills.
 @Suite("Exact token estimates")
 struct ExactTokensTests {
-    struct Case: Decodable { var text: String; var tokens: [Int] }
+    struct Case: Decodable {
+        var text: String
+        var tokens: [Int]
+    }
     struct Fixture: Decodable { var cases: [Case] }
 
     /// Reference counts made with Python tiktoken (see Tests/EmbedSyncTiktokenTests/make_fixture.py).
@@ -24,14 +27,18 @@ struct ExactTokensTests {
         let template = try TextTemplate("{{body}}")
         // Texts the template renders unchanged, so the reference count is the count of what is sent.
         var seen = Set<String>()
-        let cases = try Self.referenceCases().filter { template.render(["body": $0.text]) == $0.text && !$0.text.isEmpty && seen.insert($0.text).inserted }
+        let cases = try Self.referenceCases().filter {
+            template.render(["body": $0.text]) == $0.text && !$0.text.isEmpty && seen.insert($0.text).inserted
+        }
         #expect(cases.count > 150)
         let counts = Dictionary(uniqueKeysWithValues: cases.map { ($0.text, $0.tokens.count) })
 
         let folder = try TestFiles.makeFolder("embedsync-tokens")
         let cache = folder.appendingPathComponent("tiktoken")
         try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: try TestFiles.sharedFile("data/cl100k_base.tiktoken"), to: cache.appendingPathComponent("cl100k_base.tiktoken"))
+        try FileManager.default.copyItem(
+            at: try TestFiles.sharedFile("data/cl100k_base.tiktoken"),
+            to: cache.appendingPathComponent("cl100k_base.tiktoken"))
         let server = try await FakeProviderServer.start(.init(dimensions: 16, tokenCount: { counts[$0] ?? -1_000_000 }))
         let database = folder.appendingPathComponent("notes.db").path
         let queue = try DatabaseQueue(path: database)
@@ -47,12 +54,17 @@ struct ExactTokensTests {
             "--database", database, "--table", "notes", "--template", "{{body}}", "--provider", "openai",
             "--base-url", server.baseURL, "--dimensions", "16",
         ]
-        let environment = ["TIKTOKEN_CACHE_DIR": cache.path, "OPENAI_API_KEY": "sk-test-0000000000000000", "HOME": folder.path]
+        let environment = [
+            "TIKTOKEN_CACHE_DIR": cache.path, "OPENAI_API_KEY": "sk-test-0000000000000000", "HOME": folder.path,
+        ]
         let out = OutputSink.capture()
         let err = OutputSink.capture()
         let context = CLIContext(
-            environment: environment, workingDirectory: folder.path, stdout: out, stderr: err, stopSignal: StopSignal(), stderrIsTerminal: false)
-        let status = await CLIContext.$current.withValue(context) { await EmbedSyncCLI.run(["estimate"] + flags + ["--json"]) }
+            environment: environment, workingDirectory: folder.path, stdout: out, stderr: err, stopSignal: StopSignal(),
+            stderrIsTerminal: false)
+        let status = await CLIContext.$current.withValue(context) {
+            await EmbedSyncCLI.run(["estimate"] + flags + ["--json"])
+        }
         #expect(status == 0, "\(err.captured)")
         let estimate = try LenientJSON.parse(Array(out.captured.utf8))
         let expected = cases.reduce(0) { $0 + $1.tokens.count }
@@ -64,19 +76,26 @@ struct ExactTokensTests {
 
         let runOut = OutputSink.capture()
         let runContext = CLIContext(
-            environment: environment, workingDirectory: folder.path, stdout: runOut, stderr: err, stopSignal: StopSignal(), stderrIsTerminal: false)
-        let runStatus = await CLIContext.$current.withValue(runContext) { await EmbedSyncCLI.run(["run"] + flags + ["--json"]) }
+            environment: environment, workingDirectory: folder.path, stdout: runOut, stderr: err,
+            stopSignal: StopSignal(), stderrIsTerminal: false)
+        let runStatus = await CLIContext.$current.withValue(runContext) {
+            await EmbedSyncCLI.run(["run"] + flags + ["--json"])
+        }
         #expect(runStatus == 0, "\(err.captured)")
         #expect(try LenientJSON.parse(Array(runOut.captured.utf8))["tokens"]?.int == expected)
         try await server.shutdown()
     }
 
-    @Test("--long-inputs chunk sends a 20k-token row as pieces of at most 8192 tokens in one request and stores their mean")
+    @Test(
+        "--long-inputs chunk sends a 20k-token row as pieces of at most 8192 tokens in one request and stores their mean"
+    )
     func chunkedRun() async throws {
         let folder = try TestFiles.makeFolder("embedsync-chunk")
         let cache = folder.appendingPathComponent("tiktoken")
         try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: try TestFiles.sharedFile("data/cl100k_base.tiktoken"), to: cache.appendingPathComponent("cl100k_base.tiktoken"))
+        try FileManager.default.copyItem(
+            at: try TestFiles.sharedFile("data/cl100k_base.tiktoken"),
+            to: cache.appendingPathComponent("cl100k_base.tiktoken"))
         let server = try await FakeProviderServer.start(.init(dimensions: 16))
         let long = Array(repeating: "embedding", count: 20_000).joined(separator: " ")
         let database = folder.appendingPathComponent("notes.db").path
@@ -89,11 +108,15 @@ struct ExactTokensTests {
             "--database", database, "--table", "notes", "--template", "{{body}}", "--provider", "openai",
             "--base-url", server.baseURL, "--dimensions", "16", "--json",
         ]
-        let environment = ["TIKTOKEN_CACHE_DIR": cache.path, "OPENAI_API_KEY": "sk-test-0000000000000000", "HOME": folder.path]
+        let environment = [
+            "TIKTOKEN_CACHE_DIR": cache.path, "OPENAI_API_KEY": "sk-test-0000000000000000", "HOME": folder.path,
+        ]
         func run(_ arguments: [String]) async -> (status: Int32, out: String, err: String) {
-            let out = OutputSink.capture(), err = OutputSink.capture()
+            let out = OutputSink.capture()
+            let err = OutputSink.capture()
             let context = CLIContext(
-                environment: environment, workingDirectory: folder.path, stdout: out, stderr: err, stopSignal: StopSignal(), stderrIsTerminal: false)
+                environment: environment, workingDirectory: folder.path, stdout: out, stderr: err,
+                stopSignal: StopSignal(), stderrIsTerminal: false)
             let status = await CLIContext.$current.withValue(context) { await EmbedSyncCLI.run(arguments) }
             return (status, out.captured, err.captured)
         }
@@ -103,7 +126,8 @@ struct ExactTokensTests {
         #expect(bad.err.contains("--long-inputs") && bad.err.contains("truncate, chunk"), "\(bad.err)")
         #expect(server.stats.requests == 0)
 
-        let estimate = try LenientJSON.parse(Array(await run(["estimate"] + flags + ["--long-inputs", "chunk"]).out.utf8))
+        let estimate = try LenientJSON.parse(
+            Array(await run(["estimate"] + flags + ["--long-inputs", "chunk"]).out.utf8))
         #expect(estimate["rows_over_token_limit"]?.int == 1)
         #expect(estimate["long_inputs"] == .string("chunk"))
         #expect((estimate["tokens"]?.int ?? 0) > 20_000)
@@ -123,7 +147,10 @@ struct ExactTokensTests {
         }
         let blob = try #require(stored)
         let vector = (0..<(blob.count / 4)).map { i in
-            Float(bitPattern: blob.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)) })
+            Float(
+                bitPattern: blob.withUnsafeBytes {
+                    UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+                })
         }
         #expect(vector.count == 16)
         let norm = vector.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
@@ -136,8 +163,12 @@ struct ExactTokensTests {
     @Test("without the ranks file the estimate says it is approximate, and why")
     func approximate() async throws {
         let cli = try await CLIHarness.make(rows: 5)
-        let flags = ["--database", cli.databasePath, "--table", "products", "--provider", "openai", "--base-url", cli.server.baseURL]
-        let result = await cli.run(["estimate"] + flags + ["--json"], environment: ["TIKTOKEN_CACHE_DIR": cli.folder.path])
+        let flags = [
+            "--database", cli.databasePath, "--table", "products", "--provider", "openai", "--base-url",
+            cli.server.baseURL,
+        ]
+        let result = await cli.run(
+            ["estimate"] + flags + ["--json"], environment: ["TIKTOKEN_CACHE_DIR": cli.folder.path])
         let estimate = try result.json()
         #expect(estimate["tokens_exact"] == .bool(false))
         #expect(estimate["approximation"]?.string?.contains("cl100k_base") == true)

@@ -27,7 +27,9 @@ struct KillAndResumeTests {
         return process
     }
 
-    @Test("a run killed mid-way and rerun stores every row once, with no more inputs than rows plus the batches in flight")
+    @Test(
+        "a run killed mid-way and rerun stores every row once, with no more inputs than rows plus the batches in flight"
+    )
     func killAndResume() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             Issue.record("The embedsync binary is not at \(Self.binary.path): run `swift build` before `swift test`.")

@@ -13,7 +13,8 @@ struct LibSQLCompatibilityTests {
     @Test("vector_distance_cos(embedding, vector32(?)) equals 1 − our score, same order")
     func libsqlAgrees() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
-            Issue.record("No \(Self.python.path): run `make test` (scripts/setup.sh --test installs libsql into .venv).")
+            Issue.record(
+                "No \(Self.python.path): run `make test` (scripts/setup.sh --test installs libsql into .venv).")
             return
         }
         let cli = try await CLIHarness.make(rows: 150)

@@ -23,11 +23,15 @@ struct LocalModelCLITests {
         try JSONDecoder().decode(Golden.self, from: Data(contentsOf: try TestFiles.sharedFile("golden/golden.json")))
     }
 
-    @Test("stored vectors have cosine ≥ 0.9999 to the reference, estimate counts WordPiece tokens exactly, search finds each text")
+    @Test(
+        "stored vectors have cosine ≥ 0.9999 to the reference, estimate counts WordPiece tokens exactly, search finds each text"
+    )
     func fidelity() async throws {
         let template = try TextTemplate("{{body}}")
         var seen = Set<String>()
-        let items = try Self.golden().items.filter { !$0.text.isEmpty && template.render(["body": $0.text]) == $0.text && seen.insert($0.text).inserted }
+        let items = try Self.golden().items.filter {
+            !$0.text.isEmpty && template.render(["body": $0.text]) == $0.text && seen.insert($0.text).inserted
+        }
         #expect(items.count > 40)
         let folder = try TestFiles.makeFolder("embedsync-local")
         let path = folder.appendingPathComponent("golden.db").path
@@ -46,7 +50,8 @@ struct LocalModelCLITests {
             let out = OutputSink.capture()
             let err = OutputSink.capture()
             let context = CLIContext(
-                environment: environment, workingDirectory: TestFiles.packageRoot().path, stdout: out, stderr: err, stopSignal: StopSignal(),
+                environment: environment, workingDirectory: TestFiles.packageRoot().path, stdout: out, stderr: err,
+                stopSignal: StopSignal(),
                 stderrIsTerminal: false)
             let status = await CLIContext.$current.withValue(context) { await EmbedSyncCLI.run(arguments) }
             return (status, out.captured, err.captured)
@@ -63,7 +68,8 @@ struct LocalModelCLITests {
         let (runStatus, _, runErr) = await cli(["run"] + flags + ["--json"])
         #expect(runStatus == 0, "\(runErr)")
         let stored = try await queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, embedding FROM texts_embeddings ORDER BY id").map { row -> (Int, [Float]) in
+            try Row.fetchAll(db, sql: "SELECT id, embedding FROM texts_embeddings ORDER BY id").map {
+                row -> (Int, [Float]) in
                 (row["id"], VectorCodec.decode(row["embedding"]) ?? [])
             }
         }
@@ -71,7 +77,9 @@ struct LocalModelCLITests {
         for (id, vector) in stored {
             let reference = items[id - 1].embedding
             let dot = zip(vector, reference).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let norms = vector.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() * reference.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            let norms =
+                vector.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+                * reference.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
             #expect(dot / norms >= 0.9999, "row \(id): \(items[id - 1].text.prefix(40))")
         }
 

@@ -10,9 +10,12 @@ import Glibc
 /// Several real `embedsync run` processes on one PostgreSQL table, one SIGKILLed mid-run.
 @Suite("embedsync workers on PostgreSQL", .enabled(if: TestPostgres.shouldRun))
 struct PostgresWorkersTests {
-    @Test("four workers, one killed: after a rerun every row of 1000 is stored once; no input billed twice beyond the killed worker's batches in flight")
+    @Test(
+        "four workers, one killed: after a rerun every row of 1000 is stored once; no input billed twice beyond the killed worker's batches in flight"
+    )
     func fourWorkersOneKilled() async throws {
-        let url = try #require(TestPostgres.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run the tests with `make test`.")
+        let url = try #require(
+            TestPostgres.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run the tests with `make test`.")
         let binary = TestFiles.packageRoot().appendingPathComponent(".build/debug/embedsync")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "run `swift build` before the tests")
         let table = "work_\(UUID().uuidString.prefix(8).lowercased())"
@@ -21,8 +24,10 @@ struct PostgresWorkersTests {
         try await sql.execute("INSERT INTO \(table) SELECT g, 'Item number ' || g FROM generate_series(1, 1000) g")
         let cli = try await CLIHarness.make(rows: 1, latency: 0.05)
         let flags = [
-            "run", "--database", url, "--table", table, "--provider", "openai-compatible", "--model", "fake-embed", "--dimensions", "16",
-            "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY", "--template", "{{title}}", "--batch-size", "10",
+            "run", "--database", url, "--table", table, "--provider", "openai-compatible", "--model", "fake-embed",
+            "--dimensions", "16",
+            "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY", "--template", "{{title}}",
+            "--batch-size", "10",
             "--concurrency", "2", "--claim-lease", "3", "--quiet",
         ]
         func start() throws -> Process {
@@ -51,7 +56,11 @@ struct PostgresWorkersTests {
         let rerun = try start()
         rerun.waitUntilExit()
         #expect(rerun.terminationStatus == 0)
-        let status = await cli.run(["status", "--database", url, "--table", table] + Array(flags[5...]).filter { !["--quiet", "--concurrency", "2", "--batch-size", "10", "--claim-lease", "3"].contains($0) } + ["--json"])
+        let status = await cli.run(
+            ["status", "--database", url, "--table", table]
+                + Array(flags[5...]).filter {
+                    !["--quiet", "--concurrency", "2", "--batch-size", "10", "--claim-lease", "3"].contains($0)
+                } + ["--json"])
         let json = try status.json()
         #expect(json["embedded"]?.int == 1000, "\(status.stderr)")
         #expect(json["missing"]?.int == 0)

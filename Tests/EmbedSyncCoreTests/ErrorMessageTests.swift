@@ -7,7 +7,9 @@ struct ErrorMessageTests {
     func rendering() {
         let error = EmbedSyncError(.usage, "No column 'x' for \(.targetColumn). Pass \(.targetTable) NAME.")
         #expect(error.message == "No column 'x' for target.column. Pass target.table NAME.")
-        #expect(error.message(naming: { "--" + $0.rawValue.uppercased() }) == "No column 'x' for --TARGET.COLUMN. Pass --TARGET.TABLE NAME.")
+        #expect(
+            error.message(naming: { "--" + $0.rawValue.uppercased() })
+                == "No column 'x' for --TARGET.COLUMN. Pass --TARGET.TABLE NAME.")
         #expect(error.text.parameters == [.targetColumn, .targetTable])
     }
 

@@ -18,7 +18,8 @@ struct InMemoryFixture: StoreConformanceFixture {
 
     init(sharing: StoreSharing, rows: [Int64: String]) {
         memory = InMemoryStore(
-            columns: ["title"], rows: Dictionary(uniqueKeysWithValues: rows.map { (RowID.int($0.key), ["title": $0.value]) }),
+            columns: ["title"],
+            rows: Dictionary(uniqueKeysWithValues: rows.map { (RowID.int($0.key), ["title": $0.value]) }),
             sharing: sharing)
     }
 

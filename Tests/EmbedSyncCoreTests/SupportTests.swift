@@ -74,7 +74,8 @@ struct LenientJSONTests {
         #expect(values[4] == -0.25)
     }
 
-    @Test("rejects a body cut mid-document", arguments: [#"{"data":[{"embedding":[0.1,0.2"#, #"{"a":"#, "", #"{"a":1}x"#])
+    @Test(
+        "rejects a body cut mid-document", arguments: [#"{"data":[{"embedding":[0.1,0.2"#, #"{"a":"#, "", #"{"a":1}x"#])
     func cut(_ text: String) {
         #expect(throws: LenientJSON.ParseError.self) { try LenientJSON.parse(Array(text.utf8)) }
     }
@@ -88,11 +89,16 @@ struct LenientJSONTests {
 
 @Suite("Digests")
 struct DigestsTests {
-    @Test("matches the FIPS 180 test vectors", arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-    ])
+    @Test(
+        "matches the FIPS 180 test vectors",
+        arguments: [
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            (
+                "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+            ),
+        ])
     func vectors(_ input: String, _ digest: String) {
         #expect(Digests.sha256Hex(input.utf8) == digest)
         var hasher = ContentHasher()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EmbedSyncLocal
 
 @Suite("BertWeights and CheckpointKeys")
@@ -17,16 +18,22 @@ struct BertWeightsTests {
 
     @Test("maps checkpoint keys with or without a bert. prefix and skips unused tensors")
     func mapsKeys() {
-        #expect(CheckpointKeys.canonicalName("bert.encoder.layer.3.attention.self.query.weight") == "encoder.layer.3.attention.self.query.weight")
-        #expect(CheckpointKeys.canonicalName("embeddings.word_embeddings.weight") == "embeddings.word_embeddings.weight")
-        #expect(CheckpointKeys.canonicalName("encoder.layer.0.output.LayerNorm.gamma") == "encoder.layer.0.output.LayerNorm.weight")
+        #expect(
+            CheckpointKeys.canonicalName("bert.encoder.layer.3.attention.self.query.weight")
+                == "encoder.layer.3.attention.self.query.weight")
+        #expect(
+            CheckpointKeys.canonicalName("embeddings.word_embeddings.weight") == "embeddings.word_embeddings.weight")
+        #expect(
+            CheckpointKeys.canonicalName("encoder.layer.0.output.LayerNorm.gamma")
+                == "encoder.layer.0.output.LayerNorm.weight")
         #expect(CheckpointKeys.canonicalName("embeddings.position_ids") == nil)
         #expect(CheckpointKeys.canonicalName("bert.pooler.dense.weight") == nil)
     }
 
     @Test("loads a checkpoint whose keys carry a bert. prefix")
     func loadsPrefixedCheckpoint() throws {
-        let folder = try Fixtures.tinyModelFolder(at: Fixtures.temporaryFolder(), tensors: Fixtures.tinyTensors(prefix: "bert."))
+        let folder = try Fixtures.tinyModelFolder(
+            at: Fixtures.temporaryFolder(), tensors: Fixtures.tinyTensors(prefix: "bert."))
         let model = try SentenceEmbeddingModel(directory: folder)
         #expect(model.dimensions == Fixtures.hidden)
     }
@@ -50,8 +57,9 @@ struct BertWeightsTests {
     func rejectsWrongShape() throws {
         var tensors = try Fixtures.tinyTensors()
         let index = try #require(tensors.firstIndex { $0.name == "encoder.layer.0.intermediate.dense.weight" })
-        tensors[index] = .init(name: tensors[index].name, shape: [Fixtures.hidden, Fixtures.intermediate],
-                               values: [Float](repeating: 0, count: Fixtures.hidden * Fixtures.intermediate))
+        tensors[index] = .init(
+            name: tensors[index].name, shape: [Fixtures.hidden, Fixtures.intermediate],
+            values: [Float](repeating: 0, count: Fixtures.hidden * Fixtures.intermediate))
         let text = try loadError(tensors)
         #expect(text.contains("encoder.layer.0.intermediate.dense.weight") && text.contains("shape [8, 16]"), "\(text)")
     }
@@ -60,7 +68,9 @@ struct BertWeightsTests {
     func rejectsWrongDtype() throws {
         var tensors = try Fixtures.tinyTensors()
         let index = try #require(tensors.firstIndex { $0.name == "embeddings.LayerNorm.bias" })
-        tensors[index] = .init(name: "embeddings.LayerNorm.bias", dtype: "F16", shape: [Fixtures.hidden], bytes: Data(count: Fixtures.hidden * 2))
+        tensors[index] = .init(
+            name: "embeddings.LayerNorm.bias", dtype: "F16", shape: [Fixtures.hidden],
+            bytes: Data(count: Fixtures.hidden * 2))
         let text = try loadError(tensors)
         #expect(text.contains("embeddings.LayerNorm.bias") && text.contains("F16"), "\(text)")
     }
@@ -68,12 +78,14 @@ struct BertWeightsTests {
     @Test("a tiny model embeds to unit vectors, with mean or CLS pooling as configured")
     func tinyModelEmbeds() throws {
         let mean = try SentenceEmbeddingModel(directory: Fixtures.tinyModelFolder(at: Fixtures.temporaryFolder()))
-        let cls = try SentenceEmbeddingModel(directory: Fixtures.tinyModelFolder(at: Fixtures.temporaryFolder(), pooling: "cls"))
+        let cls = try SentenceEmbeddingModel(
+            directory: Fixtures.tinyModelFolder(at: Fixtures.temporaryFolder(), pooling: "cls"))
         let texts = ["hello world", "a hellos, world world world world world world"]
         #expect(mean.tokenIDs(texts[0]) == [2, 4, 5, 3])
         #expect(mean.tokenIDs(texts[1]).count == 8)  // truncated at max_seq_length 8
         #expect(mean.untruncatedTokenCount(texts[1]) == 12)
-        let a = try mean.embed(texts), b = try cls.embed(texts)
+        let a = try mean.embed(texts)
+        let b = try cls.embed(texts)
         for vector in a + b {
             let norm = vector.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
             #expect(abs(norm - 1) < 1e-5)

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import EmbedSyncLocal
 
 /// Builders for small synthetic model files in temporary folders.
@@ -27,7 +28,8 @@ enum Fixtures {
 
     /// A fresh empty temporary folder.
     static func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("embedsync-local-tests-\(UUID().uuidString)", isDirectory: true)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "embedsync-local-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -39,7 +41,9 @@ enum Fixtures {
         var body = Data()
         for tensor in tensors {
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\"\(tensor.name)\":{\"dtype\":\"\(tensor.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
+            entries.append(
+                "\"\(tensor.name)\":{\"dtype\":\"\(tensor.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}"
+            )
             offset += tensor.bytes.count
             body.append(tensor.bytes)
         }
@@ -71,14 +75,17 @@ enum Fixtures {
         for (name, shape) in CheckpointKeys.expectedShapes(for: config) { shapes.append((name, shape)) }
         shapes.sort { $0.0 < $1.0 }
         var tensors = shapes.map { Tensor(name: prefix + $0.0, shape: $0.1, values: values($0.1.reduce(1, *))) }
-        tensors.append(Tensor(name: prefix + "embeddings.position_ids", dtype: "I64", shape: [1, positions],
-                              bytes: Data(count: positions * 8)))
+        tensors.append(
+            Tensor(
+                name: prefix + "embeddings.position_ids", dtype: "I64", shape: [1, positions],
+                bytes: Data(count: positions * 8)))
         return tensors
     }
 
     static func tinyConfiguration() throws -> BertConfiguration {
         // Decoded from the same JSON the folder gets, so both stay in step.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("embedsync-tiny-config-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "embedsync-tiny-config-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Data(configJSON.utf8).write(to: folder.appendingPathComponent("config.json"))
@@ -86,20 +93,24 @@ enum Fixtures {
     }
 
     static let configJSON = """
-    {"hidden_size": \(hidden), "num_attention_heads": \(heads), "num_hidden_layers": \(layers),
-     "intermediate_size": \(intermediate), "max_position_embeddings": \(positions), "vocab_size": \(vocabulary.count),
-     "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu"}
-    """
+        {"hidden_size": \(hidden), "num_attention_heads": \(heads), "num_hidden_layers": \(layers),
+         "intermediate_size": \(intermediate), "max_position_embeddings": \(positions), "vocab_size": \(vocabulary.count),
+         "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu"}
+        """
 
     /// Writes a complete tiny model folder and returns it.
     @discardableResult
-    static func tinyModelFolder(at folder: URL, tensors: [Tensor]? = nil, pooling: String = "mean", maxSequenceLength: Int = 8) throws -> URL {
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
+    static func tinyModelFolder(
+        at folder: URL, tensors: [Tensor]? = nil, pooling: String = "mean", maxSequenceLength: Int = 8
+    ) throws -> URL {
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
         try Data(configJSON.utf8).write(to: folder.appendingPathComponent("config.json"))
         try Data((vocabulary.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("vocab.txt"))
         try Data("{\"max_seq_length\": \(maxSequenceLength), \"do_lower_case\": false}".utf8)
             .write(to: folder.appendingPathComponent("sentence_bert_config.json"))
-        let poolingJSON = pooling == "cls"
+        let poolingJSON =
+            pooling == "cls"
             ? "{\"pooling_mode_cls_token\": true, \"pooling_mode_mean_tokens\": false}"
             : "{\"pooling_mode_cls_token\": false, \"pooling_mode_mean_tokens\": true}"
         try Data(poolingJSON.utf8).write(to: folder.appendingPathComponent("1_Pooling/config.json"))

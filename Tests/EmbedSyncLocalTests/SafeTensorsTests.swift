@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EmbedSyncLocal
 
 @Suite("SafeTensorsFile")
@@ -23,10 +24,11 @@ struct SafeTensorsTests {
 
     @Test("reads names, dtypes, shapes and little-endian values")
     func readsTensors() throws {
-        let url = try write(Fixtures.safetensors([
-            .init(name: "a", shape: [2, 2], values: [1, -2, 3.5, 4]),
-            .init(name: "b", shape: [3], values: [0.25, 0.5, 0.75]),
-        ]))
+        let url = try write(
+            Fixtures.safetensors([
+                .init(name: "a", shape: [2, 2], values: [1, -2, 3.5, 4]),
+                .init(name: "b", shape: [3], values: [0.25, 0.5, 0.75]),
+            ]))
         let file = try SafeTensorsFile(url: url)
         #expect(file.tensors.count == 2)
         let a = try #require(file.tensors["a"])
@@ -37,7 +39,8 @@ struct SafeTensorsTests {
 
     @Test("rejects a header length larger than the file")
     func rejectsOversizedHeader() throws {
-        let url = try write(Fixtures.safetensors([.init(name: "a", shape: [1], values: [1])], headerLengthOverride: 1 << 40))
+        let url = try write(
+            Fixtures.safetensors([.init(name: "a", shape: [1], values: [1])], headerLengthOverride: 1 << 40))
         let text = message { _ = try SafeTensorsFile(url: url) }
         #expect(text.contains("header claims 1099511627776 bytes"), "\(text)")
     }

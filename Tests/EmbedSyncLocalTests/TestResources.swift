@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import EmbedSyncLocal
 
 /// Locates the shared golden file and the model for tests, failing loudly when either is missing.
@@ -37,7 +38,8 @@ enum TestResources {
 
     static func golden() throws -> [GoldenItem] {
         guard let url = goldenURL() else {
-            Issue.record("golden.json not found: set EMBEDSYNC_GOLDEN or keep shared/golden/golden.json above the package.")
+            Issue.record(
+                "golden.json not found: set EMBEDSYNC_GOLDEN or keep shared/golden/golden.json above the package.")
             throw LocalModelError(.missingFile, "golden.json not found")
         }
         return try JSONDecoder().decode(GoldenFile.self, from: Data(contentsOf: url)).items
@@ -60,8 +62,9 @@ enum TestResources {
         struct NoNetwork: ModelDownloadTransport {
             func fetch(_ url: URL) throws -> Data { throw LocalModelError(.downloadFailed, "tests do not download") }
         }
-        let locator = ModelLocator(modelDirectory: environment["EMBEDSYNC_MODEL_DIR"], environment: environment,
-                                   extraPythonPrefixes: [projectVenv], transport: NoNetwork())
+        let locator = ModelLocator(
+            modelDirectory: environment["EMBEDSYNC_MODEL_DIR"], environment: environment,
+            extraPythonPrefixes: [projectVenv], transport: NoNetwork())
         do {
             return try locator.locate()
         } catch {
@@ -94,7 +97,9 @@ enum TestResources {
     private static let kernelModels = Mutex<[MatrixKernel: SentenceEmbeddingModel]>([:])
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        var dot = 0.0, na = 0.0, nb = 0.0
+        var dot = 0.0
+        var na = 0.0
+        var nb = 0.0
         for i in 0..<min(a.count, b.count) {
             dot += Double(a[i]) * Double(b[i])
             na += Double(a[i]) * Double(a[i])

@@ -1,23 +1,29 @@
 import Foundation
 import Testing
+
 @testable import EmbedSyncLocal
 
 @Suite("WordPieceTokenizer")
 struct TokenizerTests {
-    static let vocabularyText = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "world", "##s", ",", "!", "cafe", "un", "##aff",
-                                 "##able", "日", "本", "a", "\u{00F8}"].joined(separator: "\n") + "\n"
+    static let vocabularyText =
+        [
+            "[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "world", "##s", ",", "!", "cafe", "un", "##aff",
+            "##able", "日", "本", "a", "\u{00F8}",
+        ].joined(separator: "\n") + "\n"
 
     private func tokenizer(maxSequenceLength: Int = 16) throws -> WordPieceTokenizer {
         try WordPieceTokenizer(vocabulary: Vocabulary(text: Self.vocabularyText), maxSequenceLength: maxSequenceLength)
     }
 
-    @Test("wraps word pieces in [CLS] and [SEP] and splits punctuation", arguments: [
-        ("Hello, world!", [2, 4, 7, 5, 8, 3]),
-        ("unaffable", [2, 10, 11, 12, 3]),
-        ("hellos", [2, 4, 6, 3]),
-        ("", [2, 3]),
-        (" \t\n ", [2, 3]),
-    ] as [(String, [Int32])])
+    @Test(
+        "wraps word pieces in [CLS] and [SEP] and splits punctuation",
+        arguments: [
+            ("Hello, world!", [2, 4, 7, 5, 8, 3]),
+            ("unaffable", [2, 10, 11, 12, 3]),
+            ("hellos", [2, 4, 6, 3]),
+            ("", [2, 3]),
+            (" \t\n ", [2, 3]),
+        ] as [(String, [Int32])])
     func basicCases(text: String, ids: [Int32]) throws {
         #expect(try tokenizer().encode(text) == ids)
     }

@@ -8,16 +8,22 @@ struct OpenAIEmbedderTests {
     static let key = "sk-canary-ZXCVBNMASDFGHJKL123456"
 
     /// A client for `server`. The timeout is generous, so a loaded machine does not turn answers into timeouts.
-    func embedder(_ server: FakeProviderServer, key: String? = OpenAIEmbedderTests.key, dimensions: Int = 8, send: Bool = false,
-                  timeout: Double = 30) -> OpenAIEmbedder {
+    func embedder(
+        _ server: FakeProviderServer, key: String? = OpenAIEmbedderTests.key, dimensions: Int = 8, send: Bool = false,
+        timeout: Double = 30
+    ) -> OpenAIEmbedder {
         OpenAIEmbedder(
             configuration: .init(
-                provider: .openAICompatible, baseURL: server.baseURL, apiKey: key, apiKeyVariable: "TEST_KEY", model: "fake",
+                provider: .openAICompatible, baseURL: server.baseURL, apiKey: key, apiKeyVariable: "TEST_KEY",
+                model: "fake",
                 dimensions: dimensions, sendDimensions: send, timeout: timeout),
             tokenCounter: ApproximateTokenCounter(reason: "test"))
     }
 
-    func withServer(_ options: FakeProviderServer.Options = .init(apiKey: OpenAIEmbedderTests.key), _ body: (FakeProviderServer) async throws -> Void) async throws {
+    func withServer(
+        _ options: FakeProviderServer.Options = .init(apiKey: OpenAIEmbedderTests.key),
+        _ body: (FakeProviderServer) async throws -> Void
+    ) async throws {
         let server = try await FakeProviderServer.start(options)
         do {
             try await body(server)
@@ -32,7 +38,11 @@ struct OpenAIEmbedderTests {
     func embeds() async throws {
         try await withServer { server in
             let response = try await embedder(server).embed(["alpha beta", "gamma"])
-            #expect(response.vectors == [FakeProviderServer.vector(for: "alpha beta", dimensions: 8), FakeProviderServer.vector(for: "gamma", dimensions: 8)])
+            #expect(
+                response.vectors == [
+                    FakeProviderServer.vector(for: "alpha beta", dimensions: 8),
+                    FakeProviderServer.vector(for: "gamma", dimensions: 8),
+                ])
             #expect(response.billedTokens == 5)
         }
     }
@@ -46,17 +56,23 @@ struct OpenAIEmbedderTests {
         }
     }
 
-    @Test("classifies HTTP statuses", arguments: [
-        (429, ProviderError.Kind.rateLimited), (500, .transient), (503, .transient), (408, .transient), (409, .transient),
-        (400, .rejected), (422, .rejected), (401, .authentication), (403, .authentication), (402, .noCredits), (404, .fatal),
-    ])
+    @Test(
+        "classifies HTTP statuses",
+        arguments: [
+            (429, ProviderError.Kind.rateLimited), (500, .transient), (503, .transient), (408, .transient),
+            (409, .transient),
+            (400, .rejected), (422, .rejected), (401, .authentication), (403, .authentication), (402, .noCredits),
+            (404, .fatal),
+        ])
     func statuses(_ status: Int, _ kind: ProviderError.Kind) async throws {
         try await withServer { server in
             server.enqueue(.status(status, retryAfter: "3"))
-            await #expect(performing: { try await embedder(server).embed(["x"]) }, throws: { error in
-                guard let error = error as? ProviderError else { return false }
-                return error.kind == kind && (status != 429 || error.retryAfter == 3)
-            })
+            await #expect(
+                performing: { try await embedder(server).embed(["x"]) },
+                throws: { error in
+                    guard let error = error as? ProviderError else { return false }
+                    return error.kind == kind && (status != 429 || error.retryAfter == 3)
+                })
         }
     }
 
@@ -64,10 +80,13 @@ struct OpenAIEmbedderTests {
     func wrongKey() async throws {
         try await withServer { server in
             let wrong = "sk-wrong-QWERTYUIOPLKJHGFDSA987"
-            await #expect(performing: { try await embedder(server, key: wrong).embed(["x"]) }, throws: { error in
-                let text = "\(error)"
-                return (error as? ProviderError)?.kind == .authentication && text.contains("TEST_KEY") && !text.contains(wrong)
-            })
+            await #expect(
+                performing: { try await embedder(server, key: wrong).embed(["x"]) },
+                throws: { error in
+                    let text = "\(error)"
+                    return (error as? ProviderError)?.kind == .authentication && text.contains("TEST_KEY")
+                        && !text.contains(wrong)
+                })
         }
     }
 
@@ -75,21 +94,27 @@ struct OpenAIEmbedderTests {
     func cutBody() async throws {
         try await withServer { server in
             server.enqueue(.cutBody)
-            await #expect(performing: { try await embedder(server).embed(["x", "y"]) }, throws: { error in
-                (error as? ProviderError)?.kind == .transient
-            })
+            await #expect(
+                performing: { try await embedder(server).embed(["x", "y"]) },
+                throws: { error in
+                    (error as? ProviderError)?.kind == .transient
+                })
             let retried = try await embedder(server).embed(["x"])
             #expect(retried.vectors.count == 1)
         }
     }
 
-    @Test("an error inside a 200 body is classified by its code", arguments: [(Int?.none, ProviderError.Kind.transient), (402, .noCredits), (429, .rateLimited)])
+    @Test(
+        "an error inside a 200 body is classified by its code",
+        arguments: [(Int?.none, ProviderError.Kind.transient), (402, .noCredits), (429, .rateLimited)])
     func errorIn200(_ code: Int?, _ kind: ProviderError.Kind) async throws {
         try await withServer { server in
             server.enqueue(.errorIn200(code: code, message: "upstream failed"))
-            await #expect(performing: { try await embedder(server).embed(["x"]) }, throws: { error in
-                (error as? ProviderError)?.kind == kind
-            })
+            await #expect(
+                performing: { try await embedder(server).embed(["x"]) },
+                throws: { error in
+                    (error as? ProviderError)?.kind == kind
+                })
         }
     }
 
@@ -109,9 +134,11 @@ struct OpenAIEmbedderTests {
             server.enqueue(.delay(20))
             let clock = ContinuousClock()
             let start = clock.now
-            await #expect(performing: { try await embedder(server, timeout: 1).embed(["x"]) }, throws: { error in
-                (error as? ProviderError)?.kind == .transient
-            })
+            await #expect(
+                performing: { try await embedder(server, timeout: 1).embed(["x"]) },
+                throws: { error in
+                    (error as? ProviderError)?.kind == .transient
+                })
             #expect(clock.now - start < .seconds(15), "the client waited for the reply instead of timing out")
         }
     }
@@ -126,11 +153,14 @@ struct OpenAIEmbedderTests {
         }
         let embedder = OpenAIEmbedder(
             configuration: .init(
-                provider: .openAICompatible, baseURL: "http://127.0.0.1:\(port)/v1", apiKey: nil, apiKeyVariable: nil, model: "m",
+                provider: .openAICompatible, baseURL: "http://127.0.0.1:\(port)/v1", apiKey: nil, apiKeyVariable: nil,
+                model: "m",
                 dimensions: 8, sendDimensions: false, timeout: 2),
             tokenCounter: ApproximateTokenCounter(reason: "test"))
-        await #expect(performing: { try await embedder.embed(["x"]) }, throws: { error in
-            (error as? ProviderError)?.kind == .unreachable
-        })
+        await #expect(
+            performing: { try await embedder.embed(["x"]) },
+            throws: { error in
+                (error as? ProviderError)?.kind == .unreachable
+            })
     }
 }

@@ -1,13 +1,15 @@
 import EmbedSyncCore
-@testable import EmbedSyncPostgres
 import Foundation
 import PostgresNIO
 import Testing
 
+@testable import EmbedSyncPostgres
+
 /// An embedder that returns ``testVector(_:dimensions:)`` for each text and logs every text it was sent.
 struct HashEmbedder: Embedder {
     let identity = testModel
-    let limits = ProviderLimits(maxInputs: 16, maxTokensPerInput: 8192, maxTokensPerRequest: 300_000, defaultBatchSize: 10)
+    let limits = ProviderLimits(
+        maxInputs: 16, maxTokensPerInput: 8192, maxTokensPerRequest: 300_000, defaultBatchSize: 10)
     let tokenCounter: any TokenCounter = ApproximateTokenCounter(reason: "test")
     let log: CallLog
     var delay: Duration = .milliseconds(20)
@@ -17,7 +19,8 @@ struct HashEmbedder: Embedder {
         if let failure { throw failure }
         await log.record(texts)
         try await Task.sleep(for: delay)
-        return EmbeddingResponse(vectors: texts.map { testVector($0, dimensions: identity.dimensions) }, billedTokens: texts.count)
+        return EmbeddingResponse(
+            vectors: texts.map { testVector($0, dimensions: identity.dimensions) }, billedTokens: texts.count)
     }
 }
 
@@ -30,7 +33,8 @@ actor CallLog {
 struct PostgresClaimTests {
     func makeDocs(_ db: TestDatabase, rows: Int) async throws {
         try await db.execute("CREATE TABLE \(db.sql("docs")) (id bigint PRIMARY KEY, title text)")
-        try await db.execute("INSERT INTO \(db.sql("docs")) SELECT g, 'document number ' || g FROM generate_series(1, \(rows)) g")
+        try await db.execute(
+            "INSERT INTO \(db.sql("docs")) SELECT g, 'document number ' || g FROM generate_series(1, \(rows)) g")
     }
 
     @Test("two workers claiming the same rows at once never both get one")
@@ -49,7 +53,9 @@ struct PostgresClaimTests {
                 #expect(claimedA.union(claimedB) == Set(slice))
             }
             // A worker's own claims are granted again; the other's are not.
-            #expect(try await first.claim([.int(1), .int(2)], runID: "worker-a").count + (try await second.claim([.int(1), .int(2)], runID: "worker-b").count) == 2)
+            #expect(
+                try await first.claim([.int(1), .int(2)], runID: "worker-a").count
+                    + (try await second.claim([.int(1), .int(2)], runID: "worker-b").count) == 2)
         }
     }
 
@@ -64,7 +70,8 @@ struct PostgresClaimTests {
             #expect(try await live.claim([.int(1), .int(2), .int(3)], runID: "live") == [.int(3)])
             try await Task.sleep(for: .milliseconds(4500))
             #expect(try await live.claim([.int(1), .int(2)], runID: "live") == [.int(1), .int(2)])
-            let holders = try await db.query("SELECT DISTINCT run_id FROM \(unescaped: db.sql("embedsync_claims"))").map { try $0.decode(String.self) }
+            let holders = try await db.query("SELECT DISTINCT run_id FROM \(unescaped: db.sql("embedsync_claims"))").map
+            { try $0.decode(String.self) }
             #expect(holders == ["live"])
         }
     }
@@ -80,8 +87,11 @@ struct PostgresClaimTests {
             let summaries = try await withThrowingTaskGroup(of: RunSummary.self) { group in
                 for store in stores {
                     group.addTask {
-                        let configuration = RunConfiguration(template: template, batchSize: 10, concurrency: 2, pageSize: 50)
-                        return try await Runner(store: store, embedder: HashEmbedder(log: log), configuration: configuration).run()
+                        let configuration = RunConfiguration(
+                            template: template, batchSize: 10, concurrency: 2, pageSize: 50)
+                        return try await Runner(
+                            store: store, embedder: HashEmbedder(log: log), configuration: configuration
+                        ).run()
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -91,7 +101,9 @@ struct PostgresClaimTests {
             let counts = await log.counts
             #expect(counts.count == 400)
             #expect(counts.values.allSatisfy { $0 == 1 })
-            let stored = try await db.query("SELECT t.id, t.embedding::real[], d.title FROM \(unescaped: db.sql("docs_embeddings")) t JOIN \(unescaped: db.sql("docs")) d ON d.id = t.id")
+            let stored = try await db.query(
+                "SELECT t.id, t.embedding::real[], d.title FROM \(unescaped: db.sql("docs_embeddings")) t JOIN \(unescaped: db.sql("docs")) d ON d.id = t.id"
+            )
             #expect(stored.count == 400)
             for row in stored {
                 let (_, vector, title) = try row.decode((Int64, [Float], String).self)
@@ -109,7 +121,9 @@ struct PostgresClaimTests {
             var embedder = HashEmbedder(log: CallLog())
             embedder.failure = ProviderError(.authentication, "bad key")
             let configuration = RunConfiguration(template: try TextTemplate("{{title}}"), batchSize: 10, concurrency: 1)
-            await #expect(throws: (any Error).self) { _ = try await Runner(store: store, embedder: embedder, configuration: configuration).run() }
+            await #expect(throws: (any Error).self) {
+                _ = try await Runner(store: store, embedder: embedder, configuration: configuration).run()
+            }
             #expect(try await db.tables() == ["docs"])
         }
     }

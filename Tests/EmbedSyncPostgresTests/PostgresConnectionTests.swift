@@ -1,8 +1,9 @@
 import EmbedSyncCore
-@testable import EmbedSyncPostgres
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import EmbedSyncPostgres
 
 @Suite("PostgresURL")
 struct PostgresURLTests {
@@ -47,12 +48,18 @@ struct PostgresStoreConnectionTests {
         try await TestDatabase.with { db in
             let parsed = try PostgresURL(db.url, environment: [:])
             let secret = "Wr0ng-Pa55word-\(UUID().uuidString.prefix(6))"
-            let url = "postgres://\(parsed.user):\(secret)@\(parsed.host):\(parsed.port)/\(parsed.database)?sslmode=disable"
+            let url =
+                "postgres://\(parsed.user):\(secret)@\(parsed.host):\(parsed.port)/\(parsed.database)?sslmode=disable"
             let error = await #expect(throws: EmbedSyncError.self) {
-                _ = try await PostgresStore.connect(.init(url: url, source: .table("x"), idColumn: nil, target: .table(nil), storeText: true, environment: [:]))
+                _ = try await PostgresStore.connect(
+                    .init(
+                        url: url, source: .table("x"), idColumn: nil, target: .table(nil), storeText: true,
+                        environment: [:]))
             }
-            let text = [error?.message, error.map { String(describing: $0) }, error?.underlying.map { String(describing: $0) }]
-                .compactMap { $0 }.joined(separator: " ")
+            let text = [
+                error?.message, error.map { String(describing: $0) }, error?.underlying.map { String(describing: $0) },
+            ]
+            .compactMap { $0 }.joined(separator: " ")
             #expect(text.contains("password authentication failed"))
             #expect(text.contains(parsed.user))
             #expect(!text.contains(secret))
@@ -63,14 +70,16 @@ struct PostgresStoreConnectionTests {
     func unixSocket() async throws {
         try await TestDatabase.with { db in
             let directories = try await db.query("SHOW unix_socket_directories").first?.decode(String.self) ?? ""
-            let directory = try #require(directories.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) })
+            let directory = try #require(
+                directories.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) })
             try #require(directory.hasPrefix("/"))
             let parsed = try PostgresURL(db.url, environment: [:])
             try await db.execute("CREATE TABLE \(db.sql("docs")) (id bigint PRIMARY KEY, title text)")
             let url = "postgres://\(parsed.user)@/\(parsed.database)?host=\(directory)&port=\(parsed.port)"
             let store = try await PostgresStore.open(
-                .init(url: url, source: .table(db.name("docs")), idColumn: nil, target: .table(nil), storeText: true,
-                      environment: ["PGPASSWORD": parsed.password ?? ""]))
+                .init(
+                    url: url, source: .table(db.name("docs")), idColumn: nil, target: .table(nil), storeText: true,
+                    environment: ["PGPASSWORD": parsed.password ?? ""]))
             #expect(try await store.sourceSchema().columns.map(\.name) == ["id", "title"])
             await store.close()
         }
@@ -85,13 +94,20 @@ struct PostgresStoreConnectionTests {
                 var components = try #require(URLComponents(string: db.url))
                 components.path = "/\(name)"
                 let url = try #require(components.string)
-                let setup = try await PostgresStore.open(.init(url: url, source: .table("docs"), idColumn: nil, target: .table(nil), storeText: true, environment: [:]))
+                let setup = try await PostgresStore.open(
+                    .init(
+                        url: url, source: .table("docs"), idColumn: nil, target: .table(nil), storeText: true,
+                        environment: [:]))
                 try await setup.client.query("CREATE TABLE docs (id bigint PRIMARY KEY, title text)")
                 try await setup.client.query("INSERT INTO docs VALUES (1, 'a')")
-                let error = await #expect(throws: EmbedSyncError.self) { try await setup.validateTarget(model: testModel) }
+                let error = await #expect(throws: EmbedSyncError.self) {
+                    try await setup.validateTarget(model: testModel)
+                }
                 #expect(error?.message.contains("CREATE EXTENSION vector;") == true)
                 #expect(error?.message.contains(name) == true)
-                let tables = try await setup.client.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").collect()
+                let tables = try await setup.client.query(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+                ).collect()
                 #expect(try tables.first?.decode(Int64.self) == 1)
                 await setup.close()
             } catch {

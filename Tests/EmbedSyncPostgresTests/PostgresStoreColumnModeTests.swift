@@ -1,7 +1,8 @@
 import EmbedSyncCore
-@testable import EmbedSyncPostgres
 import PostgresNIO
 import Testing
+
+@testable import EmbedSyncPostgres
 
 @Suite("PostgresStore in column mode", .enabled(if: PostgresTestEnvironment.shouldRun))
 struct PostgresStoreColumnModeTests {
@@ -9,8 +10,11 @@ struct PostgresStoreColumnModeTests {
 
     func createPages(_ db: TestDatabase, dimensions: Int = 8) async throws {
         try await db.execute(
-            "CREATE TABLE \(db.sql("pages")) (id bigserial PRIMARY KEY, title text, body text, embedding vector(\(dimensions)))")
-        try await db.execute("INSERT INTO \(db.sql("pages")) (title, body) VALUES ('Intro', 'Hello'), ('Setup', 'Install it'), ('Empty', NULL)")
+            "CREATE TABLE \(db.sql("pages")) (id bigserial PRIMARY KEY, title text, body text, embedding vector(\(dimensions)))"
+        )
+        try await db.execute(
+            "INSERT INTO \(db.sql("pages")) (title, body) VALUES ('Intro', 'Hello'), ('Setup', 'Install it'), ('Empty', NULL)"
+        )
     }
 
     @Test("writes vectors into a Supabase-like pages.embedding column, bookkeeping in pages_embedsync")
@@ -21,19 +25,27 @@ struct PostgresStoreColumnModeTests {
             try await store.validateTarget(model: testModel)
             let schema = try await store.sourceSchema()
             #expect(schema.idColumn == "id")
-            #expect(TextTemplate.defaultTemplate(for: schema) == "{{#title}}title: {{title}}{{/title}}\n{{#body}}body: {{body}}{{/body}}")
+            #expect(
+                TextTemplate.defaultTemplate(for: schema)
+                    == "{{#title}}title: {{title}}{{/title}}\n{{#body}}body: {{body}}{{/body}}")
 
             let classifier = RowClassifier(template: template, model: testModel, selection: Selection())
             let scanned = try await store.scan(after: nil, limit: 10, fields: template.fields)
             let rows = scanned.prefix(2).map { row -> EmbeddedRow in
                 let text = template.render(row.values)
-                return EmbeddedRow(id: row.id, vector: testVector(text, dimensions: 8), contentHash: classifier.contentHash(text: text), text: text)
+                return EmbeddedRow(
+                    id: row.id, vector: testVector(text, dimensions: 8),
+                    contentHash: classifier.contentHash(text: text), text: text)
             }
-            var batch = BatchCommit(run: RunRecord(id: "r", startedAt: unixTime(), model: testModel), model: testModel, embedded: rows, failed: [], tokens: 4, costUSD: 0, requests: 1)
+            var batch = BatchCommit(
+                run: RunRecord(id: "r", startedAt: unixTime(), model: testModel), model: testModel, embedded: rows,
+                failed: [], tokens: 4, costUSD: 0, requests: 1)
             batch.classifier = classifier
             try await store.commit(batch)
 
-            let stored = try await db.query("SELECT id, embedding::real[] FROM \(unescaped: db.sql("pages")) WHERE embedding IS NOT NULL ORDER BY id")
+            let stored = try await db.query(
+                "SELECT id, embedding::real[] FROM \(unescaped: db.sql("pages")) WHERE embedding IS NOT NULL ORDER BY id"
+            )
             #expect(try stored.map { try $0.decode((Int64, [Float]).self).1 } == rows.map(\.vector))
             #expect(try await db.tables() == ["embedsync_failures", "embedsync_runs", "pages", "pages_embedsync"])
             let rescanned = try await store.scan(after: nil, limit: 10, fields: template.fields)
@@ -73,7 +85,9 @@ struct PostgresStoreColumnModeTests {
     func tableDimensionMismatch() async throws {
         try await TestDatabase.with { db in
             try await createPages(db)
-            try await db.execute("CREATE TABLE \(db.sql("pages_embeddings")) (id bigint PRIMARY KEY, embedding vector(384), content_hash text)")
+            try await db.execute(
+                "CREATE TABLE \(db.sql("pages_embeddings")) (id bigint PRIMARY KEY, embedding vector(384), content_hash text)"
+            )
             let store = try await db.store(source: .table(db.name("pages")))
             let error = await #expect(throws: EmbedSyncError.self) { try await store.validateTarget(model: testModel) }
             #expect(error?.message.contains("vector(384)") == true)

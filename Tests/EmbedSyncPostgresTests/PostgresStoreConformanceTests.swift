@@ -1,8 +1,9 @@
 import EmbedSyncCore
-@testable import EmbedSyncPostgres
 import EmbedSyncTesting
 import Foundation
 import Testing
+
+@testable import EmbedSyncPostgres
 
 /// A schema of its own per case with `docs(id bigint PRIMARY KEY, title text)`.
 struct PostgresHarness: StoreConformanceHarness {
@@ -15,9 +16,11 @@ struct PostgresHarness: StoreConformanceHarness {
             try await database.execute("CREATE TABLE \(database.sql("docs")) (id bigint PRIMARY KEY, title text)")
             for (id, title) in rows {
                 try await database.connection.query(
-                    "INSERT INTO \(unescaped: database.sql("docs")) VALUES (\(id), \(title))", logger: TestDatabase.logger)
+                    "INSERT INTO \(unescaped: database.sql("docs")) VALUES (\(id), \(title))",
+                    logger: TestDatabase.logger)
             }
-            return PostgresFixture(database: database, postgres: try await database.store(source: .table(database.name("docs"))))
+            return PostgresFixture(
+                database: database, postgres: try await database.store(source: .table(database.name("docs"))))
         } catch {
             await database.drop()
             throw error
@@ -42,7 +45,8 @@ struct PostgresFixture: StoreConformanceFixture {
     }
 
     func deleteRow(_ id: Int64) async throws {
-        try await database.connection.query("DELETE FROM \(unescaped: database.sql("docs")) WHERE id = \(id)", logger: TestDatabase.logger)
+        try await database.connection.query(
+            "DELETE FROM \(unescaped: database.sql("docs")) WHERE id = \(id)", logger: TestDatabase.logger)
     }
 
     func tearDown() async { await database.drop() }

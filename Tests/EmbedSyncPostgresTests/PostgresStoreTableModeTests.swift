@@ -1,7 +1,8 @@
 import EmbedSyncCore
-@testable import EmbedSyncPostgres
 import PostgresNIO
 import Testing
+
+@testable import EmbedSyncPostgres
 
 @Suite("PostgresStore in table mode", .enabled(if: PostgresTestEnvironment.shouldRun))
 struct PostgresStoreTableModeTests {
@@ -12,11 +13,14 @@ struct PostgresStoreTableModeTests {
     }
 
     func embedded(_ id: Int64, _ text: String) -> EmbeddedRow {
-        EmbeddedRow(id: .int(id), vector: testVector(text, dimensions: 8), contentHash: classifier().contentHash(text: text), text: text)
+        EmbeddedRow(
+            id: .int(id), vector: testVector(text, dimensions: 8), contentHash: classifier().contentHash(text: text),
+            text: text)
     }
 
     func commit(_ store: PostgresStore, run: RunRecord, _ rows: [EmbeddedRow], failed: [FailedRow] = []) async throws {
-        var batch = BatchCommit(run: run, model: testModel, embedded: rows, failed: failed, tokens: 10, costUSD: 0.5, requests: 1)
+        var batch = BatchCommit(
+            run: run, model: testModel, embedded: rows, failed: failed, tokens: 10, costUSD: 0.5, requests: 1)
         batch.classifier = classifier()
         try await store.commit(batch)
     }
@@ -34,7 +38,8 @@ struct PostgresStoreTableModeTests {
             let rows = [embedded(1, "alpha"), embedded(2, "beta"), embedded(3, "gamma")]
             try await commit(store, run: run, rows)
 
-            let stored = try await db.query("SELECT id, embedding::real[], text FROM \(unescaped: db.sql("docs_embeddings")) ORDER BY id")
+            let stored = try await db.query(
+                "SELECT id, embedding::real[], text FROM \(unescaped: db.sql("docs_embeddings")) ORDER BY id")
             #expect(stored.count == 3)
             for (row, expected) in zip(stored, rows) {
                 let (id, vector, text) = try row.decode((Int64, [Float], String?).self)
@@ -72,7 +77,9 @@ struct PostgresStoreTableModeTests {
             let store = try await db.store(source: .table(db.name("docs")))
             let run = RunRecord(id: "run-1", startedAt: unixTime(), model: testModel)
             try await commit(store, run: run, [embedded(1, "alpha"), embedded(2, "beta")])
-            let ids = try await db.query("SELECT id FROM \(unescaped: db.sql("docs_embeddings")) ORDER BY id").map { try $0.decode(Int64.self) }
+            let ids = try await db.query("SELECT id FROM \(unescaped: db.sql("docs_embeddings")) ORDER BY id").map {
+                try $0.decode(Int64.self)
+            }
             #expect(ids == [1])
         }
     }
@@ -84,9 +91,11 @@ struct PostgresStoreTableModeTests {
             try await db.execute("INSERT INTO \(db.sql("docs")) VALUES ('a', 'alpha')")
             let store = try await db.store(source: .table(db.name("docs")))
             let hash = classifier().contentHash(text: "alpha")
-            let failure = FailedRow(id: .text("a"), contentHash: hash, errorClass: "rejected", message: "too long", attempts: 2)
+            let failure = FailedRow(
+                id: .text("a"), contentHash: hash, errorClass: "rejected", message: "too long", attempts: 2)
             for runID in ["r1", "r1", "r2"] {
-                try await commit(store, run: RunRecord(id: runID, startedAt: unixTime(), model: testModel), [], failed: [failure])
+                try await commit(
+                    store, run: RunRecord(id: runID, startedAt: unixTime(), model: testModel), [], failed: [failure])
             }
             let records = try await store.failures(limit: 10)
             #expect(records.count == 1)
@@ -105,7 +114,8 @@ struct PostgresStoreTableModeTests {
             try await db.execute("CREATE TABLE \(db.sql("books")) (id int PRIMARY KEY, author int, title varchar(40))")
             try await db.execute("INSERT INTO \(db.sql("authors")) VALUES (1, 'Le Guin')")
             try await db.execute("INSERT INTO \(db.sql("books")) VALUES (10, 1, 'The Dispossessed'), (11, 1, 'Lathe')")
-            let query = "SELECT b.id, b.title, a.name FROM \(db.sql("books")) b JOIN \(db.sql("authors")) a ON a.id = b.author"
+            let query =
+                "SELECT b.id, b.title, a.name FROM \(db.sql("books")) b JOIN \(db.sql("authors")) a ON a.id = b.author"
             let store = try await db.store(source: .query(query), target: .table(db.name("books_vectors")))
             let schema = try await store.sourceSchema()
             #expect(schema.columns.map(\.name) == ["id", "title", "name"])
@@ -146,7 +156,8 @@ struct PostgresStoreTableModeTests {
             try await db.execute("CREATE TABLE \(db.sql("docs")) (id bigint PRIMARY KEY, title text)")
             try await db.execute("INSERT INTO \(db.sql("docs")) VALUES (1, 'alpha')")
             let store = try await db.store(source: .table(db.name("docs")))
-            try await commit(store, run: RunRecord(id: "r", startedAt: unixTime(), model: testModel), [embedded(1, "alpha")])
+            try await commit(
+                store, run: RunRecord(id: "r", startedAt: unixTime(), model: testModel), [embedded(1, "alpha")])
             try await store.reset()
             #expect(try await db.tables() == ["docs", "embedsync_failures", "embedsync_runs"])
             #expect(try await store.lastRun() == nil)

@@ -1,8 +1,9 @@
 import EmbedSyncCore
-@testable import EmbedSyncPostgres
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import EmbedSyncPostgres
 
 /// Where the PostgreSQL tests find their server: `EMBEDSYNC_TEST_POSTGRES_URL` (see scripts/postgres.sh).
 ///
@@ -61,7 +62,8 @@ struct TestDatabase: Sendable {
 
     func drop() async {
         await opened.closeAll()
-        _ = try? await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(quoteIdentifier(schema)) CASCADE"), logger: Self.logger)
+        _ = try? await connection.query(
+            PostgresQuery(unsafeSQL: "DROP SCHEMA \(quoteIdentifier(schema)) CASCADE"), logger: Self.logger)
         try? await connection.close()
     }
 
@@ -88,8 +90,10 @@ struct TestDatabase: Sendable {
 
     /// The tables in this test's schema, sorted.
     func tables() async throws -> [String] {
-        try await query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema) ORDER BY 1")
-            .map { try $0.decode(String.self) }
+        try await query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = \(schema) ORDER BY 1"
+        )
+        .map { try $0.decode(String.self) }
     }
 
     func store(

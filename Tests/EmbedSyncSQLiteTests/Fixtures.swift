@@ -14,7 +14,8 @@ struct ArticlesDatabase {
         path = folder.appendingPathComponent("app.db").path
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
-            try db.execute(sql: "CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT, genre TEXT)")
+            try db.execute(
+                sql: "CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT, genre TEXT)")
             for id in 1...count {
                 try db.execute(
                     sql: "INSERT INTO articles VALUES (?, ?, ?, ?)",
@@ -58,7 +59,9 @@ struct ArticlesDatabase {
         defer { try? queue.close() }
         return try queue.read { db in
             var text = ""
-            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") {
+            for table in try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            {
                 text += "\(table):\n"
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY 1") { text += "\(row)\n" }
             }

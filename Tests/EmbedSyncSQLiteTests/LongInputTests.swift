@@ -20,7 +20,8 @@ final class SmallLimitEmbedder: Embedder, Sendable {
         if texts.contains(where: { $0.contains("POISON") }) {
             throw ProviderError(.rejected, "invalid input", statusCode: 400)
         }
-        return EmbeddingResponse(vectors: texts.map { FakeProviderServer.vector(for: $0, dimensions: 8) }, billedTokens: nil)
+        return EmbeddingResponse(
+            vectors: texts.map { FakeProviderServer.vector(for: $0, dimensions: 8) }, billedTokens: nil)
     }
 }
 
@@ -29,12 +30,14 @@ struct LongInputTests {
     /// 410 characters: 103 tokens by characters/4, so 4 pieces of at most 30 tokens (120 characters).
     static let longBody = (0..<41).map { "word\($0 % 10)xyz " }.joined()
 
-    func run(_ db: ArticlesDatabase, _ embedder: SmallLimitEmbedder, policy: LongInputPolicy) async throws -> RunSummary {
+    func run(_ db: ArticlesDatabase, _ embedder: SmallLimitEmbedder, policy: LongInputPolicy) async throws -> RunSummary
+    {
         let store = try db.store()
         defer { Task { await store.close() } }
         return try await Runner(
             store: store, embedder: embedder,
-            configuration: RunConfiguration(template: try TextTemplate("{{body}}"), longInputs: policy), clock: TestClock()
+            configuration: RunConfiguration(template: try TextTemplate("{{body}}"), longInputs: policy),
+            clock: TestClock()
         ).run()
     }
 
@@ -65,7 +68,8 @@ struct LongInputTests {
         let pieces = embedder.requests.flatMap { $0 }.filter { !$0.hasPrefix("Body of article") }
         #expect(pieces.count == 4)
         #expect(pieces.joined() == Self.longBody.trimmingCharacters(in: .whitespaces))
-        #expect(embedder.requests.contains { request in pieces.allSatisfy(request.contains) }, "pieces split over requests")
+        #expect(
+            embedder.requests.contains { request in pieces.allSatisfy(request.contains) }, "pieces split over requests")
         let stored = try #require(try db.vectors()[2])
         let expected = expectedChunkedVector(of: Self.longBody.trimmingCharacters(in: .whitespaces))
         #expect(zip(stored, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(stored) vs \(expected)")
@@ -113,7 +117,9 @@ struct LongInputTests {
             #expect(estimate.rowsOverTokenLimit == 1)
             #expect(estimate.longInputs == policy)
             let shortRow = ("Body of article 1".unicodeScalars.count + 3) / 4
-            let longRow = policy == .chunk ? [120, 120, 120, body.unicodeScalars.count - 360].reduce(0) { $0 + ($1 + 3) / 4 } : 30
+            let longRow =
+                policy == .chunk
+                ? [120, 120, 120, body.unicodeScalars.count - 360].reduce(0) { $0 + ($1 + 3) / 4 } : 30
             #expect(estimate.tokens == shortRow + longRow, "\(policy)")
         }
         await store.close()

@@ -6,12 +6,15 @@ import Testing
 
 @Suite("Runner on a SQLite file")
 struct RunnerSQLiteTests {
-    func runner(_ store: SQLiteStore, _ embedder: ScriptedEmbedder, batchSize: Int = 50, selection: Selection = Selection(),
-                maxCost: Double? = nil, clock: TestClock = TestClock()) throws -> Runner {
+    func runner(
+        _ store: SQLiteStore, _ embedder: ScriptedEmbedder, batchSize: Int = 50, selection: Selection = Selection(),
+        maxCost: Double? = nil, clock: TestClock = TestClock()
+    ) throws -> Runner {
         Runner(
             store: store, embedder: embedder,
             configuration: RunConfiguration(
-                template: try TextTemplate(ArticlesDatabase.template), selection: selection, batchSize: batchSize, concurrency: 3,
+                template: try TextTemplate(ArticlesDatabase.template), selection: selection, batchSize: batchSize,
+                concurrency: 3,
                 maxCostUSD: maxCost, pricing: Pricing(perMillionTokens: 1_000_000)),
             clock: clock)
     }
@@ -40,7 +43,9 @@ struct RunnerSQLiteTests {
         _ = try await runner(store, ScriptedEmbedder()).run()
         let template = try TextTemplate(ArticlesDatabase.template)
         for (id, vector) in try db.vectors() {
-            let text = template.render(["title": "Title \(id)", "genre": id % 3 == 0 ? "news" : nil, "body": "Body of article \(id)"])
+            let text = template.render([
+                "title": "Title \(id)", "genre": id % 3 == 0 ? "news" : nil, "body": "Body of article \(id)",
+            ])
             #expect(vector == FakeProviderServer.vector(for: text, dimensions: 8))
         }
         await store.close()
@@ -62,7 +67,8 @@ struct RunnerSQLiteTests {
         let text = template.render(["title": "before\u{0}after", "genre": nil, "body": "Body of article 1"])
         #expect(text.contains("after"))
         #expect(vectors[1] == FakeProviderServer.vector(for: text, dimensions: 8))
-        #expect(try db.scalar("SELECT length(CAST(text AS BLOB)) FROM articles_embeddings WHERE id = 1") == text.utf8.count)
+        #expect(
+            try db.scalar("SELECT length(CAST(text AS BLOB)) FROM articles_embeddings WHERE id = 1") == text.utf8.count)
         #expect(try db.scalar("SELECT typeof(text) = 'text' FROM articles_embeddings WHERE id = 1") == 1)
         await store.close()
     }
@@ -89,7 +95,9 @@ struct RunnerSQLiteTests {
         let store = try db.store()
         _ = try await runner(store, ScriptedEmbedder()).run()
         let embedder = ScriptedEmbedder()
-        let other = Runner(store: store, embedder: embedder, configuration: RunConfiguration(template: try TextTemplate("{{title}}")), clock: TestClock())
+        let other = Runner(
+            store: store, embedder: embedder, configuration: RunConfiguration(template: try TextTemplate("{{title}}")),
+            clock: TestClock())
         #expect(try await other.run().embedded == 20)
         await store.close()
     }
@@ -102,7 +110,9 @@ struct RunnerSQLiteTests {
         let selection = Selection(ids: try IDSelection(parsing: "2,5-7"))
         #expect(try await runner(store, embedder, selection: selection).run().embedded == 4)
         #expect(try db.scalar("SELECT count(*) FROM articles_embeddings") == 4)
-        let forced = try await runner(store, ScriptedEmbedder(), selection: Selection(ids: try IDSelection(parsing: "5"), force: true)).run()
+        let forced = try await runner(
+            store, ScriptedEmbedder(), selection: Selection(ids: try IDSelection(parsing: "5"), force: true)
+        ).run()
         #expect(forced.embedded == 1)
         await store.close()
     }
@@ -115,7 +125,8 @@ struct RunnerSQLiteTests {
         for run in 1...3 {
             let summary = try await Runner(
                 store: store, embedder: embedder,
-                configuration: RunConfiguration(template: try TextTemplate(ArticlesDatabase.template), batchSize: 8), clock: TestClock()
+                configuration: RunConfiguration(template: try TextTemplate(ArticlesDatabase.template), batchSize: 8),
+                clock: TestClock()
             ).run()
             #expect(summary.failedIDs == [.int(5)], "run \(run)")
         }
@@ -175,9 +186,11 @@ struct RunnerSQLiteTests {
     func missingTable() async throws {
         let db = try ArticlesDatabase(count: 1)
         let store = try SQLiteStore(.init(path: db.path, source: .table("nope")))
-        await #expect(performing: { try await store.sourceSchema() }, throws: { error in
-            (error as? EmbedSyncError)?.code == .usage && "\(error)".contains("articles")
-        })
+        await #expect(
+            performing: { try await store.sourceSchema() },
+            throws: { error in
+                (error as? EmbedSyncError)?.code == .usage && "\(error)".contains("articles")
+            })
         await store.close()
     }
 
@@ -210,6 +223,7 @@ final class PoisonEmbedder: Embedder, Sendable {
         if texts.contains(where: { $0.hasPrefix("Title: \(poisonedID)\n") }) {
             throw ProviderError(.rejected, "invalid input", statusCode: 400)
         }
-        return EmbeddingResponse(vectors: texts.map { FakeProviderServer.vector(for: $0, dimensions: 8) }, billedTokens: nil)
+        return EmbeddingResponse(
+            vectors: texts.map { FakeProviderServer.vector(for: $0, dimensions: 8) }, billedTokens: nil)
     }
 }

@@ -45,7 +45,9 @@ final class SQLiteFixture: StoreConformanceFixture {
     }
 
     func setTitle(_ id: Int64, _ title: String) async throws {
-        try write("INSERT INTO docs (id, title) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title", [id, title])
+        try write(
+            "INSERT INTO docs (id, title) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET title = excluded.title",
+            [id, title])
     }
 
     func deleteRow(_ id: Int64) async throws {

@@ -28,7 +28,8 @@ struct SearchTests {
         }.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
     }
 
-    @Test("returns the same ids in the same order as a brute-force cosine, scores within 1e-5", arguments: [1, 10, 100])
+    @Test(
+        "returns the same ids in the same order as a brute-force cosine, scores within 1e-5", arguments: [1, 10, 100])
     func matchesBruteForce(_ k: Int) async throws {
         let (db, store) = try await embedded()
         let query = FakeProviderServer.vector(for: "some query text", dimensions: 8)
@@ -45,7 +46,8 @@ struct SearchTests {
     func minScore() async throws {
         let (db, store) = try await embedded()
         let query = FakeProviderServer.vector(for: "another query", dimensions: 8)
-        let hits = try await store.search(query: query, model: Self.model, k: 500, minScore: 0.5, filter: nil, fields: [])
+        let hits = try await store.search(
+            query: query, model: Self.model, k: 500, minScore: 0.5, filter: nil, fields: [])
         let reference = try bruteForce(db, query: query).filter { $0.1 >= 0.5 }
         #expect(hits.count == reference.count)
         #expect(hits.allSatisfy { $0.score >= 0.5 - 1e-6 })
@@ -56,18 +58,22 @@ struct SearchTests {
     func filter() async throws {
         let (db, store) = try await embedded()
         let query = FakeProviderServer.vector(for: "news please", dimensions: 8)
-        let hits = try await store.search(query: query, model: Self.model, k: 5, minScore: nil, filter: "genre = 'news' AND id < 100", fields: [])
+        let hits = try await store.search(
+            query: query, model: Self.model, k: 5, minScore: nil, filter: "genre = 'news' AND id < 100", fields: [])
         let allowed = Set((1..<100).filter { $0 % 3 == 0 }.map(Int64.init))
         let reference = try bruteForce(db, query: query, ids: allowed).prefix(5)
         #expect(hits.map(\.id) == reference.map { RowID.int($0.0) })
         await store.close()
     }
 
-    @Test("a --where that writes or does not parse is refused", arguments: ["1; DELETE FROM articles", "nosuchcolumn = 1"])
+    @Test(
+        "a --where that writes or does not parse is refused",
+        arguments: ["1; DELETE FROM articles", "nosuchcolumn = 1"])
     func badFilter(_ filter: String) async throws {
         let (db, store) = try await embedded(rows: 20)
         await #expect(throws: EmbedSyncError.self) {
-            try await store.search(query: [1, 0, 0, 0, 0, 0, 0, 0], model: Self.model, k: 3, minScore: nil, filter: filter, fields: [])
+            try await store.search(
+                query: [1, 0, 0, 0, 0, 0, 0, 0], model: Self.model, k: 3, minScore: nil, filter: filter, fields: [])
         }
         #expect(try db.scalar("SELECT count(*) FROM articles") == 20)
         await store.close()
@@ -76,7 +82,9 @@ struct SearchTests {
     @Test("a query with another model is refused by the Searcher")
     func otherModel() async throws {
         let (_, store) = try await embedded(rows: 10)
-        let searcher = Searcher(store: store, embedder: ScriptedEmbedder(dimensions: 4), template: try TextTemplate(ArticlesDatabase.template))
+        let searcher = Searcher(
+            store: store, embedder: ScriptedEmbedder(dimensions: 4),
+            template: try TextTemplate(ArticlesDatabase.template))
         await #expect(throws: EmbedSyncError.self) { try await searcher.search("x") }
         await store.close()
     }
@@ -86,7 +94,8 @@ struct SearchTests {
         let (_, store) = try await embedded(rows: 30)
         let template = try TextTemplate(ArticlesDatabase.template)
         let text = template.render(["title": "Title 7", "genre": nil, "body": "Body of article 7"])
-        let results = try await Searcher(store: store, embedder: ScriptedEmbedder(), template: template).search(text, k: 1)
+        let results = try await Searcher(store: store, embedder: ScriptedEmbedder(), template: template).search(
+            text, k: 1)
         #expect(results.first?.id == .int(7))
         #expect(results.first?.text == text)
         #expect(abs((results.first?.score ?? 0) - 1) < 1e-5)

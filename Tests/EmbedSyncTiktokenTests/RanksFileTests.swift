@@ -28,12 +28,14 @@ struct RanksFileTests {
         #expect(encoding.encode("abc") == [257])
     }
 
-    @Test("rejects malformed lines, naming the line", arguments: [
-        ("YWI=\n", "rank"),
-        ("YWI= x1\n", "rank"),
-        ("!!! 300\n", "base64"),
-        ("= 300\n", "empty"),
-    ])
+    @Test(
+        "rejects malformed lines, naming the line",
+        arguments: [
+            ("YWI=\n", "rank"),
+            ("YWI= x1\n", "rank"),
+            ("!!! 300\n", "base64"),
+            ("= 300\n", "empty"),
+        ])
     func rejectsMalformed(extra: String, mentions: String) {
         #expect {
             _ = try TiktokenEncoding.load(ranksData: Data(Self.tinyRanks(extra: extra).utf8), source: "test")

@@ -32,11 +32,13 @@ struct TiktokenEncodingTests {
         #expect(encoding.decode(testCase.tokens) == testCase.text)
     }
 
-    @Test("encodes well-known strings to their published ids", arguments: [
-        ("hello world", [15339, 1917]),
-        ("<|endoftext|>", [27, 91, 8862, 728, 428, 91, 29]),
-        ("", []),
-    ] as [(String, [Int])])
+    @Test(
+        "encodes well-known strings to their published ids",
+        arguments: [
+            ("hello world", [15339, 1917]),
+            ("<|endoftext|>", [27, 91, 8862, 728, 428, 91, 29]),
+            ("", []),
+        ] as [(String, [Int])])
     func knownIds(text: String, ids: [Int]) {
         #expect(encoding.encode(text) == ids)
     }

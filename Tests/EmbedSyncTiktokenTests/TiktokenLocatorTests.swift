@@ -107,8 +107,9 @@ struct TiktokenLocatorTests {
         let url = try locator.locate()
         #expect(url.path == cache.appendingPathComponent("cl100k_base.tiktoken").path)
         #expect(try Data(contentsOf: url) == body)
-        #expect(transport.requested.map(\.absoluteString)
-            == ["https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"])
+        #expect(
+            transport.requested.map(\.absoluteString)
+                == ["https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"])
         _ = try locator.locate()
         #expect(transport.requested.count == 1)
     }

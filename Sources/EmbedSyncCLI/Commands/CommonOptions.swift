@@ -4,7 +4,8 @@ import ArgumentParser
 /// and an `EMBEDSYNC_…` environment variable.
 struct CommonOptions: ParsableArguments {
     @Option(help: "Config file (default: ./embedsync.yaml when present).") var config: String?
-    @Option(help: "SQLite path (or sqlite:PATH) or postgres://… URL. Env: DATABASE_URL also read.") var database: String?
+    @Option(help: "SQLite path (or sqlite:PATH) or postgres://… URL. Env: DATABASE_URL also read.") var database:
+        String?
     @Option(help: "Source table.") var table: String?
     @Option(help: "Source SELECT (joins allowed) returning the id column and the template's fields.") var query: String?
     @Option(help: "Id column (default: the primary key; `id` for a query).") var id: String?
@@ -23,16 +24,22 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Retries per request after the first attempt (default 5).") var maxRetries: String?
     @Option(help: "Client-side request limit per minute.") var requestsPerMinute: String?
     @Option(help: "Client-side token limit per minute.") var tokensPerMinute: String?
-    @Option(help: "PostgreSQL: seconds before a killed worker's claimed rows go to others (default 120).") var claimLease: String?
-    @Option(help: "Texts over the provider's token limit: truncate (default) or chunk (embed the pieces, store their mean).")
+    @Option(help: "PostgreSQL: seconds before a killed worker's claimed rows go to others (default 120).")
+    var claimLease: String?
+    @Option(
+        help: "Texts over the provider's token limit: truncate (default) or chunk (embed the pieces, store their mean)."
+    )
     var longInputs: String?
 
     var flags: [SettingKey: String] {
         var flags: [SettingKey: String] = [:]
         let pairs: [(SettingKey, String?)] = [
-            (.database, database), (.table, table), (.query, query), (.id, id), (.template, template), (.templateFile, templateFile),
-            (.targetTable, targetTable), (.targetColumn, targetColumn), (.provider, provider), (.model, model), (.dimensions, dimensions),
-            (.baseURL, baseURL), (.apiKeyEnv, apiKeyEnv), (.modelDir, modelDir), (.batchSize, batchSize), (.concurrency, concurrency),
+            (.database, database), (.table, table), (.query, query), (.id, id), (.template, template),
+            (.templateFile, templateFile),
+            (.targetTable, targetTable), (.targetColumn, targetColumn), (.provider, provider), (.model, model),
+            (.dimensions, dimensions),
+            (.baseURL, baseURL), (.apiKeyEnv, apiKeyEnv), (.modelDir, modelDir), (.batchSize, batchSize),
+            (.concurrency, concurrency),
             (.maxRetries, maxRetries), (.requestsPerMinute, requestsPerMinute), (.tokensPerMinute, tokensPerMinute),
             (.claimLease, claimLease), (.longInputs, longInputs),
         ]

@@ -4,7 +4,8 @@ import EmbedSyncCore
 /// `embedsync estimate`: the dry run. No provider call, no write.
 struct EstimateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "estimate", abstract: "Count the rows that need work, their exact tokens, cost and duration. No calls, no writes.")
+        commandName: "estimate",
+        abstract: "Count the rows that need work, their exact tokens, cost and duration. No calls, no writes.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var selection: SelectionOptions
@@ -18,7 +19,9 @@ struct EstimateCommand: AsyncParsableCommand {
         try await EstimateCommand.estimate(common: common, selection: selection, output: output, maxCost: nil)
     }
 
-    static func estimate(common: CommonOptions, selection: SelectionOptions, output: OutputOptions, maxCost: Double?) async throws {
+    static func estimate(
+        common: CommonOptions, selection: SelectionOptions, output: OutputOptions, maxCost: Double?
+    ) async throws {
         let context = CLIContext.current
         let estimate = try await Job.with(common, readOnly: true, context: context) { job in
             let embedder = try job.providers.makeEmbedder(needsKey: false)
@@ -26,7 +29,8 @@ struct EstimateCommand: AsyncParsableCommand {
                 selection: selection, maxCost: maxCost, exclusive: false,
                 pricing: try job.providers.pricing(model: embedder.identity.model))
             return try await Estimator(
-                store: job.store, model: embedder.identity, tokenCounter: embedder.tokenCounter, limits: embedder.limits,
+                store: job.store, model: embedder.identity, tokenCounter: embedder.tokenCounter,
+                limits: embedder.limits,
                 configuration: configuration, textsPerSecond: (embedder as? any ThroughputHinting)?.textsPerSecond
             ).estimate()
         }

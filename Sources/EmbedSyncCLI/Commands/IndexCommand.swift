@@ -19,7 +19,8 @@ struct IndexCommand: AsyncParsableCommand {
         try await Job.with(common, readOnly: false, context: context) { job in
             guard let store = job.store as? any IndexableStore else {
                 throw EmbedSyncError(
-                    .usage, "Indexes are for PostgreSQL (pgvector HNSW). SQLite search is an exact scan and needs none.")
+                    .usage, "Indexes are for PostgreSQL (pgvector HNSW). SQLite search is an exact scan and needs none."
+                )
             }
             switch action {
             case .create: try await store.createIndex()

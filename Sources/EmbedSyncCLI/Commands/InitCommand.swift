@@ -4,7 +4,8 @@ import Foundation
 
 /// `embedsync init`: write a commented embedsync.yaml from the table's schema.
 struct InitCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "init", abstract: "Write a commented embedsync.yaml from the table's schema.")
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Write a commented embedsync.yaml from the table's schema.")
 
     @Option(help: "SQLite path or postgres://… URL.") var database: String?
     @Option(help: "Source table.") var table: String?
@@ -18,7 +19,9 @@ struct InitCommand: AsyncParsableCommand {
             let names = Provider.allCases.map(\.rawValue).joined(separator: ", ")
             throw EmbedSyncError(.usage, "Unknown provider '\(provider)'. Use one of: \(names).")
         }
-        let path = (output as NSString).isAbsolutePath ? output : (context.workingDirectory as NSString).appendingPathComponent(output)
+        let path =
+            (output as NSString).isAbsolutePath
+            ? output : (context.workingDirectory as NSString).appendingPathComponent(output)
         if FileManager.default.fileExists(atPath: path), !force {
             throw EmbedSyncError(.usage, "'\(path)' exists. Pass --force to overwrite it.")
         }
@@ -39,18 +42,24 @@ struct InitCommand: AsyncParsableCommand {
         context.stdout.line("Wrote \(path). Check the template, then run: embedsync estimate && embedsync run")
     }
 
-    static func yaml(database: String, table: String, schema: SourceSchema, template: String, provider: String) -> String {
+    static func yaml(
+        database: String, table: String, schema: SourceSchema, template: String, provider: String
+    ) -> String {
         let entry = (Provider(rawValue: provider) ?? .local).entry
         let model: String
         if let name = entry.defaultModel {
-            let note = entry.keyVariable.map { "key from \($0)" } ?? "\(entry.models.first?.dimensions ?? 0) dimensions, computed locally"
+            let note =
+                entry.keyVariable.map { "key from \($0)" }
+                ?? "\(entry.models.first?.dimensions ?? 0) dimensions, computed locally"
             model = "\(name)  # \(note)"
         } else {
             model = "MODEL-ID  # required; also set base_url"
         }
         let local = entry.provider == .local
-        let columns = schema.columns.map { "\($0.name) \($0.declaredType)".trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
-        let indentedTemplate = template.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+        let columns = schema.columns.map { "\($0.name) \($0.declaredType)".trimmingCharacters(in: .whitespaces) }
+            .joined(separator: ", ")
+        let indentedTemplate = template.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+            .joined(separator: "\n")
         return """
             # embedsync.yaml — written by `embedsync init`. Flags override these keys; EMBEDSYNC_* variables too.
             database: \(database)

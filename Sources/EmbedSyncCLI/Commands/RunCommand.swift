@@ -10,9 +10,11 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var selection: SelectionOptions
     @OptionGroup var output: OutputOptions
-    @Flag(name: [.customLong("dry-run"), .customLong("dry")], help: "Estimate only: no calls, no writes.") var dryRun = false
+    @Flag(name: [.customLong("dry-run"), .customLong("dry")], help: "Estimate only: no calls, no writes.") var dryRun =
+        false
     @Option(help: "Stop before a batch would take the run's cost past this many USD.") var maxCost: Double?
-    @Option(help: "Keep running, polling every SECONDS for new and changed rows, until SIGINT/SIGTERM.") var watch: Double?
+    @Option(help: "Keep running, polling every SECONDS for new and changed rows, until SIGINT/SIGTERM.") var watch:
+        Double?
     @Flag(help: "Refuse to start while another exclusive run holds the table (for cron).") var exclusive = false
 
     func validate() throws {
@@ -36,10 +38,13 @@ struct RunCommand: AsyncParsableCommand {
     private func runJob(_ job: Job, context: CLIContext) async throws -> ExitStatus {
         let embedder = try job.providers.makeEmbedder(needsKey: true)
         let configuration = try job.runConfiguration(
-            selection: selection, maxCost: maxCost, exclusive: exclusive, pricing: try job.providers.pricing(model: embedder.identity.model))
-        let reporter = ProgressReporter(context: context, quiet: output.quiet || output.json && !context.stderrIsTerminal)
+            selection: selection, maxCost: maxCost, exclusive: exclusive,
+            pricing: try job.providers.pricing(model: embedder.identity.model))
+        let reporter = ProgressReporter(
+            context: context, quiet: output.quiet || output.json && !context.stderrIsTerminal)
         let runner = Runner(
-            store: job.store, embedder: embedder, configuration: configuration, observer: reporter, stopSignal: context.stopSignal)
+            store: job.store, embedder: embedder, configuration: configuration, observer: reporter,
+            stopSignal: context.stopSignal)
         var status = ExitStatus.success
         repeat {
             let summary = try await runner.run()

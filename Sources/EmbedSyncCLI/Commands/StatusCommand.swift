@@ -4,7 +4,8 @@ import Foundation
 
 /// `embedsync status`: how many rows are embedded, missing, stale, failed, orphaned; the last run.
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what is embedded, missing, stale or failed, and the last run.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show what is embedded, missing, stale or failed, and the last run.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var output: OutputOptions
@@ -27,18 +28,26 @@ struct StatusCommand: AsyncParsableCommand {
         if output.json {
             var pairs: [(String, JSONValue)] = [
                 ("rows_total", .int(Int64(counts.rowsTotal))), ("embedded", .int(Int64(counts.upToDate))),
-                ("missing", .int(Int64(counts.missing))), ("stale", .int(Int64(counts.stale))), ("failed", .int(Int64(counts.failed))),
-                ("orphaned", .int(Int64(orphaned))), ("provider", .string(model.provider)), ("model", .string(model.model)),
+                ("missing", .int(Int64(counts.missing))), ("stale", .int(Int64(counts.stale))),
+                ("failed", .int(Int64(counts.failed))),
+                ("orphaned", .int(Int64(orphaned))), ("provider", .string(model.provider)),
+                ("model", .string(model.model)),
                 ("dimensions", .int(Int64(model.dimensions))), ("last_run", last.map(StatusCommand.runJSON) ?? .null),
                 ("skipped_empty", .int(Int64(counts.empty))),
             ]
             if failures {
-                pairs.append(("failures", .array(failureList.map { failure in
-                    .object([
-                        ("id", failure.id.jsonValue), ("error_class", .string(failure.errorClass)), ("message", .string(failure.message)),
-                        ("attempts", .int(Int64(failure.attempts))), ("runs", .int(Int64(failure.runs))),
-                    ])
-                })))
+                pairs.append(
+                    (
+                        "failures",
+                        .array(
+                            failureList.map { failure in
+                                .object([
+                                    ("id", failure.id.jsonValue), ("error_class", .string(failure.errorClass)),
+                                    ("message", .string(failure.message)),
+                                    ("attempts", .int(Int64(failure.attempts))), ("runs", .int(Int64(failure.runs))),
+                                ])
+                            })
+                    ))
             }
             context.stdout.line(JSONValue.object(pairs).serialized())
             return
@@ -60,17 +69,23 @@ struct StatusCommand: AsyncParsableCommand {
         }
         context.stdout.line(table.render())
         for failure in failureList {
-            context.stdout.line("  \(failure.id): \(failure.errorClass) after \(failure.attempts) attempt(s) in \(failure.runs) run(s): \(failure.message)")
+            context.stdout.line(
+                "  \(failure.id): \(failure.errorClass) after \(failure.attempts) attempt(s) in \(failure.runs) run(s): \(failure.message)"
+            )
         }
     }
 
     static func runJSON(_ run: RunRecord) -> JSONValue {
         .object([
             ("id", .string(run.id)), ("status", .string(run.status)),
-            ("started_at", .string(iso8601(run.startedAt))), ("finished_at", run.finishedAt.map { .string(iso8601($0)) } ?? .null),
-            ("selected", .int(Int64(run.selected))), ("embedded", .int(Int64(run.embedded))), ("failed", .int(Int64(run.failed))),
-            ("skipped", .int(Int64(run.skipped))), ("pruned", .int(Int64(run.pruned))), ("tokens", .int(Int64(run.tokens))),
-            ("cost_usd", .double(run.costUSD)), ("requests", .int(Int64(run.requests))), ("model", .string(run.model.storageKey)),
+            ("started_at", .string(iso8601(run.startedAt))),
+            ("finished_at", run.finishedAt.map { .string(iso8601($0)) } ?? .null),
+            ("selected", .int(Int64(run.selected))), ("embedded", .int(Int64(run.embedded))),
+            ("failed", .int(Int64(run.failed))),
+            ("skipped", .int(Int64(run.skipped))), ("pruned", .int(Int64(run.pruned))),
+            ("tokens", .int(Int64(run.tokens))),
+            ("cost_usd", .double(run.costUSD)), ("requests", .int(Int64(run.requests))),
+            ("model", .string(run.model.storageKey)),
         ])
     }
 }

@@ -1,6 +1,6 @@
 import EmbedSyncCore
-import EmbedSyncOpenAI
 import EmbedSyncLocal
+import EmbedSyncOpenAI
 import EmbedSyncTiktoken
 import Foundation
 
@@ -17,7 +17,9 @@ struct ProviderFactory {
         guard let provider = Provider(rawValue: providerName) else {
             let names = Provider.allCases.map(\.rawValue).joined(separator: ", ")
             throw EmbedSyncError(
-                .usage, "Unknown provider '\(settings.string(.provider) ?? "")' (from \(settings.origin(.provider))). Use one of: \(names).")
+                .usage,
+                "Unknown provider '\(settings.string(.provider) ?? "")' (from \(settings.origin(.provider))). Use one of: \(names)."
+            )
         }
         return provider
     }
@@ -42,13 +44,16 @@ struct ProviderFactory {
         if provider == .local {
             let projectVenv = (context.workingDirectory as NSString).appendingPathComponent(".venv")
             return try LocalEmbedder.load(
-                modelDirectory: settings.string(.modelDir), environment: settings.environment, pythonPrefixes: [projectVenv], threads: 2)
+                modelDirectory: settings.string(.modelDir), environment: settings.environment,
+                pythonPrefixes: [projectVenv], threads: 2)
         }
         guard let model = settings.string(.model) ?? entry.defaultModel else {
-            throw EmbedSyncError(.usage, "--provider openai-compatible needs --model NAME (the model id the server expects).")
+            throw EmbedSyncError(
+                .usage, "--provider openai-compatible needs --model NAME (the model id the server expects).")
         }
         guard let baseURL = settings.string(.baseURL) ?? entry.defaultBaseURL else {
-            throw EmbedSyncError(.usage, "--provider openai-compatible needs --base-url URL (e.g. http://localhost:11434/v1).")
+            throw EmbedSyncError(
+                .usage, "--provider openai-compatible needs --base-url URL (e.g. http://localhost:11434/v1).")
         }
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
             throw EmbedSyncError(.usage, "--base-url '\(baseURL)' must start with http:// or https://.")
@@ -57,7 +62,9 @@ struct ProviderFactory {
         let key = keyVariable.flatMap { settings.environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
         if needsKey, key == nil, entry.requiresKey {
             throw EmbedSyncError(
-                .usage, "\(keyVariable ?? "The API key variable") is not set. Export it (or put it in .env), or pass --api-key-env NAME naming the variable that holds the key.")
+                .usage,
+                "\(keyVariable ?? "The API key variable") is not set. Export it (or put it in .env), or pass --api-key-env NAME naming the variable that holds the key."
+            )
         }
         if needsKey, key == nil, let keyVariable, settings.string(.apiKeyEnv) != nil {
             throw EmbedSyncError(.usage, "\(keyVariable) (from --api-key-env) is not set or empty.")
@@ -65,31 +72,39 @@ struct ProviderFactory {
         let requested = try settings.positiveInt(.dimensions)
         let known = ProviderCatalogue.model(model)
         if let requested, let known, !known.acceptsDimensions, requested != known.dimensions {
-            throw EmbedSyncError(.usage, "\(model) always returns \(known.dimensions) dimensions; --dimensions \(requested) is not supported.")
+            throw EmbedSyncError(
+                .usage,
+                "\(model) always returns \(known.dimensions) dimensions; --dimensions \(requested) is not supported.")
         }
         guard let dimensions = requested ?? known?.dimensions else {
-            throw EmbedSyncError(.usage, "The dimensions of model '\(model)' are unknown. Pass --dimensions N (what the model returns).")
+            throw EmbedSyncError(
+                .usage, "The dimensions of model '\(model)' are unknown. Pass --dimensions N (what the model returns).")
         }
         var limits = entry.limits ?? .openAI
         if let batch = try settings.positiveInt(.batchSize) { limits.defaultBatchSize = min(batch, limits.maxInputs) }
         let configuration = OpenAIEmbedder.Configuration(
-            provider: provider, baseURL: baseURL, apiKey: key, apiKeyVariable: keyVariable, model: model, dimensions: dimensions,
-            sendDimensions: requested != nil && known?.acceptsDimensions != false, timeout: try settings.number(.timeout) ?? 120, limits: limits)
+            provider: provider, baseURL: baseURL, apiKey: key, apiKeyVariable: keyVariable, model: model,
+            dimensions: dimensions,
+            sendDimensions: requested != nil && known?.acceptsDimensions != false,
+            timeout: try settings.number(.timeout) ?? 120, limits: limits)
         return OpenAIEmbedder(configuration: configuration, tokenCounter: tokenCounter(model: model))
     }
 
     /// Exact cl100k_base counts for OpenAI models when the ranks file is found; an approximation otherwise.
     func tokenCounter(model: String) -> any TokenCounter {
         guard TiktokenTokenCounter.usesCL100K(model: model) else {
-            return ApproximateTokenCounter(reason: "the tokenizer of model '\(model)' is unknown; tokens are estimated as characters/4")
+            return ApproximateTokenCounter(
+                reason: "the tokenizer of model '\(model)' is unknown; tokens are estimated as characters/4")
         }
         let locator = TiktokenLocator(
-            environment: settings.environment, cacheDirectory: CachePaths.root(environment: settings.environment), transport: TiktokenDownload())
+            environment: settings.environment, cacheDirectory: CachePaths.root(environment: settings.environment),
+            transport: TiktokenDownload())
         do {
             let file = try locator.locate(encoding: "cl100k_base")
             return TiktokenTokenCounter(encoding: try TiktokenEncoding.load(ranksFile: file))
         } catch {
-            return ApproximateTokenCounter(reason: "the cl100k_base ranks file was not found (\(error)); tokens are estimated as characters/4")
+            return ApproximateTokenCounter(
+                reason: "the cl100k_base ranks file was not found (\(error)); tokens are estimated as characters/4")
         }
     }
 }

@@ -12,16 +12,24 @@ enum StoreFactory {
         case (let table?, nil): return .table(table)
         case (nil, let query?): return .query(query)
         case (.some, .some):
-            throw EmbedSyncError(.usage, "Both \(settings.origin(.table)) and \(settings.origin(.query)) are set. Keep one: a table, or a SELECT.")
+            throw EmbedSyncError(
+                .usage,
+                "Both \(settings.origin(.table)) and \(settings.origin(.query)) are set. Keep one: a table, or a SELECT."
+            )
         case (nil, nil):
-            throw EmbedSyncError(.usage, "No source rows: pass --table NAME or --query 'SELECT …' (or set source.table in embedsync.yaml).")
+            throw EmbedSyncError(
+                .usage,
+                "No source rows: pass --table NAME or --query 'SELECT …' (or set source.table in embedsync.yaml).")
         }
     }
 
     static func target(_ settings: Settings) throws -> TargetSpec {
         if let column = settings.string(.targetColumn) {
             if settings.string(.targetTable) != nil {
-                throw EmbedSyncError(.usage, "Both --target-table and --target-column are set. Use a table (separate vectors) or a column (vectors in the source table).")
+                throw EmbedSyncError(
+                    .usage,
+                    "Both --target-table and --target-column are set. Use a table (separate vectors) or a column (vectors in the source table)."
+                )
             }
             return .column(column)
         }
@@ -30,7 +38,10 @@ enum StoreFactory {
 
     static func databaseURL(_ settings: Settings) throws -> String {
         guard let url = settings.string(.database), !url.isEmpty else {
-            throw EmbedSyncError(.usage, "No database: pass --database PATH (a SQLite file) or postgres://… (or set DATABASE_URL or `database` in embedsync.yaml).")
+            throw EmbedSyncError(
+                .usage,
+                "No database: pass --database PATH (a SQLite file) or postgres://… (or set DATABASE_URL or `database` in embedsync.yaml)."
+            )
         }
         return url
     }
@@ -59,6 +70,7 @@ enum StoreFactory {
         }
         return try SQLiteStore(
             SQLiteStore.Configuration(
-                path: path, source: source, idColumn: settings.string(.id), target: target, storeText: storeText, readOnly: readOnly))
+                path: path, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
+                readOnly: readOnly))
     }
 }

@@ -35,7 +35,8 @@ final class ProgressReporter: RunObserver, Sendable {
 
     func runNotice(_ message: String) {
         guard !quiet else { return }
-        sink.write((terminal ? "\r\u{1B}[2K" : "") + (color ? "\u{1B}[33m" : "") + message + (color ? "\u{1B}[0m" : "") + "\n")
+        sink.write(
+            (terminal ? "\r\u{1B}[2K" : "") + (color ? "\u{1B}[33m" : "") + message + (color ? "\u{1B}[0m" : "") + "\n")
     }
 
     /// Ends the bar's line on a terminal.

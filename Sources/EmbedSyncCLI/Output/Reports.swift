@@ -35,7 +35,9 @@ enum Reports {
         table.add("Selected", "\(summary.selected)")
         table.add("Embedded", "\(summary.embedded)")
         let failed = summary.failedIDs.prefix(10).map(\.description).joined(separator: ", ")
-        table.add("Failed", summary.failed == 0 ? "0" : "\(summary.failed) (ids: \(failed)\(summary.failed > 10 ? ", …" : ""))")
+        table.add(
+            "Failed",
+            summary.failed == 0 ? "0" : "\(summary.failed) (ids: \(failed)\(summary.failed > 10 ? ", …" : ""))")
         table.add("Skipped", "\(summary.skipped) (\(summary.skippedEmpty) empty, \(summary.skippedFailed) failed 3×)")
         if summary.truncated > 0 { table.add("Truncated", "\(summary.truncated)") }
         if summary.chunked > 0 { table.add("Chunked", "\(summary.chunked) (pieces averaged)") }

@@ -14,9 +14,12 @@ struct Table {
         var lines: [String] = []
         let titleLine = " " + title + " "
         let pad = max(0, width - 2 - titleLine.count)
-        lines.append("┏" + String(repeating: "━", count: pad / 2) + titleLine + String(repeating: "━", count: pad - pad / 2) + "┓")
+        lines.append(
+            "┏" + String(repeating: "━", count: pad / 2) + titleLine + String(repeating: "━", count: pad - pad / 2)
+                + "┓")
         for (label, value) in rows {
-            lines.append("┃ " + label.padding(left) + " │ " + String(repeating: " ", count: right - value.count) + value + " ┃")
+            lines.append(
+                "┃ " + label.padding(left) + " │ " + String(repeating: " ", count: right - value.count) + value + " ┃")
         }
         lines.append("┗" + String(repeating: "━", count: width - 2) + "┛")
         return lines.joined(separator: "\n")

@@ -16,7 +16,9 @@ enum ConfigFile {
         }
         guard let node else { return [:] }
         guard let root = node as? [String: Any] else {
-            throw EmbedSyncError(.usage, "The config file '\(path)' must be a mapping of keys (database, source, target, embedding, run).")
+            throw EmbedSyncError(
+                .usage,
+                "The config file '\(path)' must be a mapping of keys (database, source, target, embedding, run).")
         }
         var flat: [String: String] = [:]
         flatten(root, prefix: "", into: &flat)
@@ -24,7 +26,9 @@ enum ConfigFile {
         let unknown = flat.keys.filter { !known.contains($0) }.sorted()
         if !unknown.isEmpty {
             throw EmbedSyncError(
-                .usage, "Unknown key\(unknown.count > 1 ? "s" : "") in '\(path)': \(unknown.joined(separator: ", ")). Known keys: \(known.sorted().joined(separator: ", ")).")
+                .usage,
+                "Unknown key\(unknown.count > 1 ? "s" : "") in '\(path)': \(unknown.joined(separator: ", ")). Known keys: \(known.sorted().joined(separator: ", "))."
+            )
         }
         return flat
     }

@@ -44,8 +44,10 @@ struct SettingKey: Hashable, Sendable {
     static let batchPrice = SettingKey("pricing.batch_per_million_tokens", flag: "batch-price-per-million")
 
     static let all: [SettingKey] = [
-        .database, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn, .storeText, .provider, .model,
-        .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries, .requestsPerMinute,
+        .database, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn, .storeText, .provider,
+        .model,
+        .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries,
+        .requestsPerMinute,
         .tokensPerMinute, .maxCost, .claimLease, .longInputs, .price, .batchPrice,
     ]
 }

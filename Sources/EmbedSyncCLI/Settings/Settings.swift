@@ -20,16 +20,22 @@ struct Settings: Sendable {
         self.environment = environment
 
         let defaultConfig = (context.workingDirectory as NSString).appendingPathComponent("embedsync.yaml")
-        let path: String? = configPath.map { ($0 as NSString).isAbsolutePath ? $0 : (context.workingDirectory as NSString).appendingPathComponent($0) }
+        let path: String? =
+            configPath.map {
+                ($0 as NSString).isAbsolutePath ? $0 : (context.workingDirectory as NSString).appendingPathComponent($0)
+            }
             ?? (FileManager.default.fileExists(atPath: defaultConfig) ? defaultConfig : nil)
         self.configPath = path
         if let path {
             guard FileManager.default.fileExists(atPath: path) else {
-                throw EmbedSyncError(.usage, "No config file at '\(path)'. Pass --config PATH, or run `embedsync init` to write one.")
+                throw EmbedSyncError(
+                    .usage, "No config file at '\(path)'. Pass --config PATH, or run `embedsync init` to write one.")
             }
             let file = try ConfigFile.load(path: path)
             for key in SettingKey.all {
-                if let value = file[key.key] { values[key] = (value, "\(key.key) in \((path as NSString).lastPathComponent)") }
+                if let value = file[key.key] {
+                    values[key] = (value, "\(key.key) in \((path as NSString).lastPathComponent)")
+                }
             }
         }
         for key in SettingKey.all {
@@ -53,7 +59,9 @@ struct Settings: Sendable {
     func positiveInt(_ key: SettingKey, allowZero: Bool = false) throws -> Int? {
         guard let text = string(key) else { return nil }
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value > 0 || (allowZero && value == 0) else {
-            throw EmbedSyncError(.usage, "\(origin(key)) must be a \(allowZero ? "non-negative" : "positive") whole number, not '\(text)'.")
+            throw EmbedSyncError(
+                .usage,
+                "\(origin(key)) must be a \(allowZero ? "non-negative" : "positive") whole number, not '\(text)'.")
         }
         return value
     }

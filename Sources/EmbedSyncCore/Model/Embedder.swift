@@ -38,7 +38,10 @@ public struct ProviderLimits: Sendable {
     /// Whether the embedder truncates long inputs itself (the local model does, at its max sequence length).
     public var truncatesInternally: Bool
 
-    public init(maxInputs: Int, maxTokensPerInput: Int, maxTokensPerRequest: Int, defaultBatchSize: Int, truncatesInternally: Bool = false) {
+    public init(
+        maxInputs: Int, maxTokensPerInput: Int, maxTokensPerRequest: Int, defaultBatchSize: Int,
+        truncatesInternally: Bool = false
+    ) {
         self.maxInputs = maxInputs
         self.maxTokensPerInput = maxTokensPerInput
         self.maxTokensPerRequest = maxTokensPerRequest
@@ -47,7 +50,8 @@ public struct ProviderLimits: Sendable {
     }
 
     /// OpenAI's documented limits.
-    public static let openAI = ProviderLimits(maxInputs: 2048, maxTokensPerInput: 8192, maxTokensPerRequest: 300_000, defaultBatchSize: 256)
+    public static let openAI = ProviderLimits(
+        maxInputs: 2048, maxTokensPerInput: 8192, maxTokensPerRequest: 300_000, defaultBatchSize: 256)
 }
 
 /// Counts tokens the way a model's tokenizer does.

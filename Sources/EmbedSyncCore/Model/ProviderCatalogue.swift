@@ -72,20 +72,24 @@ public enum ProviderCatalogue {
         switch provider {
         case .local:
             return Entry(
-                provider: .local, defaultModel: "sentence-transformers/all-MiniLM-L6-v2", defaultBaseURL: nil, keyVariable: nil,
+                provider: .local, defaultModel: "sentence-transformers/all-MiniLM-L6-v2", defaultBaseURL: nil,
+                keyVariable: nil,
                 requiresKey: false, limits: nil, defaultConcurrency: 2,
                 models: [
                     Model(
-                        id: "sentence-transformers/all-MiniLM-L6-v2", dimensions: 384, acceptsDimensions: false, pricing: .free,
+                        id: "sentence-transformers/all-MiniLM-L6-v2", dimensions: 384, acceptsDimensions: false,
+                        pricing: .free,
                         tokenizer: .wordPiece)
                 ])
         case .openai:
             return Entry(
                 provider: .openai, defaultModel: "text-embedding-3-small", defaultBaseURL: "https://api.openai.com/v1",
-                keyVariable: "OPENAI_API_KEY", requiresKey: true, limits: .openAI, defaultConcurrency: 4, models: openAIModels)
+                keyVariable: "OPENAI_API_KEY", requiresKey: true, limits: .openAI, defaultConcurrency: 4,
+                models: openAIModels)
         case .openrouter:
             return Entry(
-                provider: .openrouter, defaultModel: "openai/text-embedding-3-small", defaultBaseURL: "https://openrouter.ai/api/v1",
+                provider: .openrouter, defaultModel: "openai/text-embedding-3-small",
+                defaultBaseURL: "https://openrouter.ai/api/v1",
                 keyVariable: "OPENROUTER_API_KEY", requiresKey: true, limits: .openAI, defaultConcurrency: 4,
                 models: openAIModels.map { model in
                     var routed = model
@@ -94,7 +98,8 @@ public enum ProviderCatalogue {
                 })
         case .openAICompatible:
             return Entry(
-                provider: .openAICompatible, defaultModel: nil, defaultBaseURL: nil, keyVariable: nil, requiresKey: false,
+                provider: .openAICompatible, defaultModel: nil, defaultBaseURL: nil, keyVariable: nil,
+                requiresKey: false,
                 limits: .openAI, defaultConcurrency: 4, models: [])
         }
     }

@@ -32,7 +32,6 @@ public struct ProviderError: Error, CustomStringConvertible, Sendable {
         self.retryAfter = retryAfter
     }
 
-
     public var isRetryable: Bool { kind == .rateLimited || kind == .transient || kind == .unreachable }
     public var isFatal: Bool { kind == .authentication || kind == .noCredits || kind == .fatal }
 

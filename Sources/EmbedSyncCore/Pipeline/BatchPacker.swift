@@ -19,7 +19,8 @@ public struct BatchPacker: Sendable {
     /// Whether the open batch must be sent before a row of `pieces` inputs and `tokens` tokens joins it.
     public func mustSend(beforeAdding pieces: Int, tokens: Int) -> Bool {
         inputs > 0
-            && (inputs >= batchSize || self.tokens + tokens > maxTokensPerRequest || (pieces > 1 && inputs + pieces > batchSize))
+            && (inputs >= batchSize || self.tokens + tokens > maxTokensPerRequest
+                || (pieces > 1 && inputs + pieces > batchSize))
     }
 
     /// Adds a row's pieces to the open batch.

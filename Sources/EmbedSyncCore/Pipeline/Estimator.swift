@@ -24,14 +24,16 @@ public struct Estimator: Sendable {
     /// Scans the source and prices the rows a run would embed.
     public func estimate() async throws -> Estimate {
         _ = try await store.checkTemplateFields(configuration.template)
-        let classifier = RowClassifier(template: configuration.template, model: model, selection: configuration.selection)
+        let classifier = RowClassifier(
+            template: configuration.template, model: model, selection: configuration.selection)
         let counter = tokenCounter
         let batchSize = configuration.batchSize(for: limits)
         var tokens = 0
         var overLimit = 0
         var requests = 0
         var packer = BatchPacker(batchSize: batchSize, maxTokensPerRequest: limits.maxTokensPerRequest)
-        let counts = try await Survey(store: store, classifier: classifier, pageSize: configuration.pageSize).run { row in
+        let counts = try await Survey(store: store, classifier: classifier, pageSize: configuration.pageSize).run {
+            row in
             // The same inputs the runner would send: truncated or split by the long-input policy.
             let (pieces, truncated) = configuration.inputs(for: row.text, counter: counter, limits: limits)
             if truncated || pieces.count > 1 { overLimit += 1 }

@@ -14,8 +14,11 @@ public enum LongInputPolicy: String, Sendable, CaseIterable {
 enum TextChunker {
     /// Consecutive pieces of `text`, each at most `maxTokens` tokens by `counter`, at most `maxPieces` of them.
     /// `complete` is false when the pieces stop before the end of the text.
-    static func split(_ text: String, counter: any TokenCounter, maxTokens: Int, maxPieces: Int)
-        -> (pieces: [(text: String, tokens: Int)], complete: Bool) {
+    static func split(
+        _ text: String, counter: any TokenCounter, maxTokens: Int, maxPieces: Int
+    )
+        -> (pieces: [(text: String, tokens: Int)], complete: Bool)
+    {
         var pieces: [(text: String, tokens: Int)] = []
         var rest = Substring(text)
         while !rest.isEmpty {
@@ -70,13 +73,18 @@ extension BatchOutcome {
             }
         }
         for (id, piece) in firstPiece where !failedIDs.contains(id) {
-            guard let rowWeights = weights[id], let rowVectors = vectors[id], rowVectors.count == rowWeights.count else {
-                combined.failed.append(FailedRow(id: id, contentHash: piece.contentHash, errorClass: "incomplete_chunks",
-                                                 message: "not every piece of the chunked text was embedded", attempts: 1))
+            guard let rowWeights = weights[id], let rowVectors = vectors[id], rowVectors.count == rowWeights.count
+            else {
+                combined.failed.append(
+                    FailedRow(
+                        id: id, contentHash: piece.contentHash, errorClass: "incomplete_chunks",
+                        message: "not every piece of the chunked text was embedded", attempts: 1))
                 continue
             }
-            combined.embedded.append(EmbeddedRow(id: id, vector: TextChunker.combine(rowVectors, weights: rowWeights),
-                                                 contentHash: piece.contentHash, text: piece.wholeText ?? piece.text))
+            combined.embedded.append(
+                EmbeddedRow(
+                    id: id, vector: TextChunker.combine(rowVectors, weights: rowWeights),
+                    contentHash: piece.contentHash, text: piece.wholeText ?? piece.text))
         }
         return combined
     }

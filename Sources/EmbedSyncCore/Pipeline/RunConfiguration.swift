@@ -49,14 +49,18 @@ extension RunConfiguration {
 
     /// The texts a row sends: itself, or truncated, or split into pieces, by `longInputs`, with their token counts.
     /// `truncated` is true when part of the text is not sent.
-    func inputs(for text: String, counter: any TokenCounter, limits: ProviderLimits)
-        -> (pieces: [(text: String, tokens: Int)], truncated: Bool) {
+    func inputs(
+        for text: String, counter: any TokenCounter, limits: ProviderLimits
+    )
+        -> (pieces: [(text: String, tokens: Int)], truncated: Bool)
+    {
         let tokens = counter.count(text)
         guard tokens > limits.maxTokensPerInput else { return ([(text, tokens)], false) }
         if longInputs == .chunk, !limits.truncatesInternally {
             // Every piece of a row goes in one request, within its input and token limits.
             let maxPieces = max(1, min(limits.maxInputs, limits.maxTokensPerRequest / max(1, limits.maxTokensPerInput)))
-            let split = TextChunker.split(text, counter: counter, maxTokens: limits.maxTokensPerInput, maxPieces: maxPieces)
+            let split = TextChunker.split(
+                text, counter: counter, maxTokens: limits.maxTokensPerInput, maxPieces: maxPieces)
             if !split.pieces.isEmpty { return (split.pieces, !split.complete) }
         }
         return ([counter.truncate(text, maxTokens: limits.maxTokensPerInput)], true)

@@ -36,7 +36,9 @@ actor RunTally {
     }
 
     func progress(selected: Int, elapsed: Double) -> RunProgress {
-        RunProgress(selected: selected, done: done, embedded: embedded, failed: failed, tokens: tokens, costUSD: costUSD, elapsedSeconds: elapsed)
+        RunProgress(
+            selected: selected, done: done, embedded: embedded, failed: failed, tokens: tokens, costUSD: costUSD,
+            elapsedSeconds: elapsed)
     }
 }
 

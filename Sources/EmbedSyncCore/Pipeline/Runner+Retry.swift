@@ -23,9 +23,12 @@ extension Runner {
                 for (item, vector) in zip(items, response.vectors) {
                     if let problem = VectorValidator.problem(with: vector, expectedDimensions: model.dimensions) {
                         outcome.failed.append(
-                            FailedRow(id: item.id, contentHash: item.contentHash, errorClass: "invalid_vector", message: problem, attempts: retries + 1))
+                            FailedRow(
+                                id: item.id, contentHash: item.contentHash, errorClass: "invalid_vector",
+                                message: problem, attempts: retries + 1))
                     } else {
-                        outcome.embedded.append(EmbeddedRow(id: item.id, vector: vector, contentHash: item.contentHash, text: item.text))
+                        outcome.embedded.append(
+                            EmbeddedRow(id: item.id, vector: vector, contentHash: item.contentHash, text: item.text))
                     }
                 }
                 return outcome
@@ -37,21 +40,31 @@ extension Runner {
                     if items.count > 1 {
                         logger.info("splitting a rejected batch", metadata: ["embedsync.batch.size": "\(items.count)"])
                         let middle = items.count / 2
-                        outcome.merge(try await embedWithRetries(Array(items[..<middle]), throttle: throttle, pricing: pricing))
-                        outcome.merge(try await embedWithRetries(Array(items[middle...]), throttle: throttle, pricing: pricing))
+                        outcome.merge(
+                            try await embedWithRetries(Array(items[..<middle]), throttle: throttle, pricing: pricing))
+                        outcome.merge(
+                            try await embedWithRetries(Array(items[middle...]), throttle: throttle, pricing: pricing))
                         return outcome
                     }
                     outcome.failed.append(
-                        FailedRow(id: items[0].id, contentHash: items[0].contentHash, errorClass: "rejected", message: error.description, attempts: retries + 1))
+                        FailedRow(
+                            id: items[0].id, contentHash: items[0].contentHash, errorClass: "rejected",
+                            message: error.description, attempts: retries + 1))
                     return outcome
                 }
                 if retries < configuration.retry.maxRetries {
                     retries += 1
-                    let delay = configuration.retry.delay(beforeRetry: retries, retryAfter: error.retryAfter, jitter: jitter())
+                    let delay = configuration.retry.delay(
+                        beforeRetry: retries, retryAfter: error.retryAfter, jitter: jitter())
                     logger.info(
                         "retrying after a transient error",
-                        metadata: ["embedsync.retry": "\(retries)", "embedsync.delay_s": "\(delay)", "embedsync.error": "\(error.description)"])
-                    observer.runNotice("\(error.description); retry \(retries)/\(configuration.retry.maxRetries) in \(formatSeconds(delay))")
+                        metadata: [
+                            "embedsync.retry": "\(retries)", "embedsync.delay_s": "\(delay)",
+                            "embedsync.error": "\(error.description)",
+                        ])
+                    observer.runNotice(
+                        "\(error.description); retry \(retries)/\(configuration.retry.maxRetries) in \(formatSeconds(delay))"
+                    )
                     try await clock.sleep(seconds: delay)
                     continue
                 }
@@ -60,7 +73,9 @@ extension Runner {
                 }
                 for item in items {
                     outcome.failed.append(
-                        FailedRow(id: item.id, contentHash: item.contentHash, errorClass: error.kind.rawValue, message: error.description, attempts: retries + 1))
+                        FailedRow(
+                            id: item.id, contentHash: item.contentHash, errorClass: error.kind.rawValue,
+                            message: error.description, attempts: retries + 1))
                 }
                 return outcome
             }

@@ -62,8 +62,10 @@ public struct Runner: Sendable {
     }
 
     private func runGuarded(fields: [String], started: Double) async throws -> RunSummary {
-        let classifier = RowClassifier(template: configuration.template, model: model, selection: configuration.selection)
-        let stream = RowStream(store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids)
+        let classifier = RowClassifier(
+            template: configuration.template, model: model, selection: configuration.selection)
+        let stream = RowStream(
+            store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids)
         var summary = RunSummary(outcome: .completed, model: model)
 
         // Planning pass: how many rows the work pass will embed, for the progress bar and ETA.
@@ -76,7 +78,8 @@ public struct Runner: Sendable {
         var record = RunRecord(id: UUID().uuidString.lowercased(), startedAt: unixTime(), model: model)
         let tally = RunTally()
         let throttle = Throttle(
-            requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute, clock: clock)
+            requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute,
+            clock: clock)
         let limits = embedder.limits
         let counter = embedder.tokenCounter
         let batchSize = self.batchSize
@@ -154,7 +157,9 @@ public struct Runner: Sendable {
                 for row in page {
                     let planned = classifier.classify(row)
                     guard planned.selected else {
-                        if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true { summary.skippedEmpty += 1 }
+                        if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true {
+                            summary.skippedEmpty += 1
+                        }
                         if planned.skippedAsFailed { summary.skippedFailed += 1 }
                         continue
                     }
@@ -168,8 +173,10 @@ public struct Runner: Sendable {
                         guard try await dispatch() else { return false }
                     }
                     for piece in pieces {
-                        pending.append(WorkItem(id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens,
-                                                wholeText: pieces.count > 1 ? planned.text : nil))
+                        pending.append(
+                            WorkItem(
+                                id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens,
+                                wholeText: pieces.count > 1 ? planned.text : nil))
                     }
                     if packer.add(pieces: pieces.count, tokens: tokens) {
                         guard try await dispatch() else { return false }
@@ -210,7 +217,9 @@ public struct Runner: Sendable {
         summary.durationSeconds = clock.now() - started
         switch summary.outcome {
         case .stoppedByMaxCost:
-            summary.message = String(format: "Stopped before a batch would pass the cost limit of %.4f USD. Run again to continue.", configuration.maxCostUSD ?? 0)
+            summary.message = String(
+                format: "Stopped before a batch would pass the cost limit of %.4f USD. Run again to continue.",
+                configuration.maxCostUSD ?? 0)
         case .stoppedBySignal:
             summary.message = "Stopped by a signal after the batches in flight were committed. Run again to continue."
         default: break

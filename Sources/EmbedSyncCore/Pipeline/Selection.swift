@@ -78,6 +78,8 @@ public struct RowClassifier: Sendable {
             selected = false
             skippedAsFailed = true
         }
-        return PlannedRow(id: row.id, text: text, contentHash: hash, state: state, selected: selected, skippedAsFailed: skippedAsFailed)
+        return PlannedRow(
+            id: row.id, text: text, contentHash: hash, state: state, selected: selected,
+            skippedAsFailed: skippedAsFailed)
     }
 }

@@ -22,7 +22,9 @@ public struct Searcher: Sendable {
     ///   - minScore: drop results below this cosine similarity.
     ///   - filter: a SQL condition on the source rows' own columns, by their bare names (run read-only).
     /// - Throws: ``EmbedSyncError`` when the stored vectors are of another model, or the query cannot be embedded.
-    public func search(_ query: String, k: Int = 10, minScore: Double? = nil, filter: String? = nil) async throws -> [SearchResult] {
+    public func search(
+        _ query: String, k: Int = 10, minScore: Double? = nil, filter: String? = nil
+    ) async throws -> [SearchResult] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw EmbedSyncError(.usage, "The search query is empty.") }
         guard k > 0 else { throw EmbedSyncError(.usage, "-k must be at least 1.") }
@@ -31,19 +33,24 @@ public struct Searcher: Sendable {
         if !stored.isEmpty, stored[model.storageKey] == nil {
             let models = stored.keys.sorted().joined(separator: ", ")
             throw EmbedSyncError(
-                .usage, "The stored vectors were made by \(models), not \(model.storageKey). Search with the same \(.provider), \(.model) and \(.dimensions), or run `embedsync run` to re-embed.")
+                .usage,
+                "The stored vectors were made by \(models), not \(model.storageKey). Search with the same \(.provider), \(.model) and \(.dimensions), or run `embedsync run` to re-embed."
+            )
         }
         let vector: [Float]
         do {
             let response = try await embedder.embed([trimmed])
-            guard let first = response.vectors.first, VectorValidator.problem(with: first, expectedDimensions: model.dimensions) == nil else {
+            guard let first = response.vectors.first,
+                VectorValidator.problem(with: first, expectedDimensions: model.dimensions) == nil
+            else {
                 throw EmbedSyncError(.provider, "The provider returned no valid vector for the query.")
             }
             vector = first
         } catch let error as ProviderError {
             throw EmbedSyncError(.provider, "Cannot embed the query: \(error.detail)", underlying: error)
         }
-        let hits = try await store.search(query: vector, model: model, k: k, minScore: minScore, filter: filter, fields: template.fields)
+        let hits = try await store.search(
+            query: vector, model: model, k: k, minScore: minScore, filter: filter, fields: template.fields)
         let rows = try await store.rows(ids: hits.map(\.id), fields: template.fields)
         var values: [RowID: [String: String?]] = [:]
         for row in rows { values[row.id] = row.values }

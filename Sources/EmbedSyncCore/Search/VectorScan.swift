@@ -12,19 +12,25 @@ public enum VectorScan {
     ///   - threads: how many threads to split the rows over.
     /// - Returns: best first, as (score, row index).
     public static func topK(
-        query: [Float], matrix: UnsafeBufferPointer<Float>, count: Int, dimensions: Int, norms: UnsafeBufferPointer<Float>?,
+        query: [Float], matrix: UnsafeBufferPointer<Float>, count: Int, dimensions: Int,
+        norms: UnsafeBufferPointer<Float>?,
         k: Int, minScore: Float = -.infinity, threads: Int = 2
     ) -> [(score: Float, index: Int)] {
         guard count > 0, k > 0, dimensions == query.count, matrix.count >= count * dimensions else { return [] }
         let parts = max(1, min(threads, count / 2048 + 1))
         let heaps = UnsafeMutableBufferPointer<TopK>.allocate(capacity: parts)
         heaps.initialize(repeating: TopK(k: k))
-        defer { heaps.deinitialize(); heaps.deallocate() }
+        defer {
+            heaps.deinitialize()
+            heaps.deallocate()
+        }
         query.withUnsafeBufferPointer { queryPointer in
             let shared = ScanBuffers(query: queryPointer, matrix: matrix, norms: norms, heaps: heaps)
             let chunk = (count + parts - 1) / parts
             DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let q = shared.query, matrix = shared.matrix, norms = shared.norms
+                let q = shared.query
+                let matrix = shared.matrix
+                let norms = shared.norms
                 let start = part * chunk
                 let end = min(count, start + chunk)
                 guard start < end else { return }
@@ -49,21 +55,29 @@ public enum VectorScan {
 
     /// Dot product of `query` with the row at `offset`, 16 lanes at a time.
     @inline(__always)
-    public static func dot(_ query: UnsafeBufferPointer<Float>, _ matrix: UnsafeBufferPointer<Float>, offset: Int, dimensions: Int) -> Float {
+    public static func dot(
+        _ query: UnsafeBufferPointer<Float>, _ matrix: UnsafeBufferPointer<Float>, offset: Int, dimensions: Int
+    ) -> Float {
         guard let q = query.baseAddress, let m = matrix.baseAddress else { return 0 }
         let row = m + offset
-        var sum0 = SIMD16<Float>(), sum1 = SIMD16<Float>()
+        var sum0 = SIMD16<Float>()
+        var sum1 = SIMD16<Float>()
         var i = 0
         let raw = UnsafeRawPointer(row)
         let rawQ = UnsafeRawPointer(q)
         while i + 32 <= dimensions {
-            sum0 += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * rawQ.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            sum1 += raw.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
+            sum0 +=
+                raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                * rawQ.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            sum1 +=
+                raw.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
                 * rawQ.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
             i += 32
         }
         while i + 16 <= dimensions {
-            sum0 += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * rawQ.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            sum0 +=
+                raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+                * rawQ.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
             i += 16
         }
         var total = (sum0 + sum1).sum()

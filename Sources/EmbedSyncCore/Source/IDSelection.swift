@@ -10,7 +10,9 @@ public struct IDSelection: Sendable, Equatable {
     public init(parsing text: String) throws {
         ranges = []
         textIDs = []
-        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         guard !items.isEmpty, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw EmbedSyncError(.usage, "\(.ids) is empty. Give ids like 1,5,10-20.")
         }
@@ -42,7 +44,8 @@ public struct IDSelection: Sendable, Equatable {
     public func contains(_ id: RowID) -> Bool {
         switch id {
         case .int(let value): return ranges.contains { $0.contains(value) }
-        case .text(let value): return textIDs.contains(value) || Int64(value).map { v in ranges.contains { $0.contains(v) } } == true
+        case .text(let value):
+            return textIDs.contains(value) || Int64(value).map { v in ranges.contains { $0.contains(v) } } == true
         }
     }
 }

@@ -24,11 +24,14 @@ public struct TextTemplate: Sendable {
         do {
             compiled = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source)
         } catch {
-            throw EmbedSyncError(.usage, "The template does not parse: \(error). Check its {{#section}}…{{/section}} pairs.", underlying: error)
+            throw EmbedSyncError(
+                .usage, "The template does not parse: \(error). Check its {{#section}}…{{/section}} pairs.",
+                underlying: error)
         }
         fields = TextTemplate.fieldNames(in: source)
         if fields.isEmpty {
-            throw EmbedSyncError(.usage, "The template '\(source)' names no field. Use {{column}} for each column to embed.")
+            throw EmbedSyncError(
+                .usage, "The template '\(source)' names no field. Use {{column}} for each column to embed.")
         }
     }
 
@@ -53,7 +56,8 @@ public struct TextTemplate: Sendable {
         }
         let text = lines.joined(separator: "\n").unicodeScalars
         guard let first = text.firstIndex(where: { !Self.isBlank($0) }),
-              let last = text.lastIndex(where: { !Self.isBlank($0) }) else { return "" }
+            let last = text.lastIndex(where: { !Self.isBlank($0) })
+        else { return "" }
         return String(text[first...last])
     }
 
@@ -74,8 +78,11 @@ public struct TextTemplate: Sendable {
             var tag = rest[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
             rest = rest[close.upperBound...]
             if tag.hasPrefix("{") { tag.removeFirst() }
-            if let first = tag.first, "#^&".contains(first) { tag.removeFirst() }
-            else if let first = tag.first, "/!%>=<$".contains(first) { continue }
+            if let first = tag.first, "#^&".contains(first) {
+                tag.removeFirst()
+            } else if let first = tag.first, "/!%>=<$".contains(first) {
+                continue
+            }
             tag = tag.trimmingCharacters(in: .whitespaces)
             if !tag.isEmpty, tag != ".", !names.contains(tag) { names.append(tag) }
         }

@@ -84,7 +84,10 @@ public struct BatchCommit: Sendable {
     /// Renders and hashes rows, so a store can re-check at write time that a row was not edited meanwhile.
     public var classifier: RowClassifier?
 
-    public init(run: RunRecord, model: ModelIdentity, embedded: [EmbeddedRow], failed: [FailedRow], tokens: Int, costUSD: Double, requests: Int) {
+    public init(
+        run: RunRecord, model: ModelIdentity, embedded: [EmbeddedRow], failed: [FailedRow], tokens: Int,
+        costUSD: Double, requests: Int
+    ) {
         self.run = run
         self.model = model
         self.embedded = embedded

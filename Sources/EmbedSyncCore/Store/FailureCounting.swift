@@ -10,7 +10,9 @@ package enum FailureCounting {
     ///   - contentHash: the hash of the text that failed now.
     ///   - runID: the run recording the failure.
     /// - Returns: 1 for a first failure or a changed text; the same count again within one run; otherwise one more.
-    package static func runs(previous: (runs: Int, contentHash: String?, lastRun: String?)?, contentHash: String, runID: String) -> Int {
+    package static func runs(
+        previous: (runs: Int, contentHash: String?, lastRun: String?)?, contentHash: String, runID: String
+    ) -> Int {
         guard let previous else { return 1 }
         if previous.lastRun == runID { return previous.runs }
         if previous.contentHash != contentHash { return 1 }

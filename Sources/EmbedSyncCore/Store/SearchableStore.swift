@@ -8,7 +8,9 @@ public protocol SearchableStore: EmbeddingStore {
     ///   - minScore: drop results whose cosine similarity is below this.
     ///   - filter: the user's SQL condition on the source rows' own columns (`--where`), run read-only.
     ///   - fields: the template fields to return with each hit, so the caller can render its text.
-    func search(query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]) async throws -> [SearchHit]
+    func search(
+        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]
+    ) async throws -> [SearchHit]
 
     /// The model identities of the vectors stored, with counts (to refuse a query with another model).
     func storedModels() async throws -> [String: Int]

@@ -29,7 +29,6 @@ public struct EmbedSyncError: Error, CustomStringConvertible, Sendable {
         self.underlying = underlying
     }
 
-
     /// The message for a library or HTTP caller: parameters named by their configuration keys (`target.table`).
     public var message: String { text.description }
 

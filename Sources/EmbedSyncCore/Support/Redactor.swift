@@ -32,7 +32,8 @@ package struct Redactor: Sendable {
         while let range = rest.range(of: "sk-") {
             output += rest[..<range.lowerBound]
             var end = range.upperBound
-            while end < rest.endIndex, rest[end].isLetter || rest[end].isNumber || rest[end] == "-" || rest[end] == "_" {
+            while end < rest.endIndex, rest[end].isLetter || rest[end].isNumber || rest[end] == "-" || rest[end] == "_"
+            {
                 end = rest.index(after: end)
             }
             let token = rest[range.lowerBound..<end]

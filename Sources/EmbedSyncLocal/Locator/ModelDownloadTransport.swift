@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -32,7 +33,8 @@ public struct URLSessionModelDownloadTransport: ModelDownloadTransport {
             if let error {
                 box.result = .failure(error)
             } else if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-                box.result = .failure(LocalModelError(.downloadFailed, "HTTP \(http.statusCode) for \(url.absoluteString)."))
+                box.result = .failure(
+                    LocalModelError(.downloadFailed, "HTTP \(http.statusCode) for \(url.absoluteString)."))
             } else {
                 box.result = .success(data ?? Data())
             }

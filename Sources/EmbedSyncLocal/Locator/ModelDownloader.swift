@@ -24,11 +24,13 @@ struct ModelDownloader: Sendable {
     func download(modelName: String, into destination: URL) throws -> URL {
         let manager = FileManager.default
         let parent = destination.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".download-\(destination.lastPathComponent)-\(UUID().uuidString)", isDirectory: true)
+        let staging = parent.appendingPathComponent(
+            ".download-\(destination.lastPathComponent)-\(UUID().uuidString)", isDirectory: true)
         do {
             try manager.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
-            throw LocalModelError(.downloadFailed, "Cannot create the cache folder '\(parent.path)'.", underlying: error)
+            throw LocalModelError(
+                .downloadFailed, "Cannot create the cache folder '\(parent.path)'.", underlying: error)
         }
         defer { try? manager.removeItem(at: staging) }
         for file in Self.requiredFiles + Self.optionalFiles {
@@ -41,7 +43,8 @@ struct ModelDownloader: Sendable {
                 data = try transport.fetch(url)
             } catch {
                 if required {
-                    throw LocalModelError(.downloadFailed, "Downloading \(url.absoluteString) failed.", underlying: error)
+                    throw LocalModelError(
+                        .downloadFailed, "Downloading \(url.absoluteString) failed.", underlying: error)
                 }
                 continue
             }
@@ -59,7 +62,8 @@ struct ModelDownloader: Sendable {
             }
             try manager.moveItem(at: staging, to: destination)
         } catch {
-            throw LocalModelError(.downloadFailed, "Cannot move the downloaded model into '\(destination.path)'.", underlying: error)
+            throw LocalModelError(
+                .downloadFailed, "Cannot move the downloaded model into '\(destination.path)'.", underlying: error)
         }
         return destination
     }

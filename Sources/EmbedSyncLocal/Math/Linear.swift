@@ -27,9 +27,10 @@ struct Linear: Sendable {
         case .blas:
             storage = .rowMajor(weight)
         case .avx512:
-            storage = .packed(weight.withUnsafeBufferPointer { w in
-                PackedWeight(weight: w.baseAddress!, outputs: outputSize, inputs: inputSize)
-            })
+            storage = .packed(
+                weight.withUnsafeBufferPointer { w in
+                    PackedWeight(weight: w.baseAddress!, outputs: outputSize, inputs: inputSize)
+                })
         }
     }
 
@@ -69,13 +70,16 @@ struct LayerNormParameters: Sendable {
     let epsilon: Float
 
     /// `output = LayerNorm(input + residual)` for `rows` rows; `output` may alias either input.
-    func apply(_ input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, rows: Int,
-               into output: UnsafeMutablePointer<Float>) {
+    func apply(
+        _ input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, rows: Int,
+        into output: UnsafeMutablePointer<Float>
+    ) {
         gamma.withUnsafeBufferPointer { g in
             beta.withUnsafeBufferPointer { b in
                 guard let g = g.baseAddress, let b = b.baseAddress else { return }
-                VectorMath.layerNorm(input: input, residual: residual, output: output, rows: rows, cols: gamma.count,
-                                     gamma: g, beta: b, epsilon: epsilon)
+                VectorMath.layerNorm(
+                    input: input, residual: residual, output: output, rows: rows, cols: gamma.count,
+                    gamma: g, beta: b, epsilon: epsilon)
             }
         }
     }

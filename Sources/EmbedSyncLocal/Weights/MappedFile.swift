@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// A read-only memory mapping of a whole file, unmapped when released.
 // @unchecked Sendable: the mapping is read-only (PROT_READ) and never changes after init, so sharing the

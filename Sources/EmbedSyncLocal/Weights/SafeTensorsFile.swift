@@ -31,15 +31,18 @@ struct SafeTensorsFile: Sendable {
         let file = try MappedFile(url: url)
         let path = url.path
         guard let base = file.bytes, file.count >= 8 else {
-            throw LocalModelError(.invalidWeights, "'\(path)' is too short (\(file.count) bytes) to be a safetensors file.")
+            throw LocalModelError(
+                .invalidWeights, "'\(path)' is too short (\(file.count) bytes) to be a safetensors file.")
         }
         var headerLength: UInt64 = 0
         for i in 0..<8 {
             headerLength |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i))
         }
         guard headerLength <= UInt64(file.count - 8) else {
-            throw LocalModelError(.invalidWeights,
-                "'\(path)' is truncated or not a safetensors file: its header claims \(headerLength) bytes but the file has \(file.count - 8) after the length field.")
+            throw LocalModelError(
+                .invalidWeights,
+                "'\(path)' is truncated or not a safetensors file: its header claims \(headerLength) bytes but the file has \(file.count - 8) after the length field."
+            )
         }
         let headerData = Data(bytes: base + 8, count: Int(headerLength))
         let json: Any
@@ -56,9 +59,10 @@ struct SafeTensorsFile: Sendable {
         var tensors: [String: TensorInfo] = [:]
         for (name, value) in entries where name != "__metadata__" {
             guard let entry = value as? [String: Any],
-                  let dtype = entry["dtype"] as? String,
-                  let shapeValues = entry["shape"] as? [Any],
-                  let offsets = entry["data_offsets"] as? [Any], offsets.count == 2 else {
+                let dtype = entry["dtype"] as? String,
+                let shapeValues = entry["shape"] as? [Any],
+                let offsets = entry["data_offsets"] as? [Any], offsets.count == 2
+            else {
                 throw LocalModelError(.invalidWeights, "Tensor '\(name)' in '\(path)' has a malformed header entry.")
             }
             let shape = try shapeValues.map { item -> Int in
@@ -68,12 +72,15 @@ struct SafeTensorsFile: Sendable {
                 return n
             }
             guard let begin = (offsets[0] as? NSNumber)?.intValue, let end = (offsets[1] as? NSNumber)?.intValue,
-                  begin >= 0, end >= begin else {
+                begin >= 0, end >= begin
+            else {
                 throw LocalModelError(.invalidWeights, "Tensor '\(name)' in '\(path)' has malformed data offsets.")
             }
             guard end <= dataLength else {
-                throw LocalModelError(.invalidWeights,
-                    "'\(path)' is truncated: tensor '\(name)' ends at byte \(end) of the data section, which has \(dataLength) bytes.")
+                throw LocalModelError(
+                    .invalidWeights,
+                    "'\(path)' is truncated: tensor '\(name)' ends at byte \(end) of the data section, which has \(dataLength) bytes."
+                )
             }
             guard let elementSize = Self.elementSizes[dtype] else {
                 throw LocalModelError(.invalidWeights, "Tensor '\(name)' in '\(path)' has unknown dtype \(dtype).")
@@ -82,13 +89,16 @@ struct SafeTensorsFile: Sendable {
             for dimension in shape {
                 let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
                 guard !overflow else {
-                    throw LocalModelError(.invalidWeights, "Tensor '\(name)' in '\(path)' has an impossible shape \(shape).")
+                    throw LocalModelError(
+                        .invalidWeights, "Tensor '\(name)' in '\(path)' has an impossible shape \(shape).")
                 }
                 elements = product
             }
             guard elements.multipliedReportingOverflow(by: elementSize) == (end - begin, false) else {
-                throw LocalModelError(.invalidWeights,
-                    "Tensor '\(name)' in '\(path)' holds \(end - begin) bytes, but shape \(shape) of \(dtype) needs \(elements * elementSize).")
+                throw LocalModelError(
+                    .invalidWeights,
+                    "Tensor '\(name)' in '\(path)' holds \(end - begin) bytes, but shape \(shape) of \(dtype) needs \(elements * elementSize)."
+                )
             }
             tensors[name] = TensorInfo(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
         }
@@ -113,7 +123,8 @@ struct SafeTensorsFile: Sendable {
                 UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
                 #else
                 for i in 0..<count {
-                    destination[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                    destination[i] = Float(
+                        bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
                 }
                 #endif
             }

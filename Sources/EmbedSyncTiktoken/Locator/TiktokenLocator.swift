@@ -73,7 +73,8 @@ public struct TiktokenLocator: Sendable {
             searched.append("\(candidate.path) (EmbedSync cache)")
             if Self.isFile(candidate) { return candidate }
         }
-        let hint = "Token counts for OpenAI models will be approximate. To count exactly, copy "
+        let hint =
+            "Token counts for OpenAI models will be approximate. To count exactly, copy "
             + "\(fileName) into one of those places or set TIKTOKEN_CACHE_DIR to a folder holding it."
         guard let transport, let cacheDirectory, let url = Self.downloadURL(encoding: encoding) else {
             throw TiktokenError(

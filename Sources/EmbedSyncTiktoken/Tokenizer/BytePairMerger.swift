@@ -54,13 +54,17 @@ struct BytePairMerger: ~Copyable {
             return
         }
         reserve(length + 1)
-        let starts = self.starts, ranks = self.ranks
+        let starts = self.starts
+        let ranks = self.ranks
         // parts[i] = (starts[i], ranks[i]); ranks[i] is the rank of parts i and i+1 joined.
         var minRank = UInt32.max
         var minIndex = 0
         for index in 0..<(length - 1) {
             let rank = lookup.rank(piece + index, 2)
-            if rank < minRank { minRank = rank; minIndex = index }
+            if rank < minRank {
+                minRank = rank
+                minIndex = index
+            }
             starts[index] = index
             ranks[index] = rank
         }

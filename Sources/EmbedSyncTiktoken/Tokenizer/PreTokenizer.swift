@@ -32,12 +32,14 @@ struct PreTokenizer {
             return ((UInt32(b0 & 0x1F) << 6) | UInt32(base[index + 1] & 0x3F), 2)
         }
         if b0 < 0xF0, index + 2 < count {
-            let value = (UInt32(b0 & 0x0F) << 12) | (UInt32(base[index + 1] & 0x3F) << 6)
+            let value =
+                (UInt32(b0 & 0x0F) << 12) | (UInt32(base[index + 1] & 0x3F) << 6)
                 | UInt32(base[index + 2] & 0x3F)
             return (value, 3)
         }
         if index + 3 < count {
-            let value = (UInt32(b0 & 0x07) << 18) | (UInt32(base[index + 1] & 0x3F) << 12)
+            let value =
+                (UInt32(b0 & 0x07) << 18) | (UInt32(base[index + 1] & 0x3F) << 12)
                 | (UInt32(base[index + 2] & 0x3F) << 6) | UInt32(base[index + 3] & 0x3F)
             return (value, 4)
         }
@@ -118,8 +120,10 @@ struct PreTokenizer {
             return end
         }
         let (cls, length) = classAndLength(at: start)
-        let letter = ScalarClass.letter, number = ScalarClass.number
-        let space = ScalarClass.space, newline = ScalarClass.newline
+        let letter = ScalarClass.letter
+        let number = ScalarClass.number
+        let space = ScalarClass.space
+        let newline = ScalarClass.newline
 
         // [^\r\n\p{L}\p{N}]?+\p{L}++
         if cls & letter != 0 {
@@ -147,7 +151,8 @@ struct PreTokenizer {
         if cls & punctuationMask == 0 {
             punctuationStart = start
         } else if first == UInt8(ascii: " "), start + 1 < count,
-                  classAndLength(at: start + 1).cls & punctuationMask == 0 {
+            classAndLength(at: start + 1).cls & punctuationMask == 0
+        {
             punctuationStart = start + 1
         }
         if punctuationStart >= 0 {

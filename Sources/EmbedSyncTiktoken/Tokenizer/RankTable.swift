@@ -40,7 +40,8 @@ struct RankTable: Sendable {
         bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             for rank in 0..<rankCount {
-                let start = Int(offsets[rank]), length = Int(offsets[rank + 1]) - start
+                let start = Int(offsets[rank])
+                let length = Int(offsets[rank + 1]) - start
                 guard length > 0 else { continue }
                 if length == 1 { byteRanks[Int(base[start])] = UInt32(rank) }
                 let key = RankTable.key(base + start, length)
