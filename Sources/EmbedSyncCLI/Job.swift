@@ -26,7 +26,8 @@ struct Job: Sendable {
         }
     }
 
-    /// Loads settings, opens the store and resolves the template. Callers close the store: use ``with(_:extraFlags:readOnly:context:_:)``.
+    /// Loads settings, opens the store and resolves the template. Callers close the store: use
+    /// ``with(_:extraFlags:readOnly:context:_:)``.
     static func prepare(
         _ common: CommonOptions, extraFlags: [SettingKey: String] = [:], readOnly: Bool, context: CLIContext
     ) async throws -> Job {
@@ -69,7 +70,10 @@ struct Job: Sendable {
         guard !text.isEmpty else {
             throw EmbedSyncError(
                 .usage,
-                "The source has no text columns to embed by default. Pass --template 'Title: {{title}}' naming the columns to embed."
+                """
+                The source has no text columns to embed by default. Pass --template 'Title: {{title}}' naming the \
+                columns to embed.
+                """
             )
         }
         return try TextTemplate(text)
@@ -123,7 +127,10 @@ struct RunSettings {
             guard let policy = LongInputPolicy(rawValue: value.lowercased()) else {
                 throw EmbedSyncError(
                     .usage,
-                    "\(settings.origin(.longInputs)) must be one of: \(LongInputPolicy.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(value)')."
+                    """
+                    \(settings.origin(.longInputs)) must be one of: \
+                    \(LongInputPolicy.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(value)').
+                    """
                 )
             }
             longInputs = policy

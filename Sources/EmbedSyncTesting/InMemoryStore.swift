@@ -130,7 +130,10 @@ public final class InMemoryStore: SearchableStore, Sendable {
         if let wrong = batch.embedded.first(where: { $0.vector.count != batch.model.dimensions }) {
             throw EmbedSyncError(
                 .database,
-                "Refusing to store a \(wrong.vector.count)-dimension vector for row \(wrong.id) in a \(batch.model.dimensions)-dimension target."
+                """
+                Refusing to store a \(wrong.vector.count)-dimension vector for row \(wrong.id) in a \
+                \(batch.model.dimensions)-dimension target.
+                """
             )
         }
         let now = clock.now()

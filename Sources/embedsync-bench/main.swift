@@ -1,7 +1,8 @@
 // Benchmarks (release build): `swift run -c release embedsync-bench search|write [options]`.
 //   search [--sizes 10000,100000,1000000] [--dims 384]   exact top-10 scan vs the machine's copy bandwidth
 //   write  [--rows 20000] [--dims 384,1536] [--postgres URL]   vectors written per second, SQLite and PostgreSQL
-//          (with --postgres, tables bench_items_<dims>(id bigint primary key, body text) must exist: Benchmarks/write.sh makes them)
+//          (with --postgres, tables bench_items_<dims>(id bigint primary key, body text) must exist:
+// Benchmarks/write.sh makes them)
 // Each prints one JSON line per measurement.
 import EmbedSyncCore
 import EmbedSyncPostgres
@@ -78,8 +79,10 @@ case "search":
         let scanSeconds = median(scanTimes)
         print(
             "{\"bench\":\"search\",\"vectors\":\(count),\"dims\":\(dimensions),\"bytes\":\(Int(bytes)),"
-                + "\"scan_ms\":\(String(format: "%.3f", scanSeconds * 1000)),\"scan_gb_s\":\(String(format: "%.2f", bytes / scanSeconds / 1e9)),"
-                + "\"memcpy_ms\":\(String(format: "%.3f", copySeconds * 1000)),\"memcpy_gb_s\":\(String(format: "%.2f", bytes / copySeconds / 1e9)),"
+                + "\"scan_ms\":\(String(format: "%.3f", scanSeconds * 1000)),"
+                + "\"scan_gb_s\":\(String(format: "%.2f", bytes / scanSeconds / 1e9)),"
+                + "\"memcpy_ms\":\(String(format: "%.3f", copySeconds * 1000)),"
+                + "\"memcpy_gb_s\":\(String(format: "%.2f", bytes / copySeconds / 1e9)),"
                 + "\"scan_vs_memcpy\":\(String(format: "%.2f", scanSeconds / copySeconds)),\"checksum\":\(checksum)}")
     }
 case "write":
@@ -124,7 +127,10 @@ case "write":
             }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             print(
-                "{\"bench\":\"write\",\"store\":\"\(name)\",\"dims\":\(dimensions),\"vectors\":\(rows),\"seconds\":\(String(format: "%.3f", elapsed)),\"vectors_per_s\":\(Int(Double(rows) / elapsed))}"
+                """
+                {"bench":"write","store":"\(name)","dims":\(dimensions),"vectors":\(rows),\
+                "seconds":\(String(format: "%.3f", elapsed)),"vectors_per_s":\(Int(Double(rows) / elapsed))}
+                """
             )
             await store.close()
         }

@@ -40,7 +40,10 @@ struct PostgresFixture: StoreConformanceFixture {
 
     func setTitle(_ id: Int64, _ title: String) async throws {
         try await database.connection.query(
-            "INSERT INTO \(unescaped: database.sql("docs")) VALUES (\(id), \(title)) ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+            """
+            INSERT INTO \(unescaped: database.sql("docs")) VALUES (\(id), \(title)) ON CONFLICT (id) DO UPDATE SET \
+            title = excluded.title
+            """,
             logger: TestDatabase.logger)
     }
 

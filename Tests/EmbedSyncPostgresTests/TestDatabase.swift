@@ -19,7 +19,10 @@ enum PostgresTestEnvironment {
 
 struct MissingTestDatabase: Error, CustomStringConvertible {
     var description: String {
-        "EMBEDSYNC_TEST_POSTGRES_URL is not set. Start PostgreSQL with `export EMBEDSYNC_TEST_POSTGRES_URL=$(scripts/postgres.sh start)`."
+        """
+        EMBEDSYNC_TEST_POSTGRES_URL is not set. Start PostgreSQL with `export \
+        EMBEDSYNC_TEST_POSTGRES_URL=$(scripts/postgres.sh start)`.
+        """
     }
 }
 

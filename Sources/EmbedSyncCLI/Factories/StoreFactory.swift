@@ -14,7 +14,10 @@ enum StoreFactory {
         case (.some, .some):
             throw EmbedSyncError(
                 .usage,
-                "Both \(settings.origin(.table)) and \(settings.origin(.query)) are set. Keep one: a table, or a SELECT."
+                """
+                Both \(settings.origin(.table)) and \(settings.origin(.query)) are set. Keep one: a table, or a \
+                SELECT.
+                """
             )
         case (nil, nil):
             throw EmbedSyncError(
@@ -28,7 +31,10 @@ enum StoreFactory {
             if settings.string(.targetTable) != nil {
                 throw EmbedSyncError(
                     .usage,
-                    "Both --target-table and --target-column are set. Use a table (separate vectors) or a column (vectors in the source table)."
+                    """
+                    Both --target-table and --target-column are set. Use a table (separate vectors) or a column \
+                    (vectors in the source table).
+                    """
                 )
             }
             return .column(column)
@@ -40,7 +46,10 @@ enum StoreFactory {
         guard let url = settings.string(.database), !url.isEmpty else {
             throw EmbedSyncError(
                 .usage,
-                "No database: pass --database PATH (a SQLite file) or postgres://… (or set DATABASE_URL or `database` in embedsync.yaml)."
+                """
+                No database: pass --database PATH (a SQLite file) or postgres://… (or set DATABASE_URL or `database` \
+                in embedsync.yaml).
+                """
             )
         }
         return url
