@@ -69,8 +69,8 @@ struct PostgresClaimTests {
             let live = try await db.store(source: .table(db.name("docs")))
             #expect(try await dead.claim([.int(1), .int(2)], runID: "dead") == [.int(1), .int(2)])
             #expect(try await live.claim([.int(1), .int(2), .int(3)], runID: "live") == [.int(3)])
-            try await db.execute(
-                "UPDATE \(db.sql("embedsync_claims")) SET expires_at = now() - interval '1 second' WHERE run_id = 'dead'")
+            let claims = db.sql("embedsync_claims")
+            try await db.execute("UPDATE \(claims) SET expires_at = now() - interval '1 second' WHERE run_id = 'dead'")
             #expect(try await live.claim([.int(1), .int(2)], runID: "live") == [.int(1), .int(2)])
             let holders = try await db.query("SELECT DISTINCT run_id FROM \(unescaped: db.sql("embedsync_claims"))").map
             { try $0.decode(String.self) }
