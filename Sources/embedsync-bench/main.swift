@@ -95,20 +95,8 @@ case "write":
         let path = folder.appendingPathComponent("bench.db").path
         FileManager.default.createFile(atPath: path, contents: nil)
         try SQLiteStore.createBenchSource(path: path, rows: rows)
-        var stores: [(String, any EmbeddingStore)] = [
-            ("sqlite", try SQLiteStore(.init(path: path, source: .table("items"))))
-        ]
-        if let url = option("--postgres") {
-            stores.append(
-                (
-                    "postgres",
-                    try await PostgresStore.connect(
-                        .init(
-                            url: url, source: .table("bench_items_\(dimensions)"), idColumn: nil, target: .table(nil),
-                            storeText: false, environment: [:]))
-                ))
-        }
-        for (name, store) in stores {
+        /// Commits every vector in batches of 256 and prints the rate.
+        func measure(_ name: String, _ store: any EmbeddingStore) async throws {
             let model = ModelIdentity(provider: "bench", model: "random", dimensions: dimensions)
             let run = RunRecord(id: UUID().uuidString, startedAt: unixTime(), model: model)
             let start = DispatchTime.now().uptimeNanoseconds
@@ -132,7 +120,15 @@ case "write":
                 "seconds":\(String(format: "%.3f", elapsed)),"vectors_per_s":\(Int(Double(rows) / elapsed))}
                 """
             )
-            await store.close()
+        }
+        let sqlite = try SQLiteStore(.init(path: path, source: .table("items")))
+        try await measure("sqlite", sqlite)
+        await sqlite.close()
+        if let url = option("--postgres") {
+            let configuration = PostgresStore.Configuration(
+                url: url, source: .table("bench_items_\(dimensions)"), idColumn: nil, target: .table(nil),
+                storeText: false, environment: [:])
+            try await PostgresStore.withStore(configuration) { try await measure("postgres", $0) }
         }
         try? FileManager.default.removeItem(at: folder)
     }

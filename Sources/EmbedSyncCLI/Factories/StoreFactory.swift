@@ -2,6 +2,13 @@ import EmbedSyncCore
 import EmbedSyncPostgres
 import EmbedSyncSQLite
 import Foundation
+import ServiceLifecycle
+
+/// A store as opened, with the services (connection pools) that must run while it is used.
+struct OpenedStore: Sendable {
+    let store: any EmbeddingStore
+    let services: [any Service]
+}
 
 /// Opens the configured database as an ``EmbeddingStore``.
 enum StoreFactory {
@@ -60,7 +67,7 @@ enum StoreFactory {
     }
 
     /// - Parameter readOnly: estimates and status open SQLite read-only.
-    static func open(_ settings: Settings, readOnly: Bool, context: CLIContext) async throws -> any EmbeddingStore {
+    static func open(_ settings: Settings, readOnly: Bool, context: CLIContext) async throws -> OpenedStore {
         let url = try databaseURL(settings)
         let source = try source(settings)
         let target = try target(settings)
@@ -70,16 +77,18 @@ enum StoreFactory {
                 url: url, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
                 environment: settings.environment)
             if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
-            return try await PostgresStore.connect(configuration)
+            let store = try await PostgresStore.open(configuration)
+            return OpenedStore(store: store, services: [store])
         }
         var path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
         if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
         if !(path as NSString).isAbsolutePath {
             path = (context.workingDirectory as NSString).appendingPathComponent(path)
         }
-        return try SQLiteStore(
+        let store = try SQLiteStore(
             SQLiteStore.Configuration(
                 path: path, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
                 readOnly: readOnly))
+        return OpenedStore(store: store, services: [])
     }
 }
