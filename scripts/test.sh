@@ -16,6 +16,9 @@ swift format lint --strict -r -p Sources Tests Benchmarks Package.swift
 if long="$(grep -rn --include='*.swift' '.\{121,\}' Sources Tests Benchmarks Package.swift)"; then
     echo "Lines over 120 columns:"; echo "$long" | head -20; exit 1
 fi
+if big="$(find Sources Tests Benchmarks -name '*.swift' -exec wc -l {} + | awk '$2 != "total" && $1 > 300')"; then
+    [ -z "$big" ] || { echo "Source files over 300 lines (split them by feature):"; echo "$big"; exit 1; }
+fi
 swift build --build-tests
 status=0
 swift test --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
