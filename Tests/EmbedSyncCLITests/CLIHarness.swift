@@ -22,7 +22,7 @@ struct CLIHarness {
         let harness = CLIHarness(
             folder: folder, server: server,
             environment: [
-                "TEST_PROVIDER_KEY": canaryKey, "HOME": folder.path,
+                "TEST_PROVIDER_KEY": canaryKey, "HOME": folder.path, "TMPDIR": folder.path,
                 "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "",
             ])
         try harness.makeDatabase(rows: rows)

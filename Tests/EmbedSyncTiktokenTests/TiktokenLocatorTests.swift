@@ -40,6 +40,31 @@ struct TiktokenLocatorTests {
         return url
     }
 
+    @Test("with no cache variable set, finds the file in tiktoken's default cache under TMPDIR, checked by digest")
+    func tiktokenDefaultCache() throws {
+        let temporary = try folder("tmp")
+        let gym = try folder("tmp/data-gym-cache")
+        try FileManager.default.copyItem(at: try TestResources.ranksFile(), to: gym.appendingPathComponent(key))
+        let locator = TiktokenLocator(environment: ["TMPDIR": temporary.path], cacheDirectory: try folder("cache"))
+        #expect(try locator.locate().path == gym.appendingPathComponent(key).path)
+        let withVariable = TiktokenLocator(
+            environment: ["TMPDIR": temporary.path, "TIKTOKEN_CACHE_DIR": try folder("elsewhere").path],
+            cacheDirectory: nil)
+        #expect(throws: TiktokenError.self, "tiktoken reads its default only when no variable is set") {
+            try withVariable.locate()
+        }
+    }
+
+    @Test("a file in tiktoken's default cache that is not the published one is ignored")
+    func tiktokenDefaultCacheChecked() throws {
+        let temporary = try folder("tmp")
+        _ = try folder("tmp/data-gym-cache", files: [key])
+        let locator = TiktokenLocator(environment: ["TMPDIR": temporary.path], cacheDirectory: nil)
+        let error = #expect(throws: TiktokenError.self) { try locator.locate() }
+        #expect(error?.code == .notFound)
+        #expect("\(error.map { String(describing: $0) } ?? "")".contains("tiktoken's default cache"))
+    }
+
     @Test("finds the SHA-1-named file in TIKTOKEN_CACHE_DIR first")
     func tiktokenCacheDirFirst() throws {
         let tiktoken = try folder("tiktoken", files: [key])
@@ -87,7 +112,8 @@ struct TiktokenLocatorTests {
     @Test("a failing transport reports the URL and that counts are approximate")
     func transportFails() throws {
         let transport = FakeTransport(body: nil)
-        let locator = TiktokenLocator(environment: [:], cacheDirectory: try folder("cache"), transport: transport)
+        let locator = TiktokenLocator(
+            environment: ["TMPDIR": root.path], cacheDirectory: try folder("cache"), transport: transport)
         #expect {
             _ = try locator.locate()
         } throws: { error in
@@ -103,7 +129,7 @@ struct TiktokenLocatorTests {
         let body = try Data(contentsOf: try TestResources.ranksFile())
         let transport = FakeTransport(body: body)
         let cache = root.appendingPathComponent("new-cache")
-        let locator = TiktokenLocator(environment: [:], cacheDirectory: cache, transport: transport)
+        let locator = TiktokenLocator(environment: ["TMPDIR": root.path], cacheDirectory: cache, transport: transport)
         let url = try locator.locate()
         #expect(url.path == cache.appendingPathComponent("cl100k_base.tiktoken").path)
         #expect(try Data(contentsOf: url) == body)
@@ -118,7 +144,8 @@ struct TiktokenLocatorTests {
     func rejectsTamperedDownload() throws {
         let cache = root.appendingPathComponent("tampered-cache")
         let locator = TiktokenLocator(
-            environment: [:], cacheDirectory: cache, transport: FakeTransport(body: Data("IQ== 0\n".utf8)))
+            environment: ["TMPDIR": root.path], cacheDirectory: cache,
+            transport: FakeTransport(body: Data("IQ== 0\n".utf8)))
         #expect {
             _ = try locator.locate()
         } throws: { error in

@@ -8,7 +8,10 @@ import Foundation
 ///    naming), or `cl100k_base.tiktoken`.
 /// 2. `DATA_GYM_CACHE_DIR`, the same way.
 /// 3. `<cacheDirectory>/cl100k_base.tiktoken`.
-/// 4. A download through `transport` into `cacheDirectory`, accepted only when its SHA-256 matches
+/// 4. When neither variable is set, tiktoken's own default cache, `$TMPDIR/data-gym-cache` (Python's
+///    `tempfile.gettempdir()`: `TMPDIR`, `TEMP`, `TMP`, else `/tmp`), so anyone who ever ran tiktoken counts exactly
+///    offline. A shared temporary folder is not trusted: the file must have the published SHA-256.
+/// 5. A download through `transport` into `cacheDirectory`, accepted only when its SHA-256 matches
 ///    the digest tiktoken publishes.
 ///
 /// The locator never reads the process environment itself; pass it in.
@@ -27,7 +30,8 @@ public struct TiktokenLocator: Sendable {
 
     /// Creates a locator.
     /// - Parameters:
-    ///   - environment: Environment variables; only `TIKTOKEN_CACHE_DIR` and `DATA_GYM_CACHE_DIR` are read.
+    ///   - environment: Environment variables; only `TIKTOKEN_CACHE_DIR`, `DATA_GYM_CACHE_DIR` and the temporary
+    ///     folder's `TMPDIR`, `TEMP`, `TMP` are read.
     ///   - cacheDirectory: EmbedSync's cache folder, searched and used for downloads; nil to skip both.
     ///   - transport: How to download a missing file; nil when offline.
     public init(
@@ -72,6 +76,10 @@ public struct TiktokenLocator: Sendable {
             let candidate = cacheDirectory.appendingPathComponent(fileName)
             searched.append("\(candidate.path) (EmbedSync cache)")
             if Self.isFile(candidate) { return candidate }
+        }
+        if let candidate = tiktokenDefaultCache(encoding: encoding) {
+            searched.append("\(candidate.path) (tiktoken's default cache)")
+            if Self.isFile(candidate), Self.hasPublishedDigest(candidate, encoding: encoding) { return candidate }
         }
         let hint =
             "Token counts for OpenAI models will be approximate. To count exactly, copy "
@@ -125,6 +133,22 @@ public struct TiktokenLocator: Sendable {
                 underlying: error as NSError)
         }
         return destination
+    }
+
+    /// Where Python's tiktoken caches the file when neither cache variable is set.
+    private func tiktokenDefaultCache(encoding: String) -> URL? {
+        let variables = ["TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"]
+        guard variables.allSatisfy({ environment[$0]?.isEmpty ?? true }) else { return nil }
+        let temporary = ["TMPDIR", "TEMP", "TMP"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty } ?? "/tmp"
+        return URL(fileURLWithPath: temporary, isDirectory: true)
+            .appendingPathComponent("data-gym-cache").appendingPathComponent(Self.cacheKey(encoding: encoding))
+    }
+
+    /// Whether `url` holds the published ranks file of `encoding` (any file when no digest is published).
+    private static func hasPublishedDigest(_ url: URL, encoding: String) -> Bool {
+        guard let expected = knownDigests[encoding] else { return true }
+        guard let data = try? Data(contentsOf: url) else { return false }
+        return Digests.sha256Hex(data) == expected
     }
 
     private static func isFile(_ url: URL) -> Bool {
