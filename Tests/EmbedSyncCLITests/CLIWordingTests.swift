@@ -83,3 +83,15 @@ struct CLIWordingTests {
         }
     }
 }
+
+@Suite("version")
+struct VersionTests {
+    @Test("the version the binary reports is the one at the top of CHANGELOG.md")
+    func changelogVersion() throws {
+        let changelog = try String(
+            contentsOf: TestFiles.packageRoot().appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+        let heading = try #require(changelog.split(separator: "\n").first { $0.hasPrefix("## ") })
+        let version = heading.dropFirst(3).split(separator: " ").first.map(String.init)
+        #expect(version == EmbedSyncCommand.configuration.version)
+    }
+}
