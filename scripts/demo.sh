@@ -4,10 +4,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/setup.sh
-# A debug build is quicker to make than a release build and fast enough for the demo (BLAS does the heavy lifting);
-# `make build` makes the release binary for real use and benchmarks.
-swift build --product embedsync >&2
-BIN="$(swift build --show-bin-path)/embedsync"
+# The release binary, as users run it (the debug build embeds ~20x slower). Its first build compiles the
+# dependencies with optimisation and takes several minutes; later ones are incremental.
+swift build -c release --product embedsync >&2
+BIN="$(swift build -c release --show-bin-path)/embedsync"
 [ -n "$(apt-cache dumpavail 2>/dev/null | head -c 1)" ] || { [ "$(id -u)" = 0 ] && apt-get update -qq; } || true
 python3 scripts/make_demo_db.py demo/packages.db "${DEMO_ROWS:-2000}"
 export VIRTUAL_ENV="$ROOT/.venv"

