@@ -1,4 +1,9 @@
 import EmbedSyncCore
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// An error from the local embedding model: finding, loading or running it.
 ///
@@ -44,8 +49,24 @@ public struct LocalModelError: Error, CustomStringConvertible, Sendable {
 
     /// The message followed by its cause.
     public var detail: ErrorMessage {
-        if let underlying { return "\(text) (\(String(describing: underlying)))" }
-        return text
+        guard let underlying else { return text }
+        let cause = Self.oneLine(underlying)
+        // A message of several lines gets its cause on a line of its own; a one-line message in parentheses.
+        return text.description.contains("\n") ? "\(text)\nCause: \(cause)" : "\(text) (\(cause))"
+    }
+
+    /// A cause on one line: a network error's own sentence, not a Foundation dump of its user info.
+    static func oneLine(_ error: any Error) -> String {
+        let text: String
+        if let error = error as? LocalModelError {
+            text = error.underlying.map { "\(error.message) \(oneLine($0))" } ?? error.message
+        } else if let error = error as? URLError {
+            text = "\(error.localizedDescription) (URLError \(error.code.rawValue))"
+        } else {
+            text = String(describing: error)
+        }
+        let words = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return words.count > 300 ? String(words.prefix(299)) + "…" : words
     }
 
     public var description: String { detail.description }

@@ -126,6 +126,9 @@ struct ModelLocatorTests {
             #expect(error.text.parameters == [.modelDirectory])
             #expect(text.contains("embedding.model_dir"))
             #expect(!text.contains("--model-dir"), "the library names its parameter, not the CLI's flag")
+            let cause = try #require(text.split(separator: "\n").last { $0.hasPrefix("Cause: ") })
+            #expect(cause.contains("URLError \(URLError.Code.notConnectedToInternet.rawValue)"), "\(cause)")
+            #expect(!text.contains("UserInfo") && !text.contains("NSErrorFailingURL"), "one line, not a dump")
         }
     }
 
