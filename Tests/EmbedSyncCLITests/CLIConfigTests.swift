@@ -18,7 +18,7 @@ struct CLIConfigTests {
         #expect(result.status == 0, "\(result.stderr)")
         let yaml = try String(contentsOfFile: cli.folder.appendingPathComponent("embedsync.yaml").path, encoding: .utf8)
         #expect(yaml.contains("table: products"))
-        #expect(yaml.contains("{{#name}}name: {{name}}{{/name}}"))
+        #expect(yaml.contains("{{#name}}Name: {{name}}{{/name}}"))
         #expect(yaml.contains("# "))
         let again = await cli.run(["init", "--database", cli.databasePath, "--table", "products"])
         #expect(again.status == 2)
@@ -93,6 +93,39 @@ struct CLIConfigTests {
         let status = await watcher.value
         #expect(status == 0)
         #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == 11)
+        try await cli.shutdown()
+    }
+}
+
+@Suite("embedsync init proposes a template")
+struct InitProposalTests {
+    @Test("readable fields and meaningful numbers go in; ids, keys, paths, hashes and timestamps stay out")
+    func proposal() async throws {
+        let cli = try await CLIHarness.make(rows: 1)
+        try cli.execute(
+            """
+            CREATE TABLE tracks (id INTEGER PRIMARY KEY, title TEXT, artist_id INTEGER, bpm INTEGER, price REAL,
+              release_year INTEGER, play_count INTEGER, file_path TEXT, sha256 TEXT, created_at TIMESTAMP,
+              notes TEXT, embedding F32_BLOB(384))
+            """)
+        try cli.execute(
+            "INSERT INTO tracks VALUES (1, 'Song', 7, 120, 1.99, 1999, 5, '/a.mp3', 'ab', '2020', 'n', NULL)")
+        let result = await cli.run(["init", "--database", cli.databasePath, "--table", "tracks"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let yaml = try String(contentsOfFile: cli.folder.appendingPathComponent("embedsync.yaml").path, encoding: .utf8)
+        let template = yaml.components(separatedBy: "template: |\n").last?.components(separatedBy: "\n\n").first ?? ""
+        for field in ["title", "bpm", "price", "release_year", "notes"] {
+            #expect(template.contains("{{\(field)}}"), "\(field) belongs in:\n\(template)")
+        }
+        for field in ["artist_id", "play_count", "file_path", "sha256", "created_at", "embedding", "{{id}}"] {
+            #expect(!template.contains(field), "\(field) does not belong in:\n\(template)")
+        }
+        #expect(template.contains("{{#bpm}}BPM: {{bpm}}{{/bpm}}"))
+        #expect(yaml.contains("  column: embedding"), "a vector column of the table is proposed as the target")
+        let again = await cli.run(["init", "--database", cli.databasePath, "--table", "tracks"])
+        #expect(again.status == 2, "nothing is overwritten without --force")
+        let forced = await cli.run(["init", "--database", cli.databasePath, "--table", "tracks", "--force"])
+        #expect(forced.status == 0)
         try await cli.shutdown()
     }
 }

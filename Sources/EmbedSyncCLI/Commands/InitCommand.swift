@@ -30,9 +30,12 @@ struct InitCommand: AsyncParsableCommand {
         common.table = table
         common.provider = provider
         let text = try await Job.with(common, readOnly: true, context: context) { job in
-            InitCommand.yaml(
+            let schema = try await job.store.sourceSchema()
+            let proposal = TemplateProposal(schema: schema)
+            return InitCommand.yaml(
                 database: job.settings.string(.database) ?? "", table: job.settings.string(.table) ?? "",
-                schema: try await job.store.sourceSchema(), template: job.template.source, provider: provider)
+                schema: schema, template: proposal.template(default: job.template.source),
+                vectorColumn: proposal.vectorColumn, provider: provider)
         }
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -43,7 +46,8 @@ struct InitCommand: AsyncParsableCommand {
     }
 
     static func yaml(
-        database: String, table: String, schema: SourceSchema, template: String, provider: String
+        database: String, table: String, schema: SourceSchema, template: String, vectorColumn: String?,
+        provider: String
     ) -> String {
         let entry = (Provider(rawValue: provider) ?? .local).entry
         let model: String
@@ -56,6 +60,9 @@ struct InitCommand: AsyncParsableCommand {
             model = "MODEL-ID  # required; also set base_url"
         }
         let local = entry.provider == .local
+        let target =
+            vectorColumn.map { "  column: \($0)   # the table's own vector column; or: table: \(table)_embeddings" }
+            ?? "  table: \(table)_embeddings   # or: column: embedding  (vectors in the source table)"
         let columns = schema.columns.map { "\($0.name) \($0.declaredType)".trimmingCharacters(in: .whitespaces) }
             .joined(separator: ", ")
         let indentedTemplate = template.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
@@ -75,7 +82,7 @@ struct InitCommand: AsyncParsableCommand {
             \(indentedTemplate)
 
             target:
-              table: \(table)_embeddings   # or: column: embedding  (vectors in the source table)
+            \(target)
 
             embedding:
               provider: \(provider)
