@@ -73,8 +73,10 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         metrics.inflight.increment()
         defer { metrics.inflight.decrement() }
         let response = try await next(request, context)
+        // Route templates only (bounded labels); hummingbird names unmatched requests "NotFound".
+        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
         metrics.recordRequest(
-            route: context.endpointPath ?? "unmatched", method: request.method.rawValue,
+            route: route, method: request.method.rawValue,
             status: response.status.code, duration: ContinuousClock.now - start)
         return response
     }
