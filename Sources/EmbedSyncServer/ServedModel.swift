@@ -8,14 +8,18 @@ public struct ServedModel: Sendable {
     public let embedder: any Embedder
     /// The id `/v1/models` lists and responses carry (the model name, e.g. `all-MiniLM-L6-v2`).
     public var id: String { embedder.identity.model }
-    /// Every name `model` may take: the id, `provider/model`, the storage key, and configured aliases.
+    /// Every name `model` may take: the id, its last path component, `provider/model`, the storage key, and
+    /// configured aliases.
     public let names: Set<String>
 
     public init(embedder: any Embedder, aliases: [String] = []) {
         self.embedder = embedder
         let identity = embedder.identity
         var names: Set<String> = [identity.model, "\(identity.provider)/\(identity.model)", identity.storageKey]
-        if identity.provider == "local" { names.insert("sentence-transformers/\(identity.model)") }
+        // `sentence-transformers/all-MiniLM-L6-v2` is also `all-MiniLM-L6-v2`, as people write it.
+        if let short = identity.model.split(separator: "/").last, short != Substring(identity.model) {
+            names.insert(String(short))
+        }
         names.formUnion(aliases)
         self.names = names
     }

@@ -108,7 +108,7 @@ struct ServeBinaryTests {
                 .appendingPathComponent("openai_sdk_check.py").path
             let json = try runPython([script, base + "/v1", "all-MiniLM-L6-v2"] + Self.texts)
             let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-            #expect(result["models"] as? [String] == ["all-MiniLM-L6-v2"])
+            #expect(result["models"] as? [String] == ["sentence-transformers/all-MiniLM-L6-v2"])
             for key in ["base64", "float"] {
                 let vectors = (result[key] as? [[Double]]) ?? []
                 #expect(vectors.count == stored.count, "\(key)")
