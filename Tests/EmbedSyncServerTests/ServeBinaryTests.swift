@@ -141,6 +141,40 @@ struct ServeBinaryTests {
         #expect(lines.withLock { $0.split(separator: "\n").count } == 1)
     }
 
+    @Test("serve --watch embeds a row inserted while it runs, in the same process; SIGTERM still exits 0")
+    func keepFresh() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            Issue.record("The embedsync binary is not at \(Self.binary.path): run `swift build` before `swift test`.")
+            return
+        }
+        let path = try embeddedDatabase()
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = [
+            "serve", "--database", path, "--table", "texts", "--template", "{{body}}", "--port", "0", "--watch", "0.2",
+        ]
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let stored = { () throws -> Int in
+            try DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM texts_embeddings") }
+                ?? 0
+        }
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { try $0.execute(sql: "INSERT INTO texts VALUES (99, 'A freshly inserted row')") }
+        try queue.close()
+        try await waitUntil("the keep-fresh loop embeds the new row", timeout: 120) {
+            try stored() == Self.texts.count + 1
+        }
+        kill(process.processIdentifier, SIGTERM)
+        try await waitUntil("serve exits after SIGTERM", timeout: 60) { !process.isRunning }
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+    }
+
     func runPython(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = Self.python
