@@ -159,7 +159,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            exclude: ["openai_sdk_check.py"],
+            exclude: ["openai_sdk_check.py", "page_check.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -69,6 +69,7 @@ enum SearchPage {
 
     static let style = """
         body{font:15px system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}
+        [hidden]{display:none!important}
         form{display:flex;flex-wrap:wrap;gap:.5em;align-items:end}
         label{display:flex;flex-direction:column;font-size:12px}
         input{font:inherit;padding:.3em}#query{min-width:22em}table{border-collapse:collapse;width:100%;margin-top:1em}
@@ -81,7 +82,8 @@ enum SearchPage {
         """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>EmbedSync search</title>
-        <meta name="viewport" content="width=device-width, initial-scale=1"><style>\(style)</style></head>
+        <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+        <style>\(style)</style></head>
         <body data-auth="\(auth ? "1" : "0")">
         <h1>EmbedSync search</h1>
         <p id="status">loading…</p>
@@ -105,7 +107,7 @@ enum SearchPage {
     static let contentSecurityPolicy: String = {
         func hash(_ text: String) -> String { Data(SHA256.hash(data: Data(text.utf8))).base64EncodedString() }
         return "default-src 'none'; script-src 'sha256-\(hash(script))'; style-src 'sha256-\(hash(style))'; "
-            + "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            + "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     }()
 
     static func response(auth: Bool) -> Response {
