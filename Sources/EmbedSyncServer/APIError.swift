@@ -55,7 +55,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         let error: [String: Any] = [
             "message": message, "type": type, "param": param ?? NSNull(), "code": code ?? NSNull(),
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: ["error": error], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return Array(data)
     }
 }

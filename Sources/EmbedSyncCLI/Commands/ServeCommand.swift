@@ -23,12 +23,15 @@ struct ServeCommand: AsyncParsableCommand {
     var corsOrigin: [String] = []
     @Option(help: "Largest request body in bytes (default 4194304).") var maxBodyBytes: String?
     @Option(help: "Also keep the table fresh: embed new and changed rows every SECONDS.") var watch: String?
+    @Option(help: "Another name clients may use for the model, e.g. text-embedding-3-small (repeatable).")
+    var modelAlias: [String] = []
 
     var flags: [SettingKey: String] {
         var flags: [SettingKey: String] = [:]
         let pairs: [(SettingKey, String?)] = [
             (.host, host), (.port, port), (.tokenEnv, tokenEnv), (.maxBodyBytes, maxBodyBytes), (.serveWatch, watch),
             (.corsOrigins, corsOrigin.isEmpty ? nil : corsOrigin.joined(separator: ",")),
+            (.modelAliases, modelAlias.isEmpty ? nil : modelAlias.joined(separator: ",")),
         ]
         for case let (key, value?) in pairs { flags[key] = value }
         return flags
@@ -43,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await Job.with(common, extraFlags: flags, readOnly: !watching, context: context) { job in
             let options = try ServeSettings(job.settings)
             let embedder = try job.providers.makeEmbedder(needsKey: true)
-            let backend = try await Self.backend(job, embedder: embedder)
+            let backend = try await Self.backend(job, embedder: embedder, aliases: options.modelAliases)
             var services: [any Service] = []
             if let interval = options.watch {
                 services.append(try Self.keepFresh(job, embedder: embedder, interval: interval, context: context))
@@ -62,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    static func backend(_ job: Job, embedder: any Embedder) async throws -> ServerBackend {
+    static func backend(_ job: Job, embedder: any Embedder, aliases: [String]) async throws -> ServerBackend {
         let store = job.store
         var search: SearchBackend?
         if let searchable = store as? any SearchableStore {
@@ -73,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
         let template = job.template
         let identity = embedder.identity
         return ServerBackend(
-            model: ServedModel(embedder: embedder), search: search,
+            model: ServedModel(embedder: embedder, aliases: aliases), search: search,
             coverage: {
                 let classifier = RowClassifier(template: template, model: identity, selection: Selection())
                 let counts = try await Survey(store: store, classifier: classifier).run()
@@ -114,6 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
 struct ServeSettings {
     var server = ServerConfiguration()
     var watch: Double?
+    var modelAliases: [String] = []
 
     init(_ settings: Settings) throws {
         if let host = settings.string(.host) { server.host = host }
@@ -139,6 +143,9 @@ struct ServeSettings {
             }
         }
         if let bytes = try settings.positiveInt(.maxBodyBytes) { server.maxBodyBytes = bytes }
+        if let aliases = settings.string(.modelAliases) {
+            modelAliases = aliases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
         if let seconds = try settings.number(.serveWatch) {
             guard seconds > 0 else { throw EmbedSyncError(.usage, "--watch must be a positive number of seconds.") }
             watch = seconds

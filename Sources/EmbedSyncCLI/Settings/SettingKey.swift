@@ -48,6 +48,7 @@ struct SettingKey: Hashable, Sendable {
     static let corsOrigins = SettingKey("serve.cors_origins", flag: "cors-origin")
     static let maxBodyBytes = SettingKey("serve.max_body_bytes", flag: "max-body-bytes")
     static let serveWatch = SettingKey("serve.watch", flag: "watch")
+    static let modelAliases = SettingKey("serve.model_aliases", flag: "model-alias")
 
     static let all: [SettingKey] = [
         .database, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn, .storeText, .provider,
@@ -55,7 +56,7 @@ struct SettingKey: Hashable, Sendable {
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries,
         .requestsPerMinute,
         .tokensPerMinute, .maxCost, .claimLease, .longInputs, .price, .batchPrice,
-        .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch,
+        .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases,
     ]
 }
 
