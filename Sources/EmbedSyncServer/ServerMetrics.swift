@@ -56,6 +56,17 @@ public final class ServerMetrics: Sendable {
         ).record(duration)
     }
 
+    /// Counts one keep-fresh pass (`--watch`): rows embedded, failed and vectors removed.
+    public func recordKeepFresh(embedded: Int, failed: Int, removed: Int) {
+        for (name, value, help) in [
+            ("rows_embedded", embedded, "Rows embedded by the keep-fresh loop."),
+            ("rows_failed", failed, "Rows the keep-fresh loop could not embed."),
+            ("rows_removed", removed, "Vectors of deleted rows removed by the keep-fresh loop."),
+        ] {
+            registry.makeCounter(descriptor: Self.name(name, unit: "total", help: help)).increment(by: Int64(value))
+        }
+    }
+
     /// The Prometheus text exposition.
     public func render() -> String {
         registry.emitToString()

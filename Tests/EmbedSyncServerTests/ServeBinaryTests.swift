@@ -157,6 +157,11 @@ struct ServeBinaryTests {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        let lines = Mutex<String>("")
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            lines.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let stored = { () throws -> Int in
@@ -169,10 +174,20 @@ struct ServeBinaryTests {
         try await waitUntil("the keep-fresh loop embeds the new row", timeout: 120) {
             try stored() == Self.texts.count + 1
         }
+        guard
+            try await waitUntil(
+                "serve prints its listening line", timeout: 60, { lines.withLock { $0.contains("\n") } })
+        else { return }
+        let port = Int(
+            lines.withLock { $0 }.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").last ?? "")
+        try await waitUntil("/metrics counts the row the keep-fresh loop embedded", timeout: 60) {
+            try RawHTTP.get("/metrics", host: "localhost", port: port ?? 0).contains("embedsync_rows_embedded_total 1")
+        }
         kill(process.processIdentifier, SIGTERM)
         try await waitUntil("serve exits after SIGTERM", timeout: 60) { !process.isRunning }
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
+        output.fileHandleForReading.readabilityHandler = nil
     }
 
     func runPython(_ arguments: [String]) throws -> String {

@@ -47,13 +47,16 @@ struct ServeCommand: AsyncParsableCommand {
             let options = try ServeSettings(job.settings)
             let embedder = try job.providers.makeEmbedder(needsKey: true)
             let backend = try await Self.backend(job, embedder: embedder, aliases: options.modelAliases)
+            let metrics = ServerMetrics(model: embedder.identity.model)
             var services: [any Service] = []
             if let interval = options.watch {
-                services.append(try Self.keepFresh(job, embedder: embedder, interval: interval, context: context))
+                services.append(
+                    try Self.keepFresh(
+                        job, embedder: embedder, interval: interval, metrics: metrics, context: context))
             }
             let logger = Logger(label: "embedsync.serve")
             let app = buildApplication(
-                configuration: options.server, backend: backend, services: services, logger: logger,
+                configuration: options.server, backend: backend, metrics: metrics, services: services, logger: logger,
                 onListening: { host, port in
                     let name = host.contains(":") ? "[\(host)]" : host
                     context.stdout.line("listening on http://\(name):\(port)")
@@ -95,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The `--watch` loop: one `embedsync run` pass per interval, stopped by the group's graceful shutdown.
     static func keepFresh(
-        _ job: Job, embedder: any Embedder, interval: Double, context: CLIContext
+        _ job: Job, embedder: any Embedder, interval: Double, metrics: ServerMetrics, context: CLIContext
     ) throws -> KeepFreshService {
         let configuration = try job.runConfiguration(
             selection: try SelectionOptions.parse([]), maxCost: nil, exclusive: false,
@@ -105,6 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
             let runner = Runner(
                 store: store, embedder: embedder, configuration: configuration, stopSignal: stop)
             let summary = try await runner.run()
+            metrics.recordKeepFresh(embedded: summary.embedded, failed: summary.failed, removed: summary.pruned)
             if summary.embedded > 0 || summary.failed > 0 || summary.pruned > 0 {
                 context.stderr.line(
                     "keep-fresh: \(summary.embedded) embedded, \(summary.failed) failed, \(summary.pruned) removed")
