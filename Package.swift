@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "EmbedSyncOpenAI", targets: ["EmbedSyncOpenAI"]),
         .library(name: "EmbedSyncLocal", targets: ["EmbedSyncLocal"]),
         .library(name: "EmbedSyncTiktoken", targets: ["EmbedSyncTiktoken"]),
+        .library(name: "EmbedSyncServer", targets: ["EmbedSyncServer"]),
         .library(name: "EmbedSyncCLI", targets: ["EmbedSyncCLI"]),
         .library(name: "EmbedSyncTesting", targets: ["EmbedSyncTesting"]),
     ],
@@ -30,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -86,10 +90,25 @@ let package = Package(
         .executableTarget(
             name: "embedsync-local-bench", dependencies: ["EmbedSyncLocal"], swiftSettings: swiftSettings),
         .target(
+            name: "EmbedSyncServer",
+            dependencies: [
+                "EmbedSyncCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "EmbedSyncCLI",
             dependencies: [
                 "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncOpenAI", "EmbedSyncPostgres",
-                "EmbedSyncLocal", "EmbedSyncTiktoken",
+                "EmbedSyncLocal", "EmbedSyncTiktoken", "EmbedSyncServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,6 +155,16 @@ let package = Package(
         .testTarget(
             name: "EmbedSyncOpenAITests", dependencies: ["EmbedSyncOpenAI", "EmbedSyncTesting"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbedSyncServerTests",
+            dependencies: [
+                "EmbedSyncServer", "EmbedSyncCLI", "EmbedSyncTesting", "EmbedSyncSQLite",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["openai_sdk_check.py", "page_check.py"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EmbedSyncCLITests",
             dependencies: [

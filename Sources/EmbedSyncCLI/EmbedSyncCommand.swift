@@ -16,7 +16,7 @@ public struct EmbedSyncCommand: AsyncParsableCommand {
         version: "0.2.0",
         subcommands: [
             InitCommand.self, EstimateCommand.self, RunCommand.self, StatusCommand.self, SearchCommand.self,
-            IndexCommand.self, ResetCommand.self,
+            IndexCommand.self, ServeCommand.self, ResetCommand.self,
         ]
     )
 
@@ -67,7 +67,8 @@ public enum EmbedSyncCLI {
         }
     }
 
-    /// Runs the process: installs SIGINT/SIGTERM handlers (first: finish in-flight batches; second: exit at once).
+    /// Runs the process: installs SIGINT/SIGTERM handlers (first: finish in-flight batches; second: exit at once),
+    /// except for `serve`, whose `ServiceGroup` owns both signals.
     public static func main() async -> Int32 {
         let environment = CLIContext.current.environment
         let level = environment["EMBEDSYNC_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .warning
@@ -76,9 +77,10 @@ public enum EmbedSyncCLI {
             handler.logLevel = level
             return handler
         }
+        let arguments = Array(CommandLine.arguments.dropFirst())
         let stop = CLIContext.current.stopSignal
-        let handlers = SignalHandlers(stop: stop)
+        let handlers = arguments.first == "serve" ? nil : SignalHandlers(stop: stop)
         defer { withExtendedLifetime(handlers) {} }
-        return await run(Array(CommandLine.arguments.dropFirst()))
+        return await run(arguments)
     }
 }

@@ -14,7 +14,7 @@ struct CLIWordingTests {
     static let commands: [(name: String, type: any ParsableCommand.Type)] = [
         ("embedsync", EmbedSyncCommand.self), ("init", InitCommand.self), ("estimate", EstimateCommand.self),
         ("run", RunCommand.self), ("status", StatusCommand.self), ("search", SearchCommand.self),
-        ("index", IndexCommand.self), ("reset", ResetCommand.self),
+        ("index", IndexCommand.self), ("serve", ServeCommand.self), ("reset", ResetCommand.self),
     ]
 
     @Test("--help", arguments: commands.indices)
@@ -35,6 +35,7 @@ struct CLIWordingTests {
         ("template-column", ["run"], ["--template", "{{name}} {{colour}}"]),
         ("target-is-source", ["run"], ["--target-table", "products"]),
         ("bad-where", ["search", "tools"], ["--where", "nosuchcolumn = 1"]),
+        ("serve-exposed-without-token", ["serve"], ["--host", "0.0.0.0"]),
     ]
 
     @Test("error messages", arguments: errors.indices)

@@ -46,6 +46,7 @@ enum ConfigFile {
             case let number as Int: flat[dotted] = String(number)
             case let number as Double: flat[dotted] = String(number)
             case let flag as Bool: flat[dotted] = flag ? "true" : "false"
+            case let list as [Any]: flat[dotted] = list.map { "\($0)" }.joined(separator: ",")
             default: flat[dotted] = "\(value)"
             }
         }

@@ -42,6 +42,13 @@ struct SettingKey: Hashable, Sendable {
     static let longInputs = SettingKey("run.long_inputs", flag: "long-inputs")
     static let price = SettingKey("pricing.per_million_tokens", flag: "price-per-million")
     static let batchPrice = SettingKey("pricing.batch_per_million_tokens", flag: "batch-price-per-million")
+    static let host = SettingKey("serve.host", flag: "host")
+    static let port = SettingKey("serve.port", flag: "port")
+    static let tokenEnv = SettingKey("serve.token_env", flag: "token-env")
+    static let corsOrigins = SettingKey("serve.cors_origins", flag: "cors-origin")
+    static let maxBodyBytes = SettingKey("serve.max_body_bytes", flag: "max-body-bytes")
+    static let serveWatch = SettingKey("serve.watch", flag: "watch")
+    static let modelAliases = SettingKey("serve.model_aliases", flag: "model-alias")
 
     static let all: [SettingKey] = [
         .database, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn, .storeText, .provider,
@@ -49,6 +56,7 @@ struct SettingKey: Hashable, Sendable {
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries,
         .requestsPerMinute,
         .tokensPerMinute, .maxCost, .claimLease, .longInputs, .price, .batchPrice,
+        .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases,
     ]
 }
 

@@ -1,0 +1,69 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// HTTP/1.1 over a plain socket, with a `Host` header of the test's choosing (clients set their own), and idle
+/// connections held open on purpose.
+enum RawHTTP {
+    struct Failure: Error {
+        let what: String
+    }
+
+    static func connect(port: Int) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure(what: "socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(socket)
+            throw Failure(what: "connect")
+        }
+        return socket
+    }
+
+    static func get(_ path: String, host: String, port: Int) throws -> String {
+        try request("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n", port: port)
+    }
+
+    static func post(_ path: String, json: String, port: Int) throws -> String {
+        try request(
+            "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(json.utf8.count)\r\nConnection: close\r\n\r\n\(json)", port: port)
+    }
+
+    /// Sends `text` and reads until the server closes the connection.
+    static func request(_ text: String, port: Int) throws -> String {
+        let socket = try connect(port: port)
+        defer { close(socket) }
+        let bytes = Array(text.utf8)
+        guard send(socket, bytes, bytes.count, 0) == bytes.count else { throw Failure(what: "send") }
+        return String(decoding: readToEnd(socket), as: UTF8.self)
+    }
+
+    /// Runs blocking socket work on a dispatch thread, never on one of the (two) cooperative threads the server needs.
+    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    static func readToEnd(_ socket: Int32) -> [UInt8] {
+        var response = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            response.append(contentsOf: buffer[0..<count])
+        }
+        return response
+    }
+}
