@@ -16,9 +16,9 @@ missing=()
 for package in libsqlite3-dev libopenblas-dev pkg-config help2man; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
     log "installing ${missing[*]}"
     $sudo apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
@@ -51,6 +51,13 @@ if [ "${1:-}" = "--test" ]; then
     "$VENV/bin/python" -c 'import pgserver' 2>/dev/null || { log "installing pgserver"; "${pip[@]}" pgserver >&2; }
     "$VENV/bin/python" -c 'import tiktoken' 2>/dev/null || { log "installing tiktoken"; "${pip[@]}" tiktoken >&2; }
     "$VENV/bin/python" -c 'import libsql' 2>/dev/null || { log "installing libsql"; "${pip[@]}" libsql >&2; }
+    # A real browser for the search page's test; where Debian's chromium cannot be installed, that test is skipped.
+    if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+        log "installing chromium and chromium-driver"
+        { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver; } >&2 \
+            || log "chromium could not be installed: the browser test will be skipped"
+    fi
+    "$VENV/bin/python" -c 'import selenium' 2>/dev/null || { log "installing selenium"; "${pip[@]}" selenium >&2; }
     "$VENV/bin/python" -c 'import openai' 2>/dev/null || { log "installing openai"; "${pip[@]}" openai >&2; }
 fi
 log "ready"
