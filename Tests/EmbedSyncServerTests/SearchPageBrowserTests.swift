@@ -27,7 +27,7 @@ struct SearchPageBrowserTests {
 
     @Test(
         "typing a query shows the matching row first, with the table's coverage; a screenshot is saved",
-        .enabled(if: browserReady, "needs chromium, chromium-driver and selenium in .venv (scripts/setup.sh --test installs them)"))
+        .enabled(if: browserReady, "needs chromium, chromium-driver and selenium (scripts/setup.sh --test)"))
     func typeAQuery() async throws {
         let binaryTests = ServeBinaryTests()
         let path = try binaryTests.embeddedDatabase()
