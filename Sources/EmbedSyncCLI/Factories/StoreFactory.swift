@@ -1,4 +1,5 @@
 import EmbedSyncCore
+import EmbedSyncLibSQL
 import EmbedSyncPostgres
 import EmbedSyncSQLite
 import Foundation
@@ -14,7 +15,10 @@ enum StoreFactory {
         case (.some, .some):
             throw EmbedSyncError(
                 .usage,
-                "Both \(settings.origin(.table)) and \(settings.origin(.query)) are set. Keep one: a table, or a SELECT."
+                """
+                Both \(settings.origin(.table)) and \(settings.origin(.query)) are set. Keep one: a table, or a \
+                SELECT.
+                """
             )
         case (nil, nil):
             throw EmbedSyncError(
@@ -28,7 +32,10 @@ enum StoreFactory {
             if settings.string(.targetTable) != nil {
                 throw EmbedSyncError(
                     .usage,
-                    "Both --target-table and --target-column are set. Use a table (separate vectors) or a column (vectors in the source table)."
+                    """
+                    Both --target-table and --target-column are set. Use a table (separate vectors) or a column \
+                    (vectors in the source table).
+                    """
                 )
             }
             return .column(column)
@@ -40,7 +47,10 @@ enum StoreFactory {
         guard let url = settings.string(.database), !url.isEmpty else {
             throw EmbedSyncError(
                 .usage,
-                "No database: pass --database PATH (a SQLite file) or postgres://… (or set DATABASE_URL or `database` in embedsync.yaml)."
+                """
+                No database: pass --database PATH (a SQLite file), postgres://… or libsql://… (or set DATABASE_URL or \
+                `database` in embedsync.yaml).
+                """
             )
         }
         return url
@@ -50,9 +60,58 @@ enum StoreFactory {
         url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
     }
 
+    /// Opens the store; with `--target-database`, a ``SplitStore`` reading rows from `--database` (never writing
+    /// there) and keeping vectors and bookkeeping in the target, a libSQL database.
     /// - Parameter readOnly: estimates and status open SQLite read-only.
     static func open(_ settings: Settings, readOnly: Bool, context: CLIContext) async throws -> any EmbeddingStore {
         let url = try databaseURL(settings)
+        guard let targetURL = settings.string(.targetDatabase), !targetURL.isEmpty else {
+            return try await open(url: url, settings, readOnly: readOnly, context: context)
+        }
+        guard LibSQLURL.matches(targetURL) else {
+            throw EmbedSyncError(
+                .usage,
+                """
+                \(settings.origin(.targetDatabase)) must be a libSQL URL (libsql://HOST, https://…, http://…); other \
+                target databases are not supported yet.
+                """
+            )
+        }
+        if case .column = try target(settings) {
+            throw EmbedSyncError(
+                .usage,
+                """
+                --target-column writes into the source table; with \(settings.origin(.targetDatabase)) use \
+                --target-table.
+                """
+            )
+        }
+        let rows = try await open(url: url, settings, readOnly: true, context: context)
+        do {
+            let schema = try await rows.sourceSchema()
+            var configuration = try libSQLConfiguration(url: targetURL, settings)
+            configuration.idColumn = schema.idColumn
+            configuration.detachedSource = schema
+            return SplitStore(source: rows, target: try await LibSQLStore.open(configuration))
+        } catch {
+            await rows.close()
+            throw error
+        }
+    }
+
+    static func libSQLConfiguration(url: String, _ settings: Settings) throws -> LibSQLStore.Configuration {
+        let (token, variable) = try libSQLToken(settings)
+        var configuration = LibSQLStore.Configuration(
+            url: try LibSQLURL(url), authToken: token, tokenVariable: variable, source: try source(settings),
+            idColumn: settings.string(.id), target: try target(settings),
+            storeText: try settings.bool(.storeText) ?? true)
+        if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
+        return configuration
+    }
+
+    private static func open(
+        url: String, _ settings: Settings, readOnly: Bool, context: CLIContext
+    ) async throws -> any EmbeddingStore {
         let source = try source(settings)
         let target = try target(settings)
         let storeText = try settings.bool(.storeText) ?? true
@@ -63,6 +122,9 @@ enum StoreFactory {
             if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
             return try await PostgresStore.connect(configuration)
         }
+        if LibSQLURL.matches(url) {
+            return try await LibSQLStore.connect(try libSQLConfiguration(url: url, settings))
+        }
         var path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
         if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
         if !(path as NSString).isAbsolutePath {
@@ -72,5 +134,22 @@ enum StoreFactory {
             SQLiteStore.Configuration(
                 path: path, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
                 readOnly: readOnly))
+    }
+
+    /// The libSQL token and the variable it came from: `--auth-token-env NAME`, else `TURSO_AUTH_TOKEN`, else
+    /// `LIBSQL_AUTH_TOKEN`; no token at all is allowed (a server without auth), and the server's 401 then says which
+    /// variable to set.
+    static func libSQLToken(_ settings: Settings) throws -> (token: String?, variable: String) {
+        if let variable = settings.string(.authTokenEnv) {
+            guard let token = settings.environment[variable], !token.isEmpty else {
+                throw EmbedSyncError(
+                    .usage, "\(variable) (from \(settings.origin(.authTokenEnv))) is not set or empty.")
+            }
+            return (token, variable)
+        }
+        for variable in ["TURSO_AUTH_TOKEN", "LIBSQL_AUTH_TOKEN"] {
+            if let token = settings.environment[variable], !token.isEmpty { return (token, variable) }
+        }
+        return (nil, "TURSO_AUTH_TOKEN")
     }
 }
