@@ -169,12 +169,12 @@ struct CLILibSQLTests {
         #expect(after["embedded"]?.int == 59)
         #expect(after["orphaned"]?.int == 0)
 
-        let query = "Name: Product 12\nCategory: tools\nA fine product number 12 for everyday use"
+        let query = "Name: Product 13\nCategory: tools\nA fine product number 13 for everyday use"
         let search = await cli.run(["search", query] + flags + ["--json", "-k", "3"])
         #expect(search.status == 0, "\(search.stderr)")
         let results = try search.json()["results"]?.array ?? []
-        #expect(results.first?["id"]?.int == 12)
-        #expect(results.first?["text"]?.string?.contains("Product 12") == true)
+        #expect(results.first?["id"]?.int == 13)
+        #expect(results.first?["text"]?.string?.contains("Product 13") == true)
         let local = try cli.scalar("SELECT count(*) FROM sqlite_master WHERE name LIKE 'embedsync%'")
         #expect(local == 0, "no bookkeeping in the source")
         _ = try await TestLibSQL.client().batch([HranaStatement("DROP TABLE \(target)")])

@@ -34,7 +34,7 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Retries per request after the first attempt (default 5).") var maxRetries: String?
     @Option(help: "Client-side request limit per minute.") var requestsPerMinute: String?
     @Option(help: "Client-side token limit per minute.") var tokensPerMinute: String?
-    @Option(help: "PostgreSQL: seconds before a killed worker's claimed rows go to others (default 120).")
+    @Option(help: "PostgreSQL, libSQL: seconds before a killed worker's claimed rows go to others (default 120).")
     var claimLease: String?
     @Option(
         help: "Texts over the provider's token limit: truncate (default) or chunk (embed the pieces, store their mean)."
