@@ -99,6 +99,7 @@ struct CLILibSQLTests {
         #expect(results.count == 10)
         // sqld's own vector_distance_cos over the F32_BLOBs we stored orders the rows the same way.
         let vector = FakeProviderServer.vector(for: query, dimensions: 16)
+        let vectorText = "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
         let theirs = try await client.execute(
             HranaStatement(
                 "SELECT id, 1 - vector_distance_cos(embedding, vector32(?)) FROM \(table)_embeddings "
@@ -112,11 +113,44 @@ struct CLILibSQLTests {
             #expect(mine["id"]?.int.map(Int64.init) == other[0].int)
             #expect(abs((mine["score"]?.number ?? 9) - (other[1].double ?? -9)) < 1e-5)
         }
+        let python = try pythonSearch(table: table + "_embeddings", vector: vector)
+        #expect(python.count == 10)
+        for (mine, other) in zip(results, python) {
+            #expect(mine["id"]?.int == other.array?[0].int)
+            #expect(abs((mine["score"]?.number ?? 9) - (other.array?[1].number ?? -9)) < 1e-5)
+        }
         let types = try await client.execute(
             HranaStatement(
                 "SELECT type FROM pragma_table_info(?) WHERE name = 'embedding'", [.text(table + "_embeddings")]))
         #expect(types.rows.first?.first == .text("F32_BLOB(16)"))
+
+        // libSQL's DiskANN index on the F32_BLOB column: vector_top_k finds the row, re-scored exactly.
+        let index = await cli.run(["index", "create"] + flags)
+        #expect(index.status == 0, "\(index.stderr)")
+        let top = try await client.execute(
+            HranaStatement(
+                "SELECT e.id, 1 - vector_distance_cos(e.embedding, vector32(?)) AS score "
+                    + "FROM vector_top_k('\(table)_embeddings_embedding_idx', vector32(?), 5) AS v "
+                    + "JOIN \(table)_embeddings AS e ON e.rowid = v.id ORDER BY score DESC",
+                [.text(vectorText), .text(vectorText)]))
+        #expect(top.rows.first?.first == .integer(42))
+        #expect(await cli.run(["index", "drop"] + flags).status == 0)
         _ = try await client.batch([
+            HranaStatement("DROP TABLE \(table)"), HranaStatement("DROP TABLE \(table)_embeddings"),
+        ])
+        try await cli.shutdown()
+    }
+
+    @Test("a provider slower than the server's 10 s stream expiry between batches: every batch commits")
+    func slowProvider() async throws {
+        let table = try await TestLibSQL.makeProducts(rows: 4)
+        var cli = try await CLIHarness.make(rows: 1, latency: 10.5)
+        cli.environment["TURSO_AUTH_TOKEN"] = TestLibSQL.token("rw")
+        let run = await cli.run(
+            ["run"] + (try flags(cli, table: table)) + ["--json", "--batch-size", "2", "--concurrency", "1"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try run.json()["embedded"]?.int == 4)
+        _ = try await TestLibSQL.client().batch([
             HranaStatement("DROP TABLE \(table)"), HranaStatement("DROP TABLE \(table)_embeddings"),
         ])
         try await cli.shutdown()
@@ -179,5 +213,28 @@ struct CLILibSQLTests {
         #expect(local == 0, "no bookkeeping in the source")
         _ = try await TestLibSQL.client().batch([HranaStatement("DROP TABLE \(target)")])
         try await cli.shutdown()
+    }
+
+    /// The top 10 by PyPI `libsql`'s own client and `vector_distance_cos` on the server: an independent reader.
+    func pythonSearch(table: String, vector: [Float]) throws -> [LenientJSON] {
+        let python = LibSQLCompatibilityTests.python
+        try #require(FileManager.default.isExecutableFile(atPath: python.path), "No \(python.path): run `make test`.")
+        let process = Process()
+        process.executableURL = python
+        process.arguments = [
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("libsql_search.py").path,
+            try #require(TestLibSQL.url), table, "10", "[" + vector.map { "\($0)" }.joined(separator: ",") + "]",
+        ]
+        process.environment = ["LIBSQL_AUTH_TOKEN": TestLibSQL.token("rw"), "PATH": "/usr/bin:/bin"]
+        let output = Pipe()
+        process.standardOutput = output
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "libsql failed: \(stderr)")
+        return try LenientJSON.parse(Array(data)).array ?? []
     }
 }

@@ -38,6 +38,27 @@ struct HranaValueTests {
     }
 }
 
+@Suite("HranaClient without a server")
+struct HranaUnreachableTests {
+    @Test("a server that is not there is a database error naming the URL and the fix, coded as a transport failure")
+    func unreachable() async throws {
+        var configuration = HranaClient.Configuration(
+            url: try LibSQLURL("http://127.0.0.1:1"), authToken: "canary-token-123456",
+            tokenVariable: "TURSO_AUTH_TOKEN")
+        configuration.maxRetries = 0
+        let client = HranaClient(configuration, logger: LibSQLTestServer.logger)
+        do {
+            _ = try await client.execute(HranaStatement("SELECT 1"))
+            Issue.record("nothing listens on port 1")
+        } catch let error as EmbedSyncError {
+            #expect(error.code == .database)
+            #expect(error.sqlState == "TRANSPORT")
+            #expect(error.message.contains("Cannot reach libSQL at http://127.0.0.1:1"))
+            #expect(!error.message.contains("canary-token-123456"))
+        }
+    }
+}
+
 @Suite("HranaClient against sqld", .enabled(if: LibSQLTestServer.shouldRun))
 struct HranaClientTests {
     @Test("values round-trip through the server")
