@@ -69,7 +69,8 @@ extension HranaClient {
             }
             if status == .ok {
                 do {
-                    let decoded = try JSONDecoder().decode(HranaPipelineResponse.self, from: Data(bytes.readableBytesView))
+                    let data = Data(bytes.readableBytesView)
+                    let decoded = try JSONDecoder().decode(HranaPipelineResponse.self, from: data)
                     guard decoded.results.count == requests.count else {
                         throw HranaClient.protocolError(
                             "\(decoded.results.count) results for \(requests.count) requests")
