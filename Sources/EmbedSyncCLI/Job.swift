@@ -1,5 +1,7 @@
 import EmbedSyncCore
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// Everything a command needs, resolved from flags, environment and embedsync.yaml.
 struct Job: Sendable {
@@ -11,38 +13,37 @@ struct Job: Sendable {
 
     /// Prepares a job, runs `body` with it, and closes its store however `body` ends: the one way commands hold a
     /// store, so no exit path leaves a connection or a lock behind.
+    ///
+    /// The store's clients (PostgreSQL's connection pool) and `services` (the server's, say) run as services of one
+    /// `ServiceGroup` for as long as `body` runs, and are shut down gracefully after it.
     static func with<T: Sendable>(
         _ common: CommonOptions, extraFlags: [SettingKey: String] = [:], readOnly: Bool, context: CLIContext,
-        _ body: (Job) async throws -> T
+        services: [any Service] = [], _ body: (Job) async throws -> T
     ) async throws -> T {
-        let job = try await prepare(common, extraFlags: extraFlags, readOnly: readOnly, context: context)
-        do {
-            let value = try await body(job)
-            await job.store.close()
-            return value
-        } catch {
-            await job.store.close()
-            throw error
-        }
-    }
-
-    /// Loads settings, opens the store and resolves the template. Callers close the store: use ``with(_:extraFlags:readOnly:context:_:)``.
-    static func prepare(
-        _ common: CommonOptions, extraFlags: [SettingKey: String] = [:], readOnly: Bool, context: CLIContext
-    ) async throws -> Job {
         var flags = common.flags
         for (key, value) in extraFlags { flags[key] = value }
         let settings = try Settings(flags: flags, configPath: common.config, context: context)
         let providers = ProviderFactory(settings: settings, context: context)
         try providers.checkProvider()
         _ = try RunSettings(settings)
-        let store = try await StoreFactory.open(settings, readOnly: readOnly, context: context)
-        do {
-            let template = try await resolveTemplate(settings, store: store, context: context)
-            return Job(settings: settings, store: store, template: template, providers: providers, context: context)
-        } catch {
-            await store.close()
-            throw error
+        let opened = try await StoreFactory.open(settings, readOnly: readOnly, context: context)
+        let group = ServiceGroup(services: opened.services + services, logger: Logger(label: "embedsync"))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let outcome: Result<T, any Error>
+            do {
+                let template = try await resolveTemplate(settings, store: opened.store, context: context)
+                let job = Job(
+                    settings: settings, store: opened.store, template: template, providers: providers,
+                    context: context)
+                outcome = .success(try await body(job))
+            } catch {
+                outcome = .failure(error)
+            }
+            await opened.store.close()
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            return try outcome.get()
         }
     }
 
@@ -69,7 +70,10 @@ struct Job: Sendable {
         guard !text.isEmpty else {
             throw EmbedSyncError(
                 .usage,
-                "The source has no text columns to embed by default. Pass --template 'Title: {{title}}' naming the columns to embed."
+                """
+                The source has no text columns to embed by default. Pass --template 'Title: {{title}}' naming the \
+                columns to embed.
+                """
             )
         }
         return try TextTemplate(text)
@@ -123,7 +127,10 @@ struct RunSettings {
             guard let policy = LongInputPolicy(rawValue: value.lowercased()) else {
                 throw EmbedSyncError(
                     .usage,
-                    "\(settings.origin(.longInputs)) must be one of: \(LongInputPolicy.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(value)')."
+                    """
+                    \(settings.origin(.longInputs)) must be one of: \
+                    \(LongInputPolicy.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(value)').
+                    """
                 )
             }
             longInputs = policy

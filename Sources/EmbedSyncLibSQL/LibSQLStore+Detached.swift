@@ -1,6 +1,10 @@
 import EmbedSyncCore
 
 extension LibSQLStore: DetachedTargetStore {
+    public func adoptSourceSchema(_ schema: SourceSchema) {
+        state.withLock { $0.schema = schema }
+    }
+
     public func storedStates(ids: [RowID]) async throws -> [RowID: (stored: StoredState?, failure: FailureState?)] {
         guard !ids.isEmpty else { return [:] }
         var states: [RowID: (stored: StoredState?, failure: FailureState?)] = [:]

@@ -2,7 +2,11 @@ import EmbedSyncCore
 
 extension LibSQLStore {
     public func sourceSchema() async throws -> SourceSchema {
-        if let schema = state.withLock({ $0.schema }) ?? configuration.detachedSource { return schema }
+        if let schema = state.withLock({ $0.schema }) { return schema }
+        if configuration.detached {
+            throw EmbedSyncError(
+                .usage, "The libSQL target was used before it was told the source's schema (\(.targetDatabase)).")
+        }
         let schema: SourceSchema
         switch configuration.source {
         case .table(let name): schema = try await tableSchema(name)
@@ -112,16 +116,16 @@ extension LibSQLStore {
 
     public func validateTarget(model: ModelIdentity) async throws {
         let schema = try await sourceSchema()
-        if configuration.detachedSource != nil, isColumnMode {
+        if configuration.detached, isColumnMode {
             throw EmbedSyncError(
                 .usage,
                 "Column mode writes into the source table; with \(.targetDatabase) the vectors go to \(.targetTable).")
         }
-        if configuration.detachedSource == nil, case .table(let name) = configuration.source, name == targetTable {
+        if !configuration.detached, case .table(let name) = configuration.source, name == targetTable {
             throw EmbedSyncError(
                 .usage, "The target table '\(targetTable)' is the source table. Pass \(.targetTable) NAME.")
         }
-        if configuration.detachedSource == nil, case .column(let column) = configuration.target {
+        if !configuration.detached, case .column(let column) = configuration.target {
             guard case .table(let table) = configuration.source else {
                 throw EmbedSyncError(
                     .usage, "Column mode needs a source table, not a query. Pass \(.table), or use \(.targetTable).")

@@ -34,9 +34,10 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
         public var claimLease: Duration = .seconds(120)
         /// Rows per page when reading vectors for search (kept well under the server's 10 MB response limit).
         public var searchPageBytes: Int = 6_000_000
-        /// Set when the rows live in another database (`target.database`): the source's schema, read there. This
-        /// store then holds only vectors and bookkeeping, and ``SplitStore`` reads the rows.
-        public var detachedSource: SourceSchema?
+        /// Set when the rows live in another database (`target.database`): this store then holds only vectors and
+        /// bookkeeping, ``SplitStore`` reads the rows and hands over the source's schema
+        /// (``adoptSourceSchema(_:)``).
+        public var detached = false
         public var logger: Logger = Logger(label: "embedsync.libsql")
 
         public init(

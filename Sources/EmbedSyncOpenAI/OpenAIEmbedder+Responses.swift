@@ -6,7 +6,8 @@ import NIOHTTP1
 import NIOPosix
 
 extension OpenAIEmbedder {
-    /// Reads `data[].embedding` (ordered by `index`) and `usage`; an `error` object inside a 200 is classified like a status.
+    /// Reads `data[].embedding` (ordered by `index`) and `usage`; an `error` object inside a 200 is classified like a
+    /// status.
     func parse(_ bytes: [UInt8], expected: Int) throws -> EmbeddingResponse {
         let json: LenientJSON
         do {
@@ -68,7 +69,10 @@ extension OpenAIEmbedder {
         case 402:
             return ProviderError(
                 .noCredits,
-                "\(configuration.provider.rawValue) says the account has no credits (HTTP 402)\(excerpt). Add credits, then run again.",
+                """
+                \(configuration.provider.rawValue) says the account has no credits (HTTP 402)\(excerpt). Add credits, \
+                then run again.
+                """,
                 statusCode: status)
         case 429:
             return ProviderError(

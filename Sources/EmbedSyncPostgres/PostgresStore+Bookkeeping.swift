@@ -13,7 +13,8 @@ extension PostgresStore {
                         unsafeSQL: """
                             WITH gone AS (
                                 DELETE FROM \(layout.target) AS t
-                                WHERE NOT EXISTS (SELECT 1 FROM \(layout.sourceSQL) AS s WHERE s.\(layout.id) = t.id) RETURNING 1
+                                WHERE NOT EXISTS (SELECT 1 FROM \(layout.sourceSQL) AS s WHERE s.\(layout.id) = t.id)
+                                    RETURNING 1
                             ) SELECT count(*) FROM gone
                             """), logger: logger
                 ).collect()
@@ -77,7 +78,8 @@ extension PostgresStore {
             guard try await tableExists(layout.runs) else { return nil }
             var builder = SQLBuilder()
             builder.sql = """
-                SELECT id, extract(epoch FROM started_at)::float8, extract(epoch FROM finished_at)::float8, status, provider, model,
+                SELECT id, extract(epoch FROM started_at)::float8, extract(epoch FROM finished_at)::float8, status,
+                    provider, model,
                     dimensions, selected, embedded, failed, skipped, pruned, tokens, cost_usd, requests
                 FROM \(layout.runs) WHERE target = \(builder.bind(layout.targetName)) ORDER BY started_at DESC LIMIT 1
                 """

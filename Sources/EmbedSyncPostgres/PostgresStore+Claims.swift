@@ -10,7 +10,8 @@ extension PostgresStore {
     ///
     /// A row is granted when nobody holds it, when this run already holds it, or when its holder's lease ran out (a
     /// killed worker; `run.claim_lease`, default 120 s). `holder_pid` records the holder's guard backend for diagnosis.
-    /// (Taking over claims whose holder is gone from `pg_stat_activity` was tried and double-embedded rows under load.) Each commit deletes the claims of its rows and refreshes the run's other leases. A row that
+    /// (Taking over claims whose holder is gone from `pg_stat_activity` was tried and double-embedded rows under
+    /// load.) Each commit deletes the claims of its rows and refreshes the run's other leases. A row that
     /// another worker stored after this worker's scan read it (its stored hash or model is no longer what the scan
     /// saw) is given back at once instead of being embedded twice. The claims table is created by the first claim;
     /// ``releaseClaims(_:runID:)`` drops it again when a run gives up before anything was committed.
@@ -45,7 +46,8 @@ extension PostgresStore {
             let leaseSQL = "now() + make_interval(secs => \(insert.bind(lease)))"
             insert.sql = """
                 INSERT INTO \(layout.claims) (target, row_id, run_id, expires_at, holder_pid)
-                SELECT \(insert.bind(layout.targetName)), r, \(insert.bind(runID)), \(leaseSQL), \(insert.bind(holderPID))::integer
+                SELECT \(insert.bind(layout.targetName)), r, \(insert.bind(runID)), \(leaseSQL),
+                    \(insert.bind(holderPID))::integer
                 FROM unnest(\(insert.bind(byText.keys.sorted()))::text[]) AS r
                 ON CONFLICT (target, row_id) DO NOTHING
                 RETURNING row_id
@@ -61,7 +63,8 @@ extension PostgresStore {
                 let run = takeover.bind(runID)
                 let leaseSQL = "now() + make_interval(secs => \(takeover.bind(lease)))"
                 takeover.sql = """
-                    UPDATE \(layout.claims) AS c SET run_id = \(run), expires_at = \(leaseSQL), holder_pid = \(takeover.bind(holderPID))::integer
+                    UPDATE \(layout.claims) AS c SET run_id = \(run), expires_at = \(leaseSQL), holder_pid =
+                        \(takeover.bind(holderPID))::integer
                     WHERE (c.target, c.row_id) IN (
                         SELECT target, row_id FROM \(layout.claims)
                         WHERE target = \(target) AND row_id = ANY(\(takeover.bind(rest))::text[])
@@ -95,7 +98,8 @@ extension PostgresStore {
             if !lost.isEmpty {
                 var release = SQLBuilder()
                 release.sql = """
-                    DELETE FROM \(layout.claims) WHERE target = \(release.bind(layout.targetName)) AND run_id = \(release.bind(runID))
+                    DELETE FROM \(layout.claims) WHERE target = \(release.bind(layout.targetName)) AND run_id =
+                        \(release.bind(runID))
                       AND row_id = ANY(\(release.bind(lost))::text[])
                     """
                 try await connection.query(release.query, logger: logger)
@@ -126,7 +130,8 @@ extension PostgresStore {
                 PostgresQuery(
                     unsafeSQL: """
                         CREATE TABLE IF NOT EXISTS \(layout.claims) (
-                            target text NOT NULL, row_id text NOT NULL, run_id text NOT NULL, expires_at timestamptz NOT NULL,
+                            target text NOT NULL, row_id text NOT NULL, run_id text NOT NULL, expires_at timestamptz
+                                NOT NULL,
                             holder_pid integer, PRIMARY KEY (target, row_id))
                         """), logger: logger)
         }
@@ -157,7 +162,8 @@ extension PostgresStore {
             try await transaction { connection in
                 var builder = SQLBuilder()
                 builder.sql = """
-                    DELETE FROM \(layout.claims) WHERE target = \(builder.bind(layout.targetName)) AND run_id = \(builder.bind(runID))
+                    DELETE FROM \(layout.claims) WHERE target = \(builder.bind(layout.targetName)) AND run_id =
+                        \(builder.bind(runID))
                       AND row_id = ANY(\(builder.bind(ids.map(\.description)))::text[])
                     """
                 try await connection.query(builder.query, logger: logger)

@@ -32,7 +32,8 @@ extension PostgresStore {
                     var release = SQLBuilder()
                     let runID = release.bind(batch.run.id)
                     release.sql = """
-                        DELETE FROM \(layout.claims) WHERE target = \(release.bind(layout.targetName)) AND run_id = \(runID)
+                        DELETE FROM \(layout.claims) WHERE target = \(release.bind(layout.targetName)) AND run_id =
+                            \(runID)
                           AND row_id = ANY(\(release.bind(ids))::text[])
                         """
                     try await connection.query(release.query, logger: logger)
@@ -57,7 +58,8 @@ extension PostgresStore {
             separator: ", ")
         builder.sql = """
             SELECT \(columns) FROM \(layout.sourceSQL) AS s
-            WHERE s.\(layout.id) = ANY(\(builder.bind(batch.embedded.map(\.id.description)))::text[]::\(layout.idType)[])
+            WHERE s.\(layout.id) =
+                ANY(\(builder.bind(batch.embedded.map(\.id.description)))::text[]::\(layout.idType)[])
             """
         var currentHash: [String: String] = [:]
         for try await row in try await connection.query(builder.query, logger: logger) {
@@ -89,7 +91,10 @@ extension PostgresStore {
             guard row.vector.count == dimensions else {
                 throw EmbedSyncError(
                     .database,
-                    "Refusing to store a \(row.vector.count)-dimensional vector for row \(row.id): \(model.storageKey) has \(dimensions)."
+                    """
+                    Refusing to store a \(row.vector.count)-dimensional vector for row \(row.id): \(model.storageKey) \
+                    has \(dimensions).
+                    """
                 )
             }
             flat += row.vector
@@ -111,7 +116,8 @@ extension PostgresStore {
                     RETURNING s.\(layout.id) AS id
                 )
                 INSERT INTO \(layout.target) AS t (id, content_hash, model, dimensions, updated_at)
-                SELECT input.id, input.hash, \(modelKey), \(dimensions), now() FROM input JOIN updated ON updated.id = input.id
+                SELECT input.id, input.hash, \(modelKey), \(dimensions), now() FROM input JOIN updated ON updated.id =
+                    input.id
                 ON CONFLICT (id) DO UPDATE SET content_hash = excluded.content_hash, model = excluded.model,
                     dimensions = excluded.dimensions, updated_at = excluded.updated_at
                 """
@@ -119,12 +125,14 @@ extension PostgresStore {
             // Texts are left out (NULL) when the target keeps none: unnest pads the shorter array with NULLs.
             let texts = builder.bind(configuration.storeText ? rows.map(\.text) : [])
             builder.sql = """
-                INSERT INTO \(layout.target) AS t (id, embedding, content_hash, model, dimensions, text, created_at, updated_at)
+                INSERT INTO \(layout.target) AS t (id, embedding, content_hash, model, dimensions, text, created_at,
+                    updated_at)
                 SELECT u.id::\(layout.idType), \(slice), u.hash, \(modelKey), \(dimensions), u.text, now(), now()
                 FROM unnest(\(ids)::text[], \(hashes)::text[], \(texts)::text[]) WITH ORDINALITY AS u(id, hash, text, n)
                 WHERE u.id IS NOT NULL
                 ON CONFLICT (id) DO UPDATE SET embedding = excluded.embedding, content_hash = excluded.content_hash,
-                    model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at = excluded.updated_at
+                    model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at =
+                        excluded.updated_at
                 """
         }
         try await connection.query(builder.query, logger: logger)
@@ -153,10 +161,13 @@ extension PostgresStore {
         }
         var builder = SQLBuilder()
         builder.sql = """
-            INSERT INTO \(layout.failures) AS f (target, row_id, content_hash, error_class, message, attempts, runs, last_run, updated_at)
-            SELECT \(builder.bind(layout.targetName)), u.id, u.hash, u.class, u.message, u.attempts, u.runs, \(builder.bind(runID)), now()
+            INSERT INTO \(layout.failures) AS f (target, row_id, content_hash, error_class, message, attempts, runs,
+                last_run, updated_at)
+            SELECT \(builder.bind(layout.targetName)), u.id, u.hash, u.class, u.message, u.attempts, u.runs,
+                \(builder.bind(runID)), now()
             FROM unnest(\(builder.bind(ids))::text[], \(builder.bind(rows.map(\.contentHash)))::text[],
-                        \(builder.bind(rows.map(\.errorClass)))::text[], \(builder.bind(rows.map { String($0.message.prefix(2000)) }))::text[],
+                        \(builder.bind(rows.map(\.errorClass)))::text[],
+                            \(builder.bind(rows.map { String($0.message.prefix(2000)) }))::text[],
                         \(builder.bind(rows.map { Int64($0.attempts) }))::int8[], \(builder.bind(runs))::int8[])
                  AS u(id, hash, class, message, attempts, runs)
             ON CONFLICT (target, row_id) DO UPDATE SET
@@ -174,13 +185,18 @@ extension PostgresStore {
         let embedded = Int64(delta?.embedded.count ?? 0)
         let failed = Int64(delta?.failed.count ?? 0)
         builder.sql = """
-            INSERT INTO \(layout.runs) AS r (id, target, started_at, status, provider, model, dimensions, embedded, failed, tokens, cost_usd, requests)
-            VALUES (\(builder.bind(run.id)), \(builder.bind(layout.targetName)), to_timestamp(\(builder.bind(run.startedAt))), 'running',
-                    \(builder.bind(run.model.provider)), \(builder.bind(run.model.model)), \(builder.bind(Int64(run.model.dimensions))),
+            INSERT INTO \(layout.runs) AS r (id, target, started_at, status, provider, model, dimensions, embedded,
+                failed, tokens, cost_usd, requests)
+            VALUES (\(builder.bind(run.id)), \(builder.bind(layout.targetName)),
+                to_timestamp(\(builder.bind(run.startedAt))), 'running',
+                    \(builder.bind(run.model.provider)), \(builder.bind(run.model.model)),
+                        \(builder.bind(Int64(run.model.dimensions))),
                     \(builder.bind(embedded)), \(builder.bind(failed)), \(builder.bind(Int64(delta?.tokens ?? 0))),
                     \(builder.bind(delta?.costUSD ?? 0)), \(builder.bind(Int64(delta?.requests ?? 0))))
-            ON CONFLICT (id) DO UPDATE SET embedded = r.embedded + excluded.embedded, failed = r.failed + excluded.failed,
-                tokens = r.tokens + excluded.tokens, cost_usd = r.cost_usd + excluded.cost_usd, requests = r.requests + excluded.requests
+            ON CONFLICT (id) DO UPDATE SET embedded = r.embedded + excluded.embedded, failed = r.failed +
+                excluded.failed,
+                tokens = r.tokens + excluded.tokens, cost_usd = r.cost_usd + excluded.cost_usd, requests = r.requests +
+                    excluded.requests
             """
         try await connection.query(builder.query, logger: logger)
     }

@@ -34,7 +34,10 @@ extension PostgresStore {
         return try await database("scan") {
             var builder = try await scanSelect(layout: layout, fields: fields)
             builder.sql +=
-                " WHERE s.\(layout.id) = ANY(\(builder.bind(ids.map(\.description)))::text[]::\(layout.idType)[]) ORDER BY s.\(layout.id)"
+                """
+                 WHERE s.\(layout.id) = ANY(\(builder.bind(ids.map(\.description)))::text[]::\(layout.idType)[]) \
+                ORDER BY s.\(layout.id)
+                """
             return try await fetchScanned(builder.query, layout: layout, fields: fields)
         }
     }
@@ -59,7 +62,10 @@ extension PostgresStore {
         if try await tableExists(layout.failures) {
             columns += ["f.runs", "f.content_hash"]
             joins +=
-                " LEFT JOIN \(layout.failures) AS f ON f.target = \(builder.bind(layout.targetName)) AND f.row_id = s.\(layout.id)::text"
+                """
+                 LEFT JOIN \(layout.failures) AS f ON f.target = \(builder.bind(layout.targetName)) AND f.row_id = \
+                s.\(layout.id)::text
+                """
         } else {
             columns += ["NULL::int4", "NULL::text"]
         }

@@ -84,7 +84,11 @@ extension PostgresStore {
                 }
                 throw EmbedSyncError(
                     .usage,
-                    "No table '\(name)' in \(url). Tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass \(.table) NAME (schema.table for another schema)."
+                    """
+                    No table '\(name)' in \(url). Tables: \
+                    \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass \(.table) NAME (schema.table \
+                    for another schema).
+                    """
                 )
             }
             sourceSchemaName = schemaName
@@ -142,7 +146,10 @@ extension PostgresStore {
             } catch {
                 throw EmbedSyncError(
                     .usage,
-                    "The source query does not run: \(describe(error)). Pass a SELECT that returns the id column and the template's fields."
+                    """
+                    The source query does not run: \(describe(error)). Pass a SELECT that returns the id column and \
+                    the template's fields.
+                    """
                 )
             }
         }
@@ -156,7 +163,10 @@ extension PostgresStore {
             guard columns.contains(where: { $0.name == requested }) else {
                 throw EmbedSyncError(
                     .usage,
-                    "No column '\(requested)' in the source for \(.idColumn). Columns: \(columns.map(\.name).joined(separator: ", "))."
+                    """
+                    No column '\(requested)' in the source for \(.idColumn). Columns: \
+                    \(columns.map(\.name).joined(separator: ", ")).
+                    """
                 )
             }
             idColumn = requested
@@ -164,7 +174,10 @@ extension PostgresStore {
             guard columns.contains(where: { $0.name == "id" }) else {
                 throw EmbedSyncError(
                     .usage,
-                    "The source query returns no 'id' column. Select it, or pass \(.idColumn) naming one of: \(columns.map(\.name).joined(separator: ", "))."
+                    """
+                    The source query returns no 'id' column. Select it, or pass \(.idColumn) naming one of: \
+                    \(columns.map(\.name).joined(separator: ", ")).
+                    """
                 )
             }
             idColumn = "id"
@@ -173,7 +186,10 @@ extension PostgresStore {
         } else {
             throw EmbedSyncError(
                 .usage,
-                "Table '\(sourceName)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) COLUMN naming a unique integer or text column."
+                """
+                Table '\(sourceName)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \
+                \(.idColumn) COLUMN naming a unique integer or text column.
+                """
             )
         }
         guard let idInfo = columns.first(where: { $0.name == idColumn }) else {
@@ -220,7 +236,10 @@ extension PostgresStore {
     func vectorSchema() async throws -> String {
         let rows = try await database("extension check") {
             try await client.query(
-                "SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'",
+                """
+                SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE \
+                e.extname = 'vector'
+                """,
                 logger: logger
             ).collect()
         }
@@ -232,12 +251,18 @@ extension PostgresStore {
         if (try available.first?.decode(Int64.self) ?? 0) > 0 {
             throw EmbedSyncError(
                 .usage,
-                "The database '\(url.database)' has no `vector` extension. Run CREATE EXTENSION vector; in it (as its owner or a superuser; on Supabase: Database → Extensions → vector), then try again."
+                """
+                The database '\(url.database)' has no `vector` extension. Run CREATE EXTENSION vector; in it (as its \
+                owner or a superuser; on Supabase: Database → Extensions → vector), then try again.
+                """
             )
         }
         throw EmbedSyncError(
             .usage,
-            "The PostgreSQL server at \(url) does not have pgvector installed, so the database '\(url.database)' cannot store vectors. Install pgvector on the server, then run CREATE EXTENSION vector;."
+            """
+            The PostgreSQL server at \(url) does not have pgvector installed, so the database '\(url.database)' \
+            cannot store vectors. Install pgvector on the server, then run CREATE EXTENSION vector;.
+            """
         )
     }
 

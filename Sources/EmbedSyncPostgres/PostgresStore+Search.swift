@@ -36,7 +36,8 @@ extension PostgresStore {
         if let minScore { conditions.append("\(distance) <= 1 - \(builder.bind(minScore))") }
         builder.sql = """
             SELECT \(columns) FROM \(layout.target) AS t JOIN \(source) AS s ON s.\(layout.id) = t.id
-            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(distance), s.\(layout.id) LIMIT \(builder.bind(Int64(k)))
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(distance), s.\(layout.id) LIMIT
+                \(builder.bind(Int64(k)))
             """
         let statement = builder.query
         do {
@@ -61,7 +62,10 @@ extension PostgresStore {
             if filter != nil, let state = PostgresStore.sqlState(error), state.hasPrefix("42") || state == "25006" {
                 throw EmbedSyncError(
                     .usage,
-                    "The \(.filter) condition does not run on the source rows: \(describe(error)). Use a read-only SQL condition on the source's columns, e.g. \(.filter) \"lang = 'en'\"."
+                    """
+                    The \(.filter) condition does not run on the source rows: \(describe(error)). Use a read-only SQL \
+                    condition on the source's columns, e.g. \(.filter) \"lang = 'en'\".
+                    """
                 )
             }
             throw EmbedSyncError(.database, "PostgreSQL search failed on \(url): \(describe(error))")
@@ -75,7 +79,10 @@ extension PostgresStore {
             var sql = "SELECT t.model, count(*) FROM \(layout.target) AS t"
             if let column = layout.vectorColumn {
                 sql +=
-                    " JOIN \(layout.sourceSQL) AS s ON s.\(layout.id) = t.id WHERE s.\(quoteIdentifier(column)) IS NOT NULL"
+                    """
+                     JOIN \(layout.sourceSQL) AS s ON s.\(layout.id) = t.id WHERE s.\(quoteIdentifier(column)) IS NOT \
+                    NULL
+                    """
             }
             sql += " GROUP BY t.model"
             var models: [String: Int] = [:]

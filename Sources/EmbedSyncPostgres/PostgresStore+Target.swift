@@ -23,19 +23,31 @@ extension PostgresStore {
                 guard let info = try await vectorColumnInfo(table: table, column: column) else {
                     throw EmbedSyncError(
                         .usage,
-                        "No column '\(column)' in table \(table) for \(.targetColumn). Add it first: ALTER TABLE \(table) ADD COLUMN \(quoteIdentifier(column)) vector(\(model.dimensions));"
+                        """
+                        No column '\(column)' in table \(table) for \(.targetColumn). Add it first: ALTER TABLE \
+                        \(table) ADD COLUMN \(quoteIdentifier(column)) vector(\(model.dimensions));
+                        """
                     )
                 }
                 guard info.typeName == "vector" else {
                     throw EmbedSyncError(
                         .usage,
-                        "Column '\(column)' of \(table) is \(info.typeName), not vector. Use a vector(\(model.dimensions)) column: ALTER TABLE \(table) ADD COLUMN embedding vector(\(model.dimensions));"
+                        """
+                        Column '\(column)' of \(table) is \(info.typeName), not vector. Use a \
+                        vector(\(model.dimensions)) column: ALTER TABLE \(table) ADD COLUMN embedding \
+                        vector(\(model.dimensions));
+                        """
                     )
                 }
                 if let dimensions = info.dimensions, dimensions != model.dimensions {
                     throw EmbedSyncError(
                         .usage,
-                        "Column '\(column)' of \(table) is vector(\(dimensions)) but \(model.storageKey) makes \(model.dimensions)-dimensional vectors. Pick a model with \(dimensions) dimensions (\(.dimensions) \(dimensions) for OpenAI v3 models), or change the column: ALTER TABLE \(table) ALTER COLUMN \(quoteIdentifier(column)) TYPE vector(\(model.dimensions));"
+                        """
+                        Column '\(column)' of \(table) is vector(\(dimensions)) but \(model.storageKey) makes \
+                        \(model.dimensions)-dimensional vectors. Pick a model with \(dimensions) dimensions \
+                        (\(.dimensions) \(dimensions) for OpenAI v3 models), or change the column: ALTER TABLE \
+                        \(table) ALTER COLUMN \(quoteIdentifier(column)) TYPE vector(\(model.dimensions));
+                        """
                     )
                 }
             } else if try await tableExists(layout.target) {
@@ -45,13 +57,20 @@ extension PostgresStore {
                 else {
                     throw EmbedSyncError(
                         .usage,
-                        "Table \(layout.target) exists but is not an EmbedSync target (it lacks a vector column 'embedding' or 'content_hash'). Pass \(.targetTable) NAME."
+                        """
+                        Table \(layout.target) exists but is not an EmbedSync target (it lacks a vector column \
+                        'embedding' or 'content_hash'). Pass \(.targetTable) NAME.
+                        """
                     )
                 }
                 if let dimensions = info.dimensions, dimensions != model.dimensions {
                     throw EmbedSyncError(
                         .usage,
-                        "Table \(layout.target) holds vector(\(dimensions)) vectors but \(model.storageKey) makes \(model.dimensions)-dimensional ones. Run `embedsync reset` to start over with this model, or pass \(.targetTable) NAME."
+                        """
+                        Table \(layout.target) holds vector(\(dimensions)) vectors but \(model.storageKey) makes \
+                        \(model.dimensions)-dimensional ones. Run `embedsync reset` to start over with this model, or \
+                        pass \(.targetTable) NAME.
+                        """
                     )
                 }
             }
@@ -79,27 +98,34 @@ extension PostgresStore {
                 PostgresQuery(
                     unsafeSQL: """
                         CREATE TABLE IF NOT EXISTS \(layout.target) (
-                            id \(layout.idType) PRIMARY KEY, embedding \(vector)(\(dimensions)) NOT NULL, content_hash text NOT NULL,
+                            id \(layout.idType) PRIMARY KEY, embedding \(vector)(\(dimensions)) NOT NULL, content_hash
+                                text NOT NULL,
                             model text NOT NULL, dimensions integer NOT NULL, text text,
-                            created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())
+                            created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT
+                                now())
                         """), logger: logger)
         }
         try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
                     CREATE TABLE IF NOT EXISTS \(layout.runs) (
-                        id text PRIMARY KEY, target text NOT NULL, started_at timestamptz NOT NULL, finished_at timestamptz,
+                        id text PRIMARY KEY, target text NOT NULL, started_at timestamptz NOT NULL, finished_at
+                            timestamptz,
                         status text NOT NULL, provider text NOT NULL, model text NOT NULL, dimensions integer NOT NULL,
-                        selected bigint NOT NULL DEFAULT 0, embedded bigint NOT NULL DEFAULT 0, failed bigint NOT NULL DEFAULT 0,
-                        skipped bigint NOT NULL DEFAULT 0, pruned bigint NOT NULL DEFAULT 0, tokens bigint NOT NULL DEFAULT 0,
+                        selected bigint NOT NULL DEFAULT 0, embedded bigint NOT NULL DEFAULT 0, failed bigint NOT NULL
+                            DEFAULT 0,
+                        skipped bigint NOT NULL DEFAULT 0, pruned bigint NOT NULL DEFAULT 0, tokens bigint NOT NULL
+                            DEFAULT 0,
                         cost_usd double precision NOT NULL DEFAULT 0, requests bigint NOT NULL DEFAULT 0)
                     """), logger: logger)
         try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
                     CREATE TABLE IF NOT EXISTS \(layout.failures) (
-                        target text NOT NULL, row_id text NOT NULL, content_hash text, error_class text NOT NULL, message text NOT NULL,
-                        attempts integer NOT NULL, runs integer NOT NULL, last_run text, updated_at timestamptz NOT NULL,
+                        target text NOT NULL, row_id text NOT NULL, content_hash text, error_class text NOT NULL,
+                            message text NOT NULL,
+                        attempts integer NOT NULL, runs integer NOT NULL, last_run text, updated_at timestamptz NOT
+                            NULL,
                         PRIMARY KEY (target, row_id))
                     """), logger: logger)
     }

@@ -1,21 +1,26 @@
 import EmbedSyncCore
 import Foundation
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 
 /// PostgreSQL with pgvector: vectors as `vector(d)`, in a table of their own or in a column of the source table.
 ///
-/// Open one with ``connect(_:)``; the CLI does exactly that. Tables are created in the first commit, so a run that
-/// fails before it leaves the database as it was. Several processes can run on one table at once: rows are handed
-/// out through leases in `embedsync_claims` (see ``claim(_:runID:)``), and each batch commits in one transaction.
+/// The store is a swift-service-lifecycle `Service`: its connection pool works while ``run()`` runs, so put it in
+/// your `ServiceGroup` (the CLI does, beside `--watch` and the server), or hold it for a scope with
+/// ``withStore(_:_:)``. Tables are created in the first commit, so a run that fails before it leaves the database as
+/// it was. Several processes can run on one table at once: rows are handed out through leases in `embedsync_claims`
+/// (see ``claim(_:runID:)``), and each batch commits in one transaction.
 ///
 /// ```swift
-/// let store = try await PostgresStore.connect(.init(
+/// try await PostgresStore.withStore(.init(
 ///     url: "postgres://app@db.example.com/app?sslmode=require", source: .table("pages"), idColumn: nil,
-///     target: .column("embedding"), storeText: false, environment: ProcessInfo.processInfo.environment))
-/// defer { Task { await store.close() } }
+///     target: .column("embedding"), storeText: false, environment: ProcessInfo.processInfo.environment)
+/// ) { store in
+///     let summary = try await Runner(store: store, embedder: embedder, configuration: configuration).run()
+/// }
 /// ```
-public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
+public final class PostgresStore: SearchableStore, IndexableStore, Service, Sendable {
     /// Where to connect and how the tables are laid out.
     public struct Configuration: Sendable {
         /// `postgres://user:password@host:port/database?sslmode=…`; `?host=/socket/dir` for a Unix socket.
@@ -52,7 +57,6 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
     let client: PostgresClient
     let redactor: Redactor
     let logger: Logger
-    private let runTask: Task<Void, Never>
     let state: Mutex<State>
 
     struct State {
@@ -67,16 +71,33 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
         var seen = SeenRows()
     }
 
-    /// Connects and checks the credentials, so a bad URL or password fails here with a clear message.
+    /// Opens a store for the duration of `body`: checks the credentials, runs its pool, and closes it however `body`
+    /// ends.
     ///
-    /// - Returns: a ``PostgresStore`` (it is also a ``SearchableStore`` and an ``IndexableStore``).
     /// - Throws: ``EmbedSyncError`` — `.usage` for a malformed URL, `.database` when the server cannot be reached or
-    ///   refuses the credentials. Messages name the host, user and database, never the password.
-    public static func connect(_ configuration: Configuration) async throws -> any EmbeddingStore {
-        try await open(configuration)
+    ///   refuses the credentials (messages name the host, user and database, never the password) — or what `body`
+    ///   throws.
+    public static func withStore<T: Sendable>(
+        _ configuration: Configuration, _ body: (PostgresStore) async throws -> T
+    ) async throws -> T {
+        let store = try await open(configuration)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            do {
+                let value = try await body(store)
+                await store.close()
+                group.cancelAll()
+                return value
+            } catch {
+                await store.close()
+                group.cancelAll()
+                throw error
+            }
+        }
     }
 
-    /// ``connect(_:)`` with the concrete type, for index management and tests.
+    /// Connects once to check reachability and credentials, and returns the store with its pool not yet running:
+    /// queries wait until ``run()`` runs (in a `ServiceGroup` or a task of the caller's).
     public static func open(_ configuration: Configuration) async throws -> PostgresStore {
         let url = try PostgresURL(configuration.url, environment: configuration.environment)
         let redactor = Redactor(secrets: [url.password].compactMap { $0 })
@@ -96,19 +117,17 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
         let client = PostgresClient(
             configuration: url.clientConfiguration(maximumConnections: max(2, configuration.maximumConnections)),
             backgroundLogger: backgroundLogger)
-        let runTask = Task { await client.run() }
         return PostgresStore(
-            configuration: configuration, url: url, client: client, runTask: runTask, redactor: redactor)
+            configuration: configuration, url: url, client: client, redactor: redactor)
     }
 
     private init(
-        configuration: Configuration, url: PostgresURL, client: PostgresClient, runTask: Task<Void, Never>,
+        configuration: Configuration, url: PostgresURL, client: PostgresClient,
         redactor: Redactor
     ) {
         self.configuration = configuration
         self.url = url
         self.client = client
-        self.runTask = runTask
         self.redactor = redactor
         self.logger = configuration.logger
         self.state = Mutex(State())
@@ -174,11 +193,14 @@ public final class PostgresStore: SearchableStore, IndexableStore, Sendable {
         }
     }
 
-    /// Closes the guard connection and the pool.
+    /// Runs the connection pool until the task is cancelled or its `ServiceGroup` shuts down gracefully.
+    public func run() async throws {
+        await client.run()
+    }
+
+    /// Releases the run guard and closes its connection. The pool stops when ``run()`` ends.
     public func close() async {
         await releaseRunGuard()
-        runTask.cancel()
-        _ = await runTask.value
     }
 }
 

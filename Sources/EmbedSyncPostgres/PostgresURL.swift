@@ -30,7 +30,10 @@ struct PostgresURL: Sendable, CustomStringConvertible {
         else {
             throw EmbedSyncError(
                 .usage,
-                "The database URL is not a valid postgres:// URL. Use postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require."
+                """
+                The database URL is not a valid postgres:// URL. Use \
+                postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require.
+                """
             )
         }
         var query: [String: String] = [:]
@@ -67,7 +70,10 @@ struct PostgresURL: Sendable, CustomStringConvertible {
         guard let mode = SSLMode(rawValue: modeText) else {
             throw EmbedSyncError(
                 .usage,
-                "Unknown sslmode '\(modeText)' in the database URL. Use disable, prefer, require, verify-ca or verify-full."
+                """
+                Unknown sslmode '\(modeText)' in the database URL. Use disable, prefer, require, verify-ca or \
+                verify-full.
+                """
             )
         }
         sslMode = socketDirectory == nil ? mode : .disable

@@ -16,13 +16,17 @@ extension SQLiteStore {
     ///
     /// Rows whose source text changed or that were deleted since they were read (the classifier re-renders their
     /// current fields inside the transaction) are not stored: they stay stale, or gone, for the next run.
-    /// - Throws: ``EmbedSyncError`` (`.database`) when a vector's length is not the model's dimensions; nothing is written.
+    /// - Throws: ``EmbedSyncError`` (`.database`) when a vector's length is not the model's dimensions; nothing is
+    /// written.
     public func commit(_ batch: BatchCommit) async throws {
         let schema = try await sourceSchema()
         if let wrong = batch.embedded.first(where: { $0.vector.count != batch.model.dimensions }) {
             throw EmbedSyncError(
                 .database,
-                "Refusing to store a \(wrong.vector.count)-dimension vector for row \(wrong.id) in a \(batch.model.dimensions)-dimension target."
+                """
+                Refusing to store a \(wrong.vector.count)-dimension vector for row \(wrong.id) in a \
+                \(batch.model.dimensions)-dimension target.
+                """
             )
         }
         try await database("commit") {
@@ -72,7 +76,10 @@ extension SQLiteStore {
             guard case .table(let table) = configuration.source else { return }
             try db.cachedStatement(
                 sql:
-                    "UPDATE \(quoteIdentifier(table)) SET \(quoteIdentifier(column)) = ? WHERE \(quoteIdentifier(schema.idColumn)) = ?"
+                    """
+                    UPDATE \(quoteIdentifier(table)) SET \(quoteIdentifier(column)) = ? WHERE \
+                    \(quoteIdentifier(schema.idColumn)) = ?
+                    """
             ).execute(arguments: [blob, row.id.databaseValue])
             try db.cachedStatement(
                 sql: """
@@ -89,7 +96,8 @@ extension SQLiteStore {
                     INSERT INTO \(target) (id, embedding, content_hash, model, dimensions, text, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?)
                     ON CONFLICT(id) DO UPDATE SET embedding = excluded.embedding, content_hash = excluded.content_hash,
-                        model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at = excluded.updated_at
+                        model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at =
+                            excluded.updated_at
                     """
             ).execute(arguments: [
                 row.id.databaseValue, blob, row.contentHash, model.storageKey, model.dimensions, text, now, now,
@@ -109,7 +117,8 @@ extension SQLiteStore {
         let runs = FailureCounting.runs(previous: previous, contentHash: row.contentHash, runID: runID)
         try db.cachedStatement(
             sql: """
-                INSERT INTO embedsync_failures (target, row_id, content_hash, error_class, message, attempts, runs, last_run, updated_at)
+                INSERT INTO embedsync_failures (target, row_id, content_hash, error_class, message, attempts, runs,
+                    last_run, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(target, row_id) DO UPDATE SET
                     runs = excluded.runs, attempts = attempts + excluded.attempts, content_hash = excluded.content_hash,

@@ -39,7 +39,8 @@ extension SQLiteStore {
             let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
             let sql =
                 select
-                + " WHERE s.\(quoteIdentifier(schema.idColumn)) IN (\(placeholders)) ORDER BY s.\(quoteIdentifier(schema.idColumn))"
+                + " WHERE s.\(quoteIdentifier(schema.idColumn)) IN (\(placeholders))"
+                + " ORDER BY s.\(quoteIdentifier(schema.idColumn))"
             var arguments: StatementArguments = [targetTable]
             for id in slice { arguments += [id.databaseValue] }
             rows += try fetchScanned(db, sql: sql, arguments: arguments, fields: fields)

@@ -39,11 +39,17 @@ extension SQLiteStore {
                 let tables = try String.fetchAll(
                     db,
                     sql:
-                        "SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                        """
+                        SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' \
+                        ORDER BY name
+                        """
                 )
                 throw EmbedSyncError(
                     .usage,
-                    "No table '\(name)' in '\(configuration.path)'. Tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass \(.table) NAME."
+                    """
+                    No table '\(name)' in '\(configuration.path)'. Tables: \
+                    \(tables.isEmpty ? "none" : tables.joined(separator: ", ")). Pass \(.table) NAME.
+                    """
                 )
             }
             let info = try Row.fetchAll(db, sql: "SELECT name, type, pk FROM pragma_table_info(?)", arguments: [name])
@@ -58,7 +64,10 @@ extension SQLiteStore {
                 guard columns.contains(where: { $0.name == requested }) else {
                     throw EmbedSyncError(
                         .usage,
-                        "No column '\(requested)' in table '\(name)' for \(.idColumn). Columns: \(columns.map(\.name).joined(separator: ", "))."
+                        """
+                        No column '\(requested)' in table '\(name)' for \(.idColumn). Columns: \
+                        \(columns.map(\.name).joined(separator: ", ")).
+                        """
                     )
                 }
                 idColumn = requested
@@ -67,7 +76,10 @@ extension SQLiteStore {
             } else {
                 throw EmbedSyncError(
                     .usage,
-                    "Table '\(name)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) COLUMN naming a unique integer or text column."
+                    """
+                    Table '\(name)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) \
+                    COLUMN naming a unique integer or text column.
+                    """
                 )
             }
             return SourceSchema(idColumn: idColumn, columns: columns)
@@ -78,7 +90,10 @@ extension SQLiteStore {
             } catch {
                 throw EmbedSyncError(
                     .usage,
-                    "The source query does not run: \(SQLiteStore.describe(error)). Pass a SELECT that returns the id column and the template's fields."
+                    """
+                    The source query does not run: \(SQLiteStore.describe(error)). Pass a SELECT that returns the id \
+                    column and the template's fields.
+                    """
                 )
             }
             guard try db.makeStatement(sql: sql).isReadonly else {
@@ -99,7 +114,10 @@ extension SQLiteStore {
             guard names.contains(idColumn) else {
                 throw EmbedSyncError(
                     .usage,
-                    "The source query returns no '\(idColumn)' column. Select it, or pass \(.idColumn) naming one of: \(names.joined(separator: ", "))."
+                    """
+                    The source query returns no '\(idColumn)' column. Select it, or pass \(.idColumn) naming one of: \
+                    \(names.joined(separator: ", ")).
+                    """
                 )
             }
             return SourceSchema(idColumn: idColumn, columns: columns)
@@ -131,7 +149,10 @@ extension SQLiteStore {
                     guard schema.column(named: column) != nil else {
                         throw EmbedSyncError(
                             .usage,
-                            "No column '\(column)' in table '\(table)' for \(.targetColumn). Add it first: ALTER TABLE \(quoteIdentifier(table)) ADD COLUMN \(quoteIdentifier(column)) BLOB;"
+                            """
+                            No column '\(column)' in table '\(table)' for \(.targetColumn). Add it first: ALTER TABLE \
+                            \(quoteIdentifier(table)) ADD COLUMN \(quoteIdentifier(column)) BLOB;
+                            """
                         )
                     }
                     if column == schema.idColumn || self.configuration.idColumn == column {
@@ -146,7 +167,11 @@ extension SQLiteStore {
                     guard expected.isSubset(of: columns) else {
                         throw EmbedSyncError(
                             .usage,
-                            "Table '\(self.targetTable)' exists but is not an EmbedSync target (it lacks \(expected.subtracting(columns).sorted().joined(separator: ", "))). Pass \(.targetTable) NAME."
+                            """
+                            Table '\(self.targetTable)' exists but is not an EmbedSync target (it lacks \
+                            \(expected.subtracting(columns).sorted().joined(separator: ", "))). Pass \(.targetTable) \
+                            NAME.
+                            """
                         )
                     }
                 }
@@ -183,13 +208,17 @@ extension SQLiteStore {
         try db.execute(
             sql: """
                 CREATE TABLE IF NOT EXISTS embedsync_runs (
-                    id TEXT PRIMARY KEY, target TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL, status TEXT NOT NULL,
+                    id TEXT PRIMARY KEY, target TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL, status TEXT
+                        NOT NULL,
                     provider TEXT NOT NULL, model TEXT NOT NULL, dimensions INTEGER NOT NULL,
-                    selected INTEGER NOT NULL DEFAULT 0, embedded INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
-                    skipped INTEGER NOT NULL DEFAULT 0, pruned INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL DEFAULT 0,
+                    selected INTEGER NOT NULL DEFAULT 0, embedded INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL
+                        DEFAULT 0,
+                    skipped INTEGER NOT NULL DEFAULT 0, pruned INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL
+                        DEFAULT 0,
                     cost_usd REAL NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE IF NOT EXISTS embedsync_failures (
-                    target TEXT NOT NULL, row_id NOT NULL, content_hash TEXT, error_class TEXT NOT NULL, message TEXT NOT NULL,
+                    target TEXT NOT NULL, row_id NOT NULL, content_hash TEXT, error_class TEXT NOT NULL, message TEXT
+                        NOT NULL,
                     attempts INTEGER NOT NULL, runs INTEGER NOT NULL, last_run TEXT, updated_at REAL NOT NULL,
                     PRIMARY KEY (target, row_id));
                 """)

@@ -29,7 +29,10 @@ extension SQLiteStore: SearchableStore {
                     } catch {
                         throw EmbedSyncError(
                             .usage,
-                            "\(.filter) '\(filter)' is not a valid condition on the source's columns: \(SQLiteStore.describe(error))."
+                            """
+                            \(.filter) '\(filter)' is not a valid condition on the \
+                            source's columns: \(SQLiteStore.describe(error)).
+                            """
                         )
                     }
                     sql += " AND t.id IN (\(ids))"
@@ -96,7 +99,10 @@ extension SQLiteStore: SearchableStore {
             }
             return (
                 "s.\(quoteIdentifier(column))",
-                "\(quoteIdentifier(targetTable)) AS t JOIN \(quoteIdentifier(table)) AS s ON s.\(quoteIdentifier(schema.idColumn)) = t.id"
+                """
+                \(quoteIdentifier(targetTable)) AS t JOIN \(quoteIdentifier(table)) AS s ON \
+                s.\(quoteIdentifier(schema.idColumn)) = t.id
+                """
             )
         case .table:
             return ("t.embedding", quoteIdentifier(targetTable) + " AS t")

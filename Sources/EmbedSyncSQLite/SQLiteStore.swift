@@ -54,7 +54,10 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
         guard FileManager.default.fileExists(atPath: configuration.path) else {
             throw EmbedSyncError(
                 .usage,
-                "No SQLite database at '\(configuration.path)'. Pass \(.database) PATH to an existing file (EmbedSync never creates the source database)."
+                """
+                No SQLite database at '\(configuration.path)'. Pass \(.database) PATH to an existing file (EmbedSync \
+                never creates the source database).
+                """
             )
         }
         var grdb = GRDB.Configuration()

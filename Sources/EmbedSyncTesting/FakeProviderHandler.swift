@@ -55,7 +55,8 @@ final class FakeProviderHandler: ChannelInboundHandler, @unchecked Sendable {
             context.write(
                 wrapOutboundOut(
                     .head(
-                        HTTPResponseHead(version: .http1_1, status: .init(statusCode: reply.status), headers: headers))),
+                        HTTPResponseHead(
+                            version: .http1_1, status: .init(statusCode: reply.status), headers: headers))),
                 promise: nil)
             let half = Array(reply.body.prefix(reply.body.count / 2))
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: half)))), promise: nil)

@@ -68,7 +68,10 @@ struct FakeProviderLogic {
         }
         let tokens = inputs.reduce(0) { $0 + options.tokenCount($1) }
         text +=
-            "],\"model\":\"\(json["model"]?.string ?? "")\",\"usage\":{\"prompt_tokens\":\(tokens),\"total_tokens\":\(tokens)}}"
+            """
+            ],"model":"\(json["model"]?.string ?? "")",\
+            "usage":{"prompt_tokens":\(tokens),"total_tokens":\(tokens)}}
+            """
         reply.body = Array(text.utf8)
         if !reply.cut {
             server.state.withLock { state in

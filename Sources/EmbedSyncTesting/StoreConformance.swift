@@ -9,8 +9,9 @@ public protocol StoreConformanceHarness: Sendable {
     var name: String { get }
     /// Whether the store runs SQL `--where` filters (the in-memory store does not).
     var supportsSQLFilter: Bool { get }
-    /// Creates a fresh source holding `rows` (id → title) and opens a store on it.
-    func makeFixture(rows: [Int64: String]) async throws -> any StoreConformanceFixture
+    /// Creates a fresh source holding `rows` (id → title), opens a store on it, runs `body` with them, and closes
+    /// every store and removes the source however `body` ends (a store's clients run only inside this scope).
+    func withFixture(rows: [Int64: String], _ body: (any StoreConformanceFixture) async throws -> Void) async throws
 }
 
 /// One fresh source table and the stores opened on it.
@@ -23,8 +24,6 @@ public protocol StoreConformanceFixture: Sendable {
     func setTitle(_ id: Int64, _ title: String) async throws
     /// Deletes a source row.
     func deleteRow(_ id: Int64) async throws
-    /// Closes every store and removes the source.
-    func tearDown() async
 }
 
 /// A rule a store broke, with what was expected and what it did.
@@ -46,13 +45,8 @@ public enum StoreConformance {
 
         /// Runs the case on a fresh fixture of `harness`, tearing it down afterwards.
         public func run(_ harness: any StoreConformanceHarness) async throws {
-            let fixture = try await harness.makeFixture(rows: StoreConformance.rows)
-            do {
+            try await harness.withFixture(rows: StoreConformance.rows) { fixture in
                 try await body(fixture, harness)
-                await fixture.tearDown()
-            } catch {
-                await fixture.tearDown()
-                throw error
             }
         }
     }

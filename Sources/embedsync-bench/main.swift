@@ -82,8 +82,10 @@ case "search":
         let scanSeconds = median(scanTimes)
         print(
             "{\"bench\":\"search\",\"vectors\":\(count),\"dims\":\(dimensions),\"bytes\":\(Int(bytes)),"
-                + "\"scan_ms\":\(String(format: "%.3f", scanSeconds * 1000)),\"scan_gb_s\":\(String(format: "%.2f", bytes / scanSeconds / 1e9)),"
-                + "\"memcpy_ms\":\(String(format: "%.3f", copySeconds * 1000)),\"memcpy_gb_s\":\(String(format: "%.2f", bytes / copySeconds / 1e9)),"
+                + "\"scan_ms\":\(String(format: "%.3f", scanSeconds * 1000)),"
+                + "\"scan_gb_s\":\(String(format: "%.2f", bytes / scanSeconds / 1e9)),"
+                + "\"memcpy_ms\":\(String(format: "%.3f", copySeconds * 1000)),"
+                + "\"memcpy_gb_s\":\(String(format: "%.2f", bytes / copySeconds / 1e9)),"
                 + "\"scan_vs_memcpy\":\(String(format: "%.2f", scanSeconds / copySeconds)),\"checksum\":\(checksum)}")
     }
 case "write":
@@ -96,45 +98,8 @@ case "write":
         let path = folder.appendingPathComponent("bench.db").path
         FileManager.default.createFile(atPath: path, contents: nil)
         try SQLiteStore.createBenchSource(path: path, rows: rows)
-        var stores: [(String, any EmbeddingStore)] = [
-            ("sqlite", try SQLiteStore(.init(path: path, source: .table("items"))))
-        ]
-        if let url = option("--postgres") {
-            stores.append(
-                (
-                    "postgres",
-                    try await PostgresStore.connect(
-                        .init(
-                            url: url, source: .table("bench_items_\(dimensions)"), idColumn: nil, target: .table(nil),
-                            storeText: false, environment: [:]))
-                ))
-        }
-        if let url = option("--libsql") {
-            let libsql = try LibSQLURL(url)
-            let token = ProcessInfo.processInfo.environment["LIBSQL_AUTH_TOKEN"]
-            let table = "bench_items_\(dimensions)"
-            let client = HranaClient(
-                .init(url: libsql, authToken: token, tokenVariable: "LIBSQL_AUTH_TOKEN"),
-                logger: Logger(label: "bench"))
-            _ = try await client.batch(
-                [
-                    HranaStatement("DROP TABLE IF EXISTS \(table)_embeddings"),
-                    HranaStatement("DROP TABLE IF EXISTS \(table)"),
-                    HranaStatement("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, body TEXT)"),
-                    HranaStatement(
-                        "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?) "
-                            + "INSERT INTO \(table) SELECT n, 'row ' || n FROM g", [.integer(Int64(rows))]),
-                ])
-            stores.append(
-                (
-                    "libsql",
-                    try await LibSQLStore.connect(
-                        .init(
-                            url: libsql, authToken: token, tokenVariable: "LIBSQL_AUTH_TOKEN", source: .table(table),
-                            idColumn: nil, target: .table(nil), storeText: false))
-                ))
-        }
-        for (name, store) in stores {
+        /// Commits every vector in batches of 256 and prints the rate.
+        func measure(_ name: String, _ store: any EmbeddingStore) async throws {
             let model = ModelIdentity(provider: "bench", model: "random", dimensions: dimensions)
             let run = RunRecord(id: UUID().uuidString, startedAt: unixTime(), model: model)
             let start = DispatchTime.now().uptimeNanoseconds
@@ -153,9 +118,41 @@ case "write":
             }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             print(
-                "{\"bench\":\"write\",\"store\":\"\(name)\",\"dims\":\(dimensions),\"vectors\":\(rows),\"seconds\":\(String(format: "%.3f", elapsed)),\"vectors_per_s\":\(Int(Double(rows) / elapsed))}"
+                """
+                {"bench":"write","store":"\(name)","dims":\(dimensions),"vectors":\(rows),\
+                "seconds":\(String(format: "%.3f", elapsed)),"vectors_per_s":\(Int(Double(rows) / elapsed))}
+                """
             )
-            await store.close()
+        }
+        let sqlite = try SQLiteStore(.init(path: path, source: .table("items")))
+        try await measure("sqlite", sqlite)
+        await sqlite.close()
+        if let url = option("--postgres") {
+            let configuration = PostgresStore.Configuration(
+                url: url, source: .table("bench_items_\(dimensions)"), idColumn: nil, target: .table(nil),
+                storeText: false, environment: [:])
+            try await PostgresStore.withStore(configuration) { try await measure("postgres", $0) }
+        }
+        if let url = option("--libsql") {
+            let libsql = try LibSQLURL(url)
+            let token = ProcessInfo.processInfo.environment["LIBSQL_AUTH_TOKEN"]
+            let table = "bench_items_\(dimensions)"
+            let client = HranaClient(
+                .init(url: libsql, authToken: token, tokenVariable: "LIBSQL_AUTH_TOKEN"),
+                logger: Logger(label: "bench"))
+            _ = try await client.batch([
+                HranaStatement("DROP TABLE IF EXISTS \(table)_embeddings"),
+                HranaStatement("DROP TABLE IF EXISTS \(table)"),
+                HranaStatement("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, body TEXT)"),
+                HranaStatement(
+                    "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?) "
+                        + "INSERT INTO \(table) SELECT n, 'row ' || n FROM g", [.integer(Int64(rows))]),
+            ])
+            let store = try await LibSQLStore.open(
+                .init(
+                    url: libsql, authToken: token, tokenVariable: "LIBSQL_AUTH_TOKEN", source: .table(table),
+                    idColumn: nil, target: .table(nil), storeText: false))
+            try await measure("libsql", store)
         }
         try? FileManager.default.removeItem(at: folder)
     }

@@ -120,8 +120,11 @@ func main() -> Int32 {
     guard let options = parseOptions(Array(CommandLine.arguments.dropFirst())) else {
         FileHandle.standardError.write(
             Data(
-                "usage: embedsync-local-bench --variant short|long --n N [--corpus PATH] [--model-dir DIR] [--workers W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512]\n"
-                    .utf8))
+                """
+                usage: embedsync-local-bench --variant short|long --n N [--corpus PATH] [--model-dir DIR] [--workers \
+                W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512]\n
+                """
+                .utf8))
         return 64
     }
     let corpus =

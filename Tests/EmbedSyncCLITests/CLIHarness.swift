@@ -34,7 +34,10 @@ struct CLIHarness {
         try queue.write { db in
             try db.execute(
                 sql:
-                    "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT, category TEXT)"
+                    """
+                    CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT, category \
+                    TEXT)
+                    """
             )
             for id in 1...rows {
                 try db.execute(

@@ -47,7 +47,10 @@ struct CLIPostgresTests {
         try await execute(
             "CREATE TABLE \(table) (id bigserial PRIMARY KEY, title text NOT NULL, body text, embedding vector(16))")
         try await execute(
-            "INSERT INTO \(table) (title, body) SELECT 'Page ' || g, 'Body of page ' || g FROM generate_series(1, 120) g"
+            """
+            INSERT INTO \(table) (title, body) SELECT 'Page ' || g, 'Body of page ' || g FROM generate_series(1, 120) \
+            g
+            """
         )
         let cli = try await CLIHarness.make(rows: 1)
         let flags = [

@@ -87,7 +87,10 @@ struct ExactTokensTests {
     }
 
     @Test(
-        "--long-inputs chunk sends a 20k-token row as pieces of at most 8192 tokens in one request and stores their mean"
+        """
+        --long-inputs chunk sends a 20k-token row as pieces of at most 8192 tokens in one request and stores their \
+        mean
+        """
     )
     func chunkedRun() async throws {
         let folder = try TestFiles.makeFolder("embedsync-chunk")

@@ -38,7 +38,8 @@ struct KillAndResumeTests {
         let cli = try await CLIHarness.make(rows: 400)
         let arguments = ["run"] + cli.providerFlags + ["--batch-size", "10", "--concurrency", "2", "--quiet"]
 
-        // Six batches are answered; later requests wait at the gate, so the kill lands mid-run however slow the machine.
+        // Six batches are answered; later requests wait at the gate, so the kill lands mid-run however slow the
+        // machine.
         cli.server.closeGate(after: 6)
         let process = try start(arguments, cli)
         let stored = { try cli.scalar("SELECT count(*) FROM products_embeddings") }

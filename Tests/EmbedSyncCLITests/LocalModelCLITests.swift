@@ -24,7 +24,10 @@ struct LocalModelCLITests {
     }
 
     @Test(
-        "stored vectors have cosine ≥ 0.9999 to the reference, estimate counts WordPiece tokens exactly, search finds each text"
+        """
+        stored vectors have cosine ≥ 0.9999 to the reference, estimate counts WordPiece tokens exactly, search finds \
+        each text
+        """
     )
     func fidelity() async throws {
         let template = try TextTemplate("{{body}}")

@@ -11,7 +11,10 @@ import Glibc
 @Suite("embedsync workers on PostgreSQL", .enabled(if: TestPostgres.shouldRun))
 struct PostgresWorkersTests {
     @Test(
-        "four workers, one killed: after a rerun every row of 1000 is stored once; no input billed twice beyond the killed worker's batches in flight"
+        """
+        four workers, one killed: after a rerun every row of 1000 is stored once; no input billed twice beyond the \
+        killed worker's batches in flight
+        """
     )
     func fourWorkersOneKilled() async throws {
         let url = try #require(
@@ -28,7 +31,7 @@ struct PostgresWorkersTests {
             "--dimensions", "16",
             "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY", "--template", "{{title}}",
             "--batch-size", "10",
-            "--concurrency", "2", "--claim-lease", "3", "--quiet",
+            "--concurrency", "2", "--claim-lease", "600", "--quiet",
         ]
         func start() throws -> Process {
             let process = Process()
@@ -51,15 +54,17 @@ struct PostgresWorkersTests {
         #expect(workers[0].terminationReason == .uncaughtSignal)
         for worker in workers.dropFirst() { #expect(worker.terminationStatus == 0) }
 
-        // The killed worker's claims expire after --claim-lease; the rerun then takes them.
-        try await Task.sleep(for: .seconds(3.5))
+        // Only the killed worker's claims are left (the others released theirs). Its lease is long, so no live
+        // worker's claim can lapse however slow the machine; time passing is played by moving the lease into the past.
+        try await sql.execute(
+            "UPDATE embedsync_claims SET expires_at = now() - interval '1 second' WHERE target = '\(table)_embeddings'")
         let rerun = try start()
         rerun.waitUntilExit()
         #expect(rerun.terminationStatus == 0)
         let status = await cli.run(
             ["status", "--database", url, "--table", table]
                 + Array(flags[5...]).filter {
-                    !["--quiet", "--concurrency", "2", "--batch-size", "10", "--claim-lease", "3"].contains($0)
+                    !["--quiet", "--concurrency", "2", "--batch-size", "10", "--claim-lease", "600"].contains($0)
                 } + ["--json"])
         let json = try status.json()
         #expect(json["embedded"]?.int == 1000, "\(status.stderr)")

@@ -8,8 +8,15 @@ struct InMemoryHarness: StoreConformanceHarness {
     var name: String { "memory (\(sharing))" }
     var supportsSQLFilter: Bool { false }
 
-    func makeFixture(rows: [Int64: String]) async throws -> any StoreConformanceFixture {
-        InMemoryFixture(sharing: sharing, rows: rows)
+    func withFixture(rows: [Int64: String], _ body: (any StoreConformanceFixture) async throws -> Void) async throws {
+        let fixture = InMemoryFixture(sharing: sharing, rows: rows)
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.memory.close()
+            throw error
+        }
+        await fixture.memory.close()
     }
 }
 
@@ -29,7 +36,6 @@ struct InMemoryFixture: StoreConformanceFixture {
 
     func setTitle(_ id: Int64, _ title: String) async throws { memory.setRow(.int(id), ["title": title]) }
     func deleteRow(_ id: Int64) async throws { memory.deleteRow(.int(id)) }
-    func tearDown() async { await memory.close() }
 }
 
 @Suite("InMemoryStore keeps the store contract")

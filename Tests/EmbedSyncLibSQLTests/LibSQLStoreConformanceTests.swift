@@ -10,7 +10,7 @@ struct LibSQLHarness: StoreConformanceHarness {
     var name: String { "libSQL" }
     var supportsSQLFilter: Bool { true }
 
-    func makeFixture(rows: [Int64: String]) async throws -> any StoreConformanceFixture {
+    func withFixture(rows: [Int64: String], _ body: (any StoreConformanceFixture) async throws -> Void) async throws {
         let table = LibSQLTestServer.uniqueName("docs")
         let admin = try LibSQLTestServer.client()
         var statements = [HranaStatement("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, title TEXT)")]
@@ -18,8 +18,15 @@ struct LibSQLHarness: StoreConformanceHarness {
             statements.append(HranaStatement("INSERT INTO \(table) VALUES (?, ?)", [.integer(id), .text(title)]))
         }
         _ = try await admin.batch(statements)
-        return LibSQLFixture(
+        let fixture = LibSQLFixture(
             table: table, admin: admin, libsql: try await LibSQLTestServer.store(source: .table(table)))
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
     }
 }
 

@@ -42,7 +42,10 @@ enum Fixtures {
         for tensor in tensors {
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             entries.append(
-                "\"\(tensor.name)\":{\"dtype\":\"\(tensor.dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}"
+                """
+                "\(tensor.name)":{"dtype":"\(tensor.dtype)","shape":[\(shape)],\
+                "data_offsets":[\(offset),\(offset + tensor.bytes.count)]}
+                """
             )
             offset += tensor.bytes.count
             body.append(tensor.bytes)
@@ -94,7 +97,8 @@ enum Fixtures {
 
     static let configJSON = """
         {"hidden_size": \(hidden), "num_attention_heads": \(heads), "num_hidden_layers": \(layers),
-         "intermediate_size": \(intermediate), "max_position_embeddings": \(positions), "vocab_size": \(vocabulary.count),
+         "intermediate_size": \(intermediate), "max_position_embeddings": \(positions), "vocab_size": \
+         \(vocabulary.count),
          "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu"}
         """
 

@@ -51,7 +51,7 @@ struct PostgresStoreConnectionTests {
             let url =
                 "postgres://\(parsed.user):\(secret)@\(parsed.host):\(parsed.port)/\(parsed.database)?sslmode=disable"
             let error = await #expect(throws: EmbedSyncError.self) {
-                _ = try await PostgresStore.connect(
+                _ = try await PostgresStore.open(
                     .init(
                         url: url, source: .table("x"), idColumn: nil, target: .table(nil), storeText: true,
                         environment: [:]))
@@ -76,12 +76,13 @@ struct PostgresStoreConnectionTests {
             let parsed = try PostgresURL(db.url, environment: [:])
             try await db.execute("CREATE TABLE \(db.sql("docs")) (id bigint PRIMARY KEY, title text)")
             let url = "postgres://\(parsed.user)@/\(parsed.database)?host=\(directory)&port=\(parsed.port)"
-            let store = try await PostgresStore.open(
-                .init(
-                    url: url, source: .table(db.name("docs")), idColumn: nil, target: .table(nil), storeText: true,
-                    environment: ["PGPASSWORD": parsed.password ?? ""]))
-            #expect(try await store.sourceSchema().columns.map(\.name) == ["id", "title"])
-            await store.close()
+            let configuration = PostgresStore.Configuration(
+                url: url, source: .table(db.name("docs")), idColumn: nil, target: .table(nil), storeText: true,
+                environment: ["PGPASSWORD": parsed.password ?? ""])
+            let columns = try await PostgresStore.withStore(configuration) { store in
+                try await store.sourceSchema().columns.map(\.name)
+            }
+            #expect(columns == ["id", "title"])
         }
     }
 
@@ -94,22 +95,23 @@ struct PostgresStoreConnectionTests {
                 var components = try #require(URLComponents(string: db.url))
                 components.path = "/\(name)"
                 let url = try #require(components.string)
-                let setup = try await PostgresStore.open(
-                    .init(
-                        url: url, source: .table("docs"), idColumn: nil, target: .table(nil), storeText: true,
-                        environment: [:]))
-                try await setup.client.query("CREATE TABLE docs (id bigint PRIMARY KEY, title text)")
-                try await setup.client.query("INSERT INTO docs VALUES (1, 'a')")
-                let error = await #expect(throws: EmbedSyncError.self) {
-                    try await setup.validateTarget(model: testModel)
+                let configuration = PostgresStore.Configuration(
+                    url: url, source: .table("docs"), idColumn: nil, target: .table(nil), storeText: true,
+                    environment: [:])
+                // The scope ends the store's pool, so the database can be dropped after it.
+                try await PostgresStore.withStore(configuration) { setup in
+                    try await setup.client.query("CREATE TABLE docs (id bigint PRIMARY KEY, title text)")
+                    try await setup.client.query("INSERT INTO docs VALUES (1, 'a')")
+                    let error = await #expect(throws: EmbedSyncError.self) {
+                        try await setup.validateTarget(model: testModel)
+                    }
+                    #expect(error?.message.contains("CREATE EXTENSION vector;") == true)
+                    #expect(error?.message.contains(name) == true)
+                    let tables = try await setup.client.query(
+                        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+                    ).collect()
+                    #expect(try tables.first?.decode(Int64.self) == 1)
                 }
-                #expect(error?.message.contains("CREATE EXTENSION vector;") == true)
-                #expect(error?.message.contains(name) == true)
-                let tables = try await setup.client.query(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
-                ).collect()
-                #expect(try tables.first?.decode(Int64.self) == 1)
-                await setup.close()
             } catch {
                 try? await db.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name))")
                 throw error

@@ -15,7 +15,10 @@ struct PostgresSearchTests {
         try await db.execute(
             "CREATE TABLE \(db.sql("docs")) (id bigint PRIMARY KEY, title text, category text, embedding vector(8))")
         try await db.execute(
-            "INSERT INTO \(db.sql("docs")) SELECT g, 'title ' || g, (ARRAY['a','b','c'])[g % 3 + 1] FROM generate_series(1, 65) g"
+            """
+            INSERT INTO \(db.sql("docs")) SELECT g, 'title ' || g, (ARRAY['a','b','c'])[g % 3 + 1] FROM \
+            generate_series(1, 65) g
+            """
         )
         let store = try await db.store(source: .table(db.name("docs")), target: target)
         var rows: [Int64: (String, [Float])] = [:]
@@ -113,7 +116,10 @@ struct PostgresSearchTests {
             try await store.createIndex()
             let lookup = PostgresQuery(
                 unsafeSQL:
-                    "SELECT indexdef FROM pg_indexes WHERE schemaname = '\(db.schema)' AND indexname = 'docs_embeddings_embedding_hnsw'"
+                    """
+                    SELECT indexdef FROM pg_indexes WHERE schemaname = '\(db.schema)' AND indexname = \
+                    'docs_embeddings_embedding_hnsw'
+                    """
             )
             var found = try await db.query(lookup)
             let indexDefinition = try found.first?.decode(String.self) ?? ""

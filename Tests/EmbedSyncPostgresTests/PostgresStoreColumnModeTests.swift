@@ -10,10 +10,16 @@ struct PostgresStoreColumnModeTests {
 
     func createPages(_ db: TestDatabase, dimensions: Int = 8) async throws {
         try await db.execute(
-            "CREATE TABLE \(db.sql("pages")) (id bigserial PRIMARY KEY, title text, body text, embedding vector(\(dimensions)))"
+            """
+            CREATE TABLE \(db.sql("pages")) (id bigserial PRIMARY KEY, title text, body text, embedding \
+            vector(\(dimensions)))
+            """
         )
         try await db.execute(
-            "INSERT INTO \(db.sql("pages")) (title, body) VALUES ('Intro', 'Hello'), ('Setup', 'Install it'), ('Empty', NULL)"
+            """
+            INSERT INTO \(db.sql("pages")) (title, body) VALUES ('Intro', 'Hello'), ('Setup', 'Install it'), \
+            ('Empty', NULL)
+            """
         )
     }
 
@@ -44,7 +50,10 @@ struct PostgresStoreColumnModeTests {
             try await store.commit(batch)
 
             let stored = try await db.query(
-                "SELECT id, embedding::real[] FROM \(unescaped: db.sql("pages")) WHERE embedding IS NOT NULL ORDER BY id"
+                """
+                SELECT id, embedding::real[] FROM \(unescaped: db.sql("pages")) WHERE embedding IS NOT NULL ORDER BY \
+                id
+                """
             )
             #expect(try stored.map { try $0.decode((Int64, [Float]).self).1 } == rows.map(\.vector))
             #expect(try await db.tables() == ["embedsync_failures", "embedsync_runs", "pages", "pages_embedsync"])
@@ -86,7 +95,10 @@ struct PostgresStoreColumnModeTests {
         try await TestDatabase.with { db in
             try await createPages(db)
             try await db.execute(
-                "CREATE TABLE \(db.sql("pages_embeddings")) (id bigint PRIMARY KEY, embedding vector(384), content_hash text)"
+                """
+                CREATE TABLE \(db.sql("pages_embeddings")) (id bigint PRIMARY KEY, embedding vector(384), \
+                content_hash text)
+                """
             )
             let store = try await db.store(source: .table(db.name("pages")))
             let error = await #expect(throws: EmbedSyncError.self) { try await store.validateTarget(model: testModel) }

@@ -10,20 +10,16 @@ struct PostgresHarness: StoreConformanceHarness {
     var name: String { "PostgreSQL" }
     var supportsSQLFilter: Bool { true }
 
-    func makeFixture(rows: [Int64: String]) async throws -> any StoreConformanceFixture {
-        let database = try await TestDatabase.make()
-        do {
+    func withFixture(rows: [Int64: String], _ body: (any StoreConformanceFixture) async throws -> Void) async throws {
+        try await TestDatabase.with { database in
             try await database.execute("CREATE TABLE \(database.sql("docs")) (id bigint PRIMARY KEY, title text)")
             for (id, title) in rows {
                 try await database.connection.query(
                     "INSERT INTO \(unescaped: database.sql("docs")) VALUES (\(id), \(title))",
                     logger: TestDatabase.logger)
             }
-            return PostgresFixture(
-                database: database, postgres: try await database.store(source: .table(database.name("docs"))))
-        } catch {
-            await database.drop()
-            throw error
+            let store = try await database.store(source: .table(database.name("docs")))
+            try await body(PostgresFixture(database: database, postgres: store))
         }
     }
 }
@@ -40,7 +36,10 @@ struct PostgresFixture: StoreConformanceFixture {
 
     func setTitle(_ id: Int64, _ title: String) async throws {
         try await database.connection.query(
-            "INSERT INTO \(unescaped: database.sql("docs")) VALUES (\(id), \(title)) ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+            """
+            INSERT INTO \(unescaped: database.sql("docs")) VALUES (\(id), \(title)) ON CONFLICT (id) DO UPDATE SET \
+            title = excluded.title
+            """,
             logger: TestDatabase.logger)
     }
 
@@ -48,8 +47,6 @@ struct PostgresFixture: StoreConformanceFixture {
         try await database.connection.query(
             "DELETE FROM \(unescaped: database.sql("docs")) WHERE id = \(id)", logger: TestDatabase.logger)
     }
-
-    func tearDown() async { await database.drop() }
 }
 
 @Suite("PostgresStore keeps the store contract", .enabled(if: PostgresTestEnvironment.shouldRun))

@@ -19,7 +19,10 @@ enum PostgresTestEnvironment {
 
 struct MissingTestDatabase: Error, CustomStringConvertible {
     var description: String {
-        "EMBEDSYNC_TEST_POSTGRES_URL is not set. Start PostgreSQL with `export EMBEDSYNC_TEST_POSTGRES_URL=$(scripts/postgres.sh start)`."
+        """
+        EMBEDSYNC_TEST_POSTGRES_URL is not set. Start PostgreSQL with `export \
+        EMBEDSYNC_TEST_POSTGRES_URL=$(scripts/postgres.sh start)`.
+        """
     }
 }
 
@@ -29,10 +32,12 @@ struct TestDatabase: Sendable {
     let schema: String
     let connection: PostgresConnection
     let opened = OpenStores()
+    /// Hands each store opened here to the task that runs its pool for the rest of ``with(_:)``.
+    let pools: AsyncStream<PostgresStore>.Continuation
 
     /// Opens a connection and creates a schema named `t_<random>`.
     /// - Throws: ``MissingTestDatabase`` (and records an issue) when the URL is unset.
-    static func make() async throws -> TestDatabase {
+    static func make(pools: AsyncStream<PostgresStore>.Continuation) async throws -> TestDatabase {
         guard let url = PostgresTestEnvironment.url else {
             Issue.record(Comment(rawValue: MissingTestDatabase().description))
             throw MissingTestDatabase()
@@ -41,23 +46,41 @@ struct TestDatabase: Sendable {
         let connection = try await PostgresConnection.connect(
             configuration: try parsed.connectionConfiguration(), id: 99, logger: Logger(label: "embedsync.test"))
         let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
-        let database = TestDatabase(url: url, schema: String(schema), connection: connection)
+        let database = TestDatabase(url: url, schema: String(schema), connection: connection, pools: pools)
         try await database.execute("CREATE EXTENSION IF NOT EXISTS vector")
         try await database.execute("CREATE SCHEMA \(quoteIdentifier(database.schema))")
         return database
     }
 
-    /// Runs `body` with a fresh database schema and drops it afterwards.
+    /// Runs `body` with a fresh database schema and drops it afterwards. The pools of the stores `body` opens run in
+    /// a child task of this scope and stop with it.
     static func with<T: Sendable>(_ body: (TestDatabase) async throws -> T) async throws -> T {
-        let database = try await make()
-        do {
-            let value = try await body(database)
-            await database.drop()
-            return value
-        } catch {
-            await database.drop()
-            throw error
+        let (stores, pools) = AsyncStream.makeStream(of: PostgresStore.self)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withDiscardingTaskGroup { running in
+                    for await store in stores { running.addTask { try? await store.run() } }
+                }
+            }
+            defer { group.cancelAll() }
+            let database = try await make(pools: pools)
+            do {
+                let value = try await body(database)
+                await database.drop()
+                return value
+            } catch {
+                await database.drop()
+                throw error
+            }
         }
+    }
+
+    /// Runs `store`'s pool until the end of the test, and closes the store then.
+    @discardableResult
+    func running(_ store: PostgresStore) async -> PostgresStore {
+        pools.yield(store)
+        await opened.add(store)
+        return store
     }
 
     func drop() async {
@@ -103,9 +126,7 @@ struct TestDatabase: Sendable {
         var configuration = PostgresStore.Configuration(
             url: url, source: source, idColumn: idColumn, target: target, storeText: storeText, environment: [:])
         configuration.claimLease = claimLease
-        let store = try await PostgresStore.open(configuration)
-        await opened.add(store)
-        return store
+        return await running(try await PostgresStore.open(configuration))
     }
 }
 

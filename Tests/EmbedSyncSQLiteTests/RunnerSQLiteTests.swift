@@ -54,7 +54,8 @@ struct RunnerSQLiteTests {
     @Test("a NUL inside a TEXT value does not cut the text short")
     func nulInsideText() async throws {
         let db = try ArticlesDatabase(count: 3)
-        // Written in SQL (Python's sqlite3 and the sqlite3 shell store such texts whole; GRDB's binding would stop at the NUL).
+        // Written in SQL (Python's sqlite3 and the sqlite3 shell store such texts whole; GRDB's binding would stop at
+        // the NUL).
         try db.execute("UPDATE articles SET title = 'before' || char(0) || 'after' WHERE id = 1")
         try db.execute("UPDATE articles SET title = char(0) || 'leading NUL' WHERE id = 2")
         #expect(try db.scalar("SELECT length(CAST(title AS BLOB)) FROM articles WHERE id = 1") == 12)

@@ -11,7 +11,7 @@ struct SQLiteHarness: StoreConformanceHarness {
     var name: String { "SQLite" }
     var supportsSQLFilter: Bool { true }
 
-    func makeFixture(rows: [Int64: String]) async throws -> any StoreConformanceFixture {
+    func withFixture(rows: [Int64: String], _ body: (any StoreConformanceFixture) async throws -> Void) async throws {
         let folder = try TestFiles.makeFolder("embedsync-conformance")
         let path = folder.appendingPathComponent("app.db").path
         let queue = try DatabaseQueue(path: path)
@@ -20,7 +20,14 @@ struct SQLiteHarness: StoreConformanceHarness {
             for (id, title) in rows { try db.execute(sql: "INSERT INTO docs VALUES (?, ?)", arguments: [id, title]) }
         }
         try queue.close()
-        return try SQLiteFixture(folder: folder, path: path)
+        let fixture = try SQLiteFixture(folder: folder, path: path)
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
     }
 }
 

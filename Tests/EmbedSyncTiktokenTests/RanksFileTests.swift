@@ -64,11 +64,11 @@ struct RanksFileTests {
         }
     }
 
-    @Test("loads the real cl100k_base file in well under a second")
-    func loadsRealFileQuickly() throws {
-        let url = try TestResources.ranksFile()
-        let clock = ContinuousClock()
-        let elapsed = try clock.measure { _ = try TiktokenEncoding.load(ranksFile: url) }
-        #expect(elapsed < .seconds(5))  // Debug build; release loads in a few tens of ms.
+    /// How fast it loads is measured by `Benchmarks/tiktoken`, not here: a timed unit test fails on a busy machine.
+    @Test("loads the real cl100k_base file: every rank, and tokens tiktoken gives")
+    func loadsRealFile() throws {
+        let encoding = try TiktokenEncoding.load(ranksFile: try TestResources.ranksFile())
+        #expect(encoding.vocabularySize == 100_256)
+        #expect(encoding.encode("hello world") == [15339, 1917])
     }
 }

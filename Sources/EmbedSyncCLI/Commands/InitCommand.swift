@@ -66,7 +66,8 @@ struct InitCommand: AsyncParsableCommand {
 
             source:
               table: \(table)
-              # query: SELECT p.id, p.title, c.name AS category FROM products p JOIN categories c ON c.id = p.category_id
+              # query: >-
+              #   SELECT p.id, p.title, c.name AS category FROM products p JOIN categories c ON c.id = p.category_id
               id: \(schema.idColumn)
               # Columns: \(columns)
               # Mustache: {{column}} inserts a value; {{#column}}…{{/column}} vanishes when it is NULL or empty.

@@ -70,7 +70,10 @@ struct StatusCommand: AsyncParsableCommand {
         context.stdout.line(table.render())
         for failure in failureList {
             context.stdout.line(
-                "  \(failure.id): \(failure.errorClass) after \(failure.attempts) attempt(s) in \(failure.runs) run(s): \(failure.message)"
+                """
+                  \(failure.id): \(failure.errorClass) after \(failure.attempts) attempt(s) in \(failure.runs) \
+                run(s): \(failure.message)
+                """
             )
         }
     }

@@ -18,7 +18,10 @@ struct ProviderFactory {
             let names = Provider.allCases.map(\.rawValue).joined(separator: ", ")
             throw EmbedSyncError(
                 .usage,
-                "Unknown provider '\(settings.string(.provider) ?? "")' (from \(settings.origin(.provider))). Use one of: \(names)."
+                """
+                Unknown provider '\(settings.string(.provider) ?? "")' (from \(settings.origin(.provider))). Use one \
+                of: \(names).
+                """
             )
         }
         return provider
@@ -63,7 +66,10 @@ struct ProviderFactory {
         if needsKey, key == nil, entry.requiresKey {
             throw EmbedSyncError(
                 .usage,
-                "\(keyVariable ?? "The API key variable") is not set. Export it (or put it in .env), or pass --api-key-env NAME naming the variable that holds the key."
+                """
+                \(keyVariable ?? "The API key variable") is not set. Export it (or put it in .env), or pass \
+                --api-key-env NAME naming the variable that holds the key.
+                """
             )
         }
         if needsKey, key == nil, let keyVariable, settings.string(.apiKeyEnv) != nil {

@@ -3,6 +3,13 @@ import EmbedSyncLibSQL
 import EmbedSyncPostgres
 import EmbedSyncSQLite
 import Foundation
+import ServiceLifecycle
+
+/// A store as opened, with the services (connection pools) that must run while it is used.
+struct OpenedStore: Sendable {
+    let store: any EmbeddingStore
+    let services: [any Service]
+}
 
 /// Opens the configured database as an ``EmbeddingStore``.
 enum StoreFactory {
@@ -63,7 +70,7 @@ enum StoreFactory {
     /// Opens the store; with `--target-database`, a ``SplitStore`` reading rows from `--database` (never writing
     /// there) and keeping vectors and bookkeeping in the target, a libSQL database.
     /// - Parameter readOnly: estimates and status open SQLite read-only.
-    static func open(_ settings: Settings, readOnly: Bool, context: CLIContext) async throws -> any EmbeddingStore {
+    static func open(_ settings: Settings, readOnly: Bool, context: CLIContext) async throws -> OpenedStore {
         let url = try databaseURL(settings)
         guard let targetURL = settings.string(.targetDatabase), !targetURL.isEmpty else {
             return try await open(url: url, settings, readOnly: readOnly, context: context)
@@ -88,13 +95,12 @@ enum StoreFactory {
         }
         let rows = try await open(url: url, settings, readOnly: true, context: context)
         do {
-            let schema = try await rows.sourceSchema()
             var configuration = try libSQLConfiguration(url: targetURL, settings)
-            configuration.idColumn = schema.idColumn
-            configuration.detachedSource = schema
-            return SplitStore(source: rows, target: try await LibSQLStore.open(configuration))
+            configuration.detached = true
+            let target = try await LibSQLStore.open(configuration)
+            return OpenedStore(store: SplitStore(source: rows.store, target: target), services: rows.services)
         } catch {
-            await rows.close()
+            await rows.store.close()
             throw error
         }
     }
@@ -111,7 +117,7 @@ enum StoreFactory {
 
     private static func open(
         url: String, _ settings: Settings, readOnly: Bool, context: CLIContext
-    ) async throws -> any EmbeddingStore {
+    ) async throws -> OpenedStore {
         let source = try source(settings)
         let target = try target(settings)
         let storeText = try settings.bool(.storeText) ?? true
@@ -120,20 +126,23 @@ enum StoreFactory {
                 url: url, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
                 environment: settings.environment)
             if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
-            return try await PostgresStore.connect(configuration)
+            let store = try await PostgresStore.open(configuration)
+            return OpenedStore(store: store, services: [store])
         }
         if LibSQLURL.matches(url) {
-            return try await LibSQLStore.connect(try libSQLConfiguration(url: url, settings))
+            return OpenedStore(
+                store: try await LibSQLStore.open(try libSQLConfiguration(url: url, settings)), services: [])
         }
         var path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
         if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
         if !(path as NSString).isAbsolutePath {
             path = (context.workingDirectory as NSString).appendingPathComponent(path)
         }
-        return try SQLiteStore(
+        let store = try SQLiteStore(
             SQLiteStore.Configuration(
                 path: path, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
                 readOnly: readOnly))
+        return OpenedStore(store: store, services: [])
     }
 
     /// The libSQL token and the variable it came from: `--auth-token-env NAME`, else `TURSO_AUTH_TOKEN`, else

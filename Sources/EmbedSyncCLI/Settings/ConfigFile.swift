@@ -27,7 +27,10 @@ enum ConfigFile {
         if !unknown.isEmpty {
             throw EmbedSyncError(
                 .usage,
-                "Unknown key\(unknown.count > 1 ? "s" : "") in '\(path)': \(unknown.joined(separator: ", ")). Known keys: \(known.sorted().joined(separator: ", "))."
+                """
+                Unknown key\(unknown.count > 1 ? "s" : "") in '\(path)': \(unknown.joined(separator: ", ")). Known \
+                keys: \(known.sorted().joined(separator: ", ")).
+                """
             )
         }
         return flat

@@ -63,7 +63,8 @@ public struct Estimator: Sendable {
         return estimate
     }
 
-    /// From the throttle when it binds, the measured speed when known, else ~1 s per request spread over the concurrency.
+    /// From the throttle when it binds, the measured speed when known, else ~1 s per request spread over the
+    /// concurrency.
     func projectedSeconds(rows: Int, tokens: Int, requests: Int) -> Double {
         var seconds = 0.0
         if let textsPerSecond, textsPerSecond > 0 {

@@ -63,7 +63,10 @@ extension Runner {
                             "embedsync.error": "\(error.description)",
                         ])
                     observer.runNotice(
-                        "\(error.description); retry \(retries)/\(configuration.retry.maxRetries) in \(formatSeconds(delay))"
+                        """
+                        \(error.description); retry \(retries)/\(configuration.retry.maxRetries) in \
+                        \(formatSeconds(delay))
+                        """
                     )
                     try await clock.sleep(seconds: delay)
                     continue

@@ -41,7 +41,8 @@ public struct Runner: Sendable {
 
     /// Runs once.
     /// - Returns: what was done; `outcome` says whether the run completed, stopped or found the table busy.
-    /// - Throws: ``EmbedSyncError`` for bad configuration (before any write), fatal provider errors and database errors.
+    /// - Throws: ``EmbedSyncError`` for bad configuration (before any write), fatal provider errors and database
+    /// errors.
     public func run() async throws -> RunSummary {
         let started = clock.now()
         let fields = try await store.checkTemplateFields(configuration.template)

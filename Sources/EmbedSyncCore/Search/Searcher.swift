@@ -34,7 +34,10 @@ public struct Searcher: Sendable {
             let models = stored.keys.sorted().joined(separator: ", ")
             throw EmbedSyncError(
                 .usage,
-                "The stored vectors were made by \(models), not \(model.storageKey). Search with the same \(.provider), \(.model) and \(.dimensions), or run `embedsync run` to re-embed."
+                """
+                The stored vectors were made by \(models), not \(model.storageKey). Search with the same \
+                \(.provider), \(.model) and \(.dimensions), or run `embedsync run` to re-embed.
+                """
             )
         }
         let vector: [Float]

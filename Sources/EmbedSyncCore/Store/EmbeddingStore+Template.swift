@@ -8,7 +8,10 @@ extension EmbeddingStore {
             let available = schema.columns.map(\.name).joined(separator: ", ")
             throw EmbedSyncError(
                 .usage,
-                "The template names \(unknown.map { "'\($0)'" }.joined(separator: ", ")), not a column of the source. Columns: \(available)."
+                """
+                The template names \(unknown.map { "'\($0)'" }.joined(separator: ", ")), not a column of the source. \
+                Columns: \(available).
+                """
             )
         }
         return template.fields

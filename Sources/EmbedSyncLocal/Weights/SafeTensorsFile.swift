@@ -41,7 +41,10 @@ struct SafeTensorsFile: Sendable {
         guard headerLength <= UInt64(file.count - 8) else {
             throw LocalModelError(
                 .invalidWeights,
-                "'\(path)' is truncated or not a safetensors file: its header claims \(headerLength) bytes but the file has \(file.count - 8) after the length field."
+                """
+                '\(path)' is truncated or not a safetensors file: its header claims \(headerLength) bytes but the \
+                file has \(file.count - 8) after the length field.
+                """
             )
         }
         let headerData = Data(bytes: base + 8, count: Int(headerLength))
@@ -79,7 +82,10 @@ struct SafeTensorsFile: Sendable {
             guard end <= dataLength else {
                 throw LocalModelError(
                     .invalidWeights,
-                    "'\(path)' is truncated: tensor '\(name)' ends at byte \(end) of the data section, which has \(dataLength) bytes."
+                    """
+                    '\(path)' is truncated: tensor '\(name)' ends at byte \(end) of the data section, which has \
+                    \(dataLength) bytes.
+                    """
                 )
             }
             guard let elementSize = Self.elementSizes[dtype] else {
@@ -97,7 +103,10 @@ struct SafeTensorsFile: Sendable {
             guard elements.multipliedReportingOverflow(by: elementSize) == (end - begin, false) else {
                 throw LocalModelError(
                     .invalidWeights,
-                    "Tensor '\(name)' in '\(path)' holds \(end - begin) bytes, but shape \(shape) of \(dtype) needs \(elements * elementSize)."
+                    """
+                    Tensor '\(name)' in '\(path)' holds \(end - begin) bytes, but shape \(shape) of \(dtype) needs \
+                    \(elements * elementSize).
+                    """
                 )
             }
             tensors[name] = TensorInfo(name: name, dtype: dtype, shape: shape, begin: begin, end: end)

@@ -1,7 +1,8 @@
 /// Splits UTF-8 text into the pieces `cl100k_base` encodes one by one.
 ///
 /// A hand-written equivalent of tiktoken's split pattern (tiktoken 0.14):
-/// `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`,
+/// `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|
+/// ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`,
 /// which matches the original `…|\s*[\r\n]+|\s+(?!\S)|\s+` form except that whitespace running to
 /// the end of the text is one piece. The alternatives are tried in order at each position, as a
 /// backtracking regex engine would. The input must be valid UTF-8 (it comes from a `String`).
