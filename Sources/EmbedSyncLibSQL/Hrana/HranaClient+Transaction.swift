@@ -8,7 +8,8 @@ extension HranaClient {
     /// before the commit); `decide` turns their results into the writes; the second pipeline runs the writes, `COMMIT`
     /// when they all succeed, `ROLLBACK` otherwise, and closes the stream. `decide` must not wait on anything slow:
     /// the server ends a transaction idle for 5 s. When the server did not run a pipeline (an expired stream, a 5xx)
-    /// the whole transaction is tried again.
+    /// the whole transaction is tried again, and so it is when the server rolled it back (another writer took the
+    /// lock after 5 s: `TRANSACTION_TIMEOUT`).
     /// - Returns: the writes' results.
     public func transaction(
         reads: [HranaStatement], decide: ([HranaResult]) throws -> [HranaStatement]
@@ -19,7 +20,7 @@ extension HranaClient {
                 return try await transactionOnce(reads: reads, decide: decide)
             } catch let error as EmbedSyncError {
                 guard attempt < configuration.maxRetries, let code = error.sqlState,
-                    HranaClient.notRunCodes.contains(code)
+                    HranaClient.notRunCodes.contains(code) || HranaClient.rolledBackCodes.contains(code)
                 else { throw error }
                 attempt += 1
                 logger.info(

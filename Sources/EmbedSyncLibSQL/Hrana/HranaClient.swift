@@ -83,9 +83,31 @@ public final class HranaClient: Sendable {
     /// - Returns: each statement's result.
     /// - Throws: ``EmbedSyncError`` (`.database`) with the first failing statement's error; nothing was written.
     public func batch(_ statements: [HranaStatement]) async throws -> [HranaResult] {
-        let outcomes = try await pipeline(
-            [.batch(HranaClient.transactionSteps(statements)), .close], writes: true)
-        return try HranaClient.batchResults(outcomes[0], count: statements.count)
+        var attempt = 0
+        while true {
+            do {
+                let outcomes = try await pipeline(
+                    [.batch(HranaClient.transactionSteps(statements)), .close], writes: true)
+                return try HranaClient.batchResults(outcomes[0], count: statements.count)
+            } catch let error as EmbedSyncError {
+                try await retryRolledBack(error, attempt: &attempt)
+            }
+        }
+    }
+
+    /// Codes of a transaction the server rolled back (another writer took the lock, or it outlived its 5 s): nothing
+    /// of it was committed, so it can run again.
+    static let rolledBackCodes: Set<String> = ["TRANSACTION_TIMEOUT", "TRANSACTION_BUSY", "SQLITE_BUSY"]
+
+    /// Returns after a pause when `error` is a rolled-back transaction and retries are left; rethrows it otherwise.
+    func retryRolledBack(_ error: EmbedSyncError, attempt: inout Int) async throws {
+        guard attempt < configuration.maxRetries, let code = error.sqlState, HranaClient.rolledBackCodes.contains(code)
+        else { throw error }
+        attempt += 1
+        logger.info(
+            "retrying a rolled-back libSQL transaction",
+            metadata: ["embedsync.code": "\(code)", "embedsync.attempt": "\(attempt)"])
+        try await Task.sleep(for: .milliseconds(Int64.random(in: 50...250) * Int64(attempt)))
     }
 
     /// The atomic batch: BEGIN IMMEDIATE, statements chained on success, COMMIT, ROLLBACK when COMMIT did not run.
