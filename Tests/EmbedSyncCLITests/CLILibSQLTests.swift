@@ -141,6 +141,30 @@ struct CLILibSQLTests {
         try await cli.shutdown()
     }
 
+    @Test("a run whose provider refuses the key leaves the libSQL database as it was (no tables, runs or claims)")
+    func refusedKeyWritesNothing() async throws {
+        let table = try await TestLibSQL.makeProducts(rows: 6)
+        var cli = try await CLIHarness.make(rows: 1)
+        cli.environment["TURSO_AUTH_TOKEN"] = TestLibSQL.token("rw")
+        let result = await cli.run(
+            ["run"] + (try flags(cli, table: table)), environment: ["TEST_PROVIDER_KEY": "sk-wrong-key-0000000000"])
+        #expect(result.status == 3, "\(result.stderr)")
+        let client = try TestLibSQL.client()
+        let target = try await client.execute(
+            HranaStatement("SELECT count(*) FROM sqlite_master WHERE name = ?", [.text(table + "_embeddings")]))
+        #expect(target.rows.first?.first == .integer(0))
+        for bookkeeping in ["embedsync_claims", "embedsync_runs", "embedsync_failures"] {
+            let exists = try await client.execute(
+                HranaStatement("SELECT count(*) FROM sqlite_master WHERE name = ?", [.text(bookkeeping)]))
+            guard exists.rows.first?.first != .integer(0) else { continue }
+            let rows = try await client.execute(
+                HranaStatement("SELECT count(*) FROM \(bookkeeping) WHERE target = ?", [.text(table + "_embeddings")]))
+            #expect(rows.rows.first?.first == .integer(0), "\(bookkeeping) holds rows of the failed run")
+        }
+        _ = try await client.batch([HranaStatement("DROP TABLE \(table)")])
+        try await cli.shutdown()
+    }
+
     @Test("a provider slower than the server's 10 s stream expiry between batches: every batch commits")
     func slowProvider() async throws {
         let table = try await TestLibSQL.makeProducts(rows: 4)
