@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "EmbedSyncCore", targets: ["EmbedSyncCore"]),
         .library(name: "EmbedSyncSQLite", targets: ["EmbedSyncSQLite"]),
         .library(name: "EmbedSyncPostgres", targets: ["EmbedSyncPostgres"]),
+        .library(name: "EmbedSyncLibSQL", targets: ["EmbedSyncLibSQL"]),
         .library(name: "EmbedSyncOpenAI", targets: ["EmbedSyncOpenAI"]),
         .library(name: "EmbedSyncLocal", targets: ["EmbedSyncLocal"]),
         .library(name: "EmbedSyncTiktoken", targets: ["EmbedSyncTiktoken"]),
@@ -55,6 +56,15 @@ let package = Package(
             dependencies: [
                 "EmbedSyncCore", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EmbedSyncLibSQL",
+            dependencies: [
+                "EmbedSyncCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,7 +117,7 @@ let package = Package(
         .target(
             name: "EmbedSyncCLI",
             dependencies: [
-                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncOpenAI", "EmbedSyncPostgres",
+                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncOpenAI", "EmbedSyncPostgres", "EmbedSyncLibSQL",
                 "EmbedSyncLocal", "EmbedSyncTiktoken", "EmbedSyncServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -118,7 +128,11 @@ let package = Package(
         ),
         .executableTarget(name: "embedsync", dependencies: ["EmbedSyncCLI"], swiftSettings: swiftSettings),
         .executableTarget(
-            name: "embedsync-bench", dependencies: ["EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncPostgres"],
+            name: "embedsync-bench",
+            dependencies: [
+                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncPostgres", "EmbedSyncLibSQL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "embedsync-fake-provider", dependencies: ["EmbedSyncTesting"], swiftSettings: swiftSettings),
@@ -150,6 +164,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "EmbedSyncLibSQLTests", dependencies: ["EmbedSyncLibSQL", "EmbedSyncTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "EmbedSyncLocalTests", dependencies: ["EmbedSyncLocal", "EmbedSyncCore", "CEmbedSyncKernels"],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -168,8 +185,8 @@ let package = Package(
         .testTarget(
             name: "EmbedSyncCLITests",
             dependencies: [
-                "EmbedSyncCLI", "EmbedSyncTesting", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "EmbedSyncCLI", "EmbedSyncTesting", "EmbedSyncLibSQL", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["libsql_search.py", "Golden"],
             swiftSettings: swiftSettings

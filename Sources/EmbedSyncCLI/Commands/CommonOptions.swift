@@ -4,8 +4,16 @@ import ArgumentParser
 /// and an `EMBEDSYNC_…` environment variable.
 struct CommonOptions: ParsableArguments {
     @Option(help: "Config file (default: ./embedsync.yaml when present).") var config: String?
-    @Option(help: "SQLite path (or sqlite:PATH) or postgres://… URL. Env: DATABASE_URL also read.") var database:
-        String?
+    @Option(
+        help:
+            """
+            SQLite path (or sqlite:PATH), postgres://… or libsql://HOST (https://, http://) URL. Env: DATABASE_URL \
+            also read.
+            """
+    )
+    var database: String?
+    @Option(help: "libSQL: environment variable holding the token (default TURSO_AUTH_TOKEN, then LIBSQL_AUTH_TOKEN).")
+    var authTokenEnv: String?
     @Option(help: "Source table.") var table: String?
     @Option(help: "Source SELECT (joins allowed) returning the id column and the template's fields.") var query: String?
     @Option(help: "Id column (default: the primary key; `id` for a query).") var id: String?
@@ -13,6 +21,8 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "File holding the Mustache template.") var templateFile: String?
     @Option(help: "Table for vectors (default: <table>_embeddings).") var targetTable: String?
     @Option(help: "Column of the source table for vectors (column mode).") var targetColumn: String?
+    @Option(help: "Database for vectors and bookkeeping when not --database (a libsql:// URL); rows stay read-only.")
+    var targetDatabase: String?
     @Option(help: "local, openai, openrouter or openai-compatible (default: local).") var provider: String?
     @Option(help: "Model name.") var model: String?
     @Option(help: "Vector dimensions (v3 models can shorten).") var dimensions: String?
@@ -24,7 +34,7 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Retries per request after the first attempt (default 5).") var maxRetries: String?
     @Option(help: "Client-side request limit per minute.") var requestsPerMinute: String?
     @Option(help: "Client-side token limit per minute.") var tokensPerMinute: String?
-    @Option(help: "PostgreSQL: seconds before a killed worker's claimed rows go to others (default 120).")
+    @Option(help: "PostgreSQL, libSQL: seconds before a killed worker's claimed rows go to others (default 120).")
     var claimLease: String?
     @Option(
         help: "Texts over the provider's token limit: truncate (default) or chunk (embed the pieces, store their mean)."
@@ -34,9 +44,11 @@ struct CommonOptions: ParsableArguments {
     var flags: [SettingKey: String] {
         var flags: [SettingKey: String] = [:]
         let pairs: [(SettingKey, String?)] = [
-            (.database, database), (.table, table), (.query, query), (.id, id), (.template, template),
+            (.database, database), (.authTokenEnv, authTokenEnv), (.table, table), (.query, query), (.id, id),
+            (.template, template),
             (.templateFile, templateFile),
-            (.targetTable, targetTable), (.targetColumn, targetColumn), (.provider, provider), (.model, model),
+            (.targetTable, targetTable), (.targetColumn, targetColumn), (.targetDatabase, targetDatabase),
+            (.provider, provider), (.model, model),
             (.dimensions, dimensions),
             (.baseURL, baseURL), (.apiKeyEnv, apiKeyEnv), (.modelDir, modelDir), (.batchSize, batchSize),
             (.concurrency, concurrency),

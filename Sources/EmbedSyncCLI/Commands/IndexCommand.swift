@@ -2,10 +2,11 @@ import ArgumentParser
 import EmbedSyncCore
 import EmbedSyncPostgres
 
-/// `embedsync index create|drop`: the PostgreSQL HNSW index for search.
+/// `embedsync index create|drop`: the PostgreSQL HNSW index for search, or libSQL's `libsql_vector_idx`.
 struct IndexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "index", abstract: "Create or drop the PostgreSQL HNSW index (vector_cosine_ops) used by search.")
+        commandName: "index",
+        abstract: "Create or drop the vector index: PostgreSQL HNSW (vector_cosine_ops), libSQL libsql_vector_idx.")
 
     enum Action: String, ExpressibleByArgument, CaseIterable {
         case create, drop
@@ -19,7 +20,11 @@ struct IndexCommand: AsyncParsableCommand {
         try await Job.with(common, readOnly: false, context: context) { job in
             guard let store = job.store as? any IndexableStore else {
                 throw EmbedSyncError(
-                    .usage, "Indexes are for PostgreSQL (pgvector HNSW). SQLite search is an exact scan and needs none."
+                    .usage,
+                    """
+                    Indexes are for PostgreSQL (pgvector HNSW) and libSQL (libsql_vector_idx). SQLite search is an \
+                    exact scan and needs none.
+                    """
                 )
             }
             switch action {
@@ -27,6 +32,6 @@ struct IndexCommand: AsyncParsableCommand {
             case .drop: try await store.dropIndex()
             }
         }
-        context.stdout.line(action == .create ? "HNSW index ready." : "HNSW index dropped.")
+        context.stdout.line(action == .create ? "Vector index ready." : "Vector index dropped.")
     }
 }

@@ -1,4 +1,5 @@
 import EmbedSyncCore
+import EmbedSyncLibSQL
 import EmbedSyncPostgres
 import EmbedSyncSQLite
 import Foundation
@@ -54,8 +55,8 @@ enum StoreFactory {
             throw EmbedSyncError(
                 .usage,
                 """
-                No database: pass --database PATH (a SQLite file) or postgres://… (or set DATABASE_URL or `database` \
-                in embedsync.yaml).
+                No database: pass --database PATH (a SQLite file), postgres://… or libsql://… (or set DATABASE_URL or \
+                `database` in embedsync.yaml).
                 """
             )
         }
@@ -66,9 +67,57 @@ enum StoreFactory {
         url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
     }
 
+    /// Opens the store; with `--target-database`, a ``SplitStore`` reading rows from `--database` (never writing
+    /// there) and keeping vectors and bookkeeping in the target, a libSQL database.
     /// - Parameter readOnly: estimates and status open SQLite read-only.
     static func open(_ settings: Settings, readOnly: Bool, context: CLIContext) async throws -> OpenedStore {
         let url = try databaseURL(settings)
+        guard let targetURL = settings.string(.targetDatabase), !targetURL.isEmpty else {
+            return try await open(url: url, settings, readOnly: readOnly, context: context)
+        }
+        guard LibSQLURL.matches(targetURL) else {
+            throw EmbedSyncError(
+                .usage,
+                """
+                \(settings.origin(.targetDatabase)) must be a libSQL URL (libsql://HOST, https://…, http://…); other \
+                target databases are not supported yet.
+                """
+            )
+        }
+        if case .column = try target(settings) {
+            throw EmbedSyncError(
+                .usage,
+                """
+                --target-column writes into the source table; with \(settings.origin(.targetDatabase)) use \
+                --target-table.
+                """
+            )
+        }
+        let rows = try await open(url: url, settings, readOnly: true, context: context)
+        do {
+            var configuration = try libSQLConfiguration(url: targetURL, settings)
+            configuration.detached = true
+            let target = try await LibSQLStore.open(configuration)
+            return OpenedStore(store: SplitStore(source: rows.store, target: target), services: rows.services)
+        } catch {
+            await rows.store.close()
+            throw error
+        }
+    }
+
+    static func libSQLConfiguration(url: String, _ settings: Settings) throws -> LibSQLStore.Configuration {
+        let (token, variable) = try libSQLToken(settings)
+        var configuration = LibSQLStore.Configuration(
+            url: try LibSQLURL(url), authToken: token, tokenVariable: variable, source: try source(settings),
+            idColumn: settings.string(.id), target: try target(settings),
+            storeText: try settings.bool(.storeText) ?? true)
+        if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
+        return configuration
+    }
+
+    private static func open(
+        url: String, _ settings: Settings, readOnly: Bool, context: CLIContext
+    ) async throws -> OpenedStore {
         let source = try source(settings)
         let target = try target(settings)
         let storeText = try settings.bool(.storeText) ?? true
@@ -80,6 +129,10 @@ enum StoreFactory {
             let store = try await PostgresStore.open(configuration)
             return OpenedStore(store: store, services: [store])
         }
+        if LibSQLURL.matches(url) {
+            return OpenedStore(
+                store: try await LibSQLStore.open(try libSQLConfiguration(url: url, settings)), services: [])
+        }
         var path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
         if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
         if !(path as NSString).isAbsolutePath {
@@ -90,5 +143,22 @@ enum StoreFactory {
                 path: path, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
                 readOnly: readOnly))
         return OpenedStore(store: store, services: [])
+    }
+
+    /// The libSQL token and the variable it came from: `--auth-token-env NAME`, else `TURSO_AUTH_TOKEN`, else
+    /// `LIBSQL_AUTH_TOKEN`; no token at all is allowed (a server without auth), and the server's 401 then says which
+    /// variable to set.
+    static func libSQLToken(_ settings: Settings) throws -> (token: String?, variable: String) {
+        if let variable = settings.string(.authTokenEnv) {
+            guard let token = settings.environment[variable], !token.isEmpty else {
+                throw EmbedSyncError(
+                    .usage, "\(variable) (from \(settings.origin(.authTokenEnv))) is not set or empty.")
+            }
+            return (token, variable)
+        }
+        for variable in ["TURSO_AUTH_TOKEN", "LIBSQL_AUTH_TOKEN"] {
+            if let token = settings.environment[variable], !token.isEmpty { return (token, variable) }
+        }
+        return (nil, "TURSO_AUTH_TOKEN")
     }
 }

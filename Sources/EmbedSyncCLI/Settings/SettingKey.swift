@@ -17,6 +17,7 @@ struct SettingKey: Hashable, Sendable {
     }
 
     static let database = SettingKey("database", flag: "database")
+    static let authTokenEnv = SettingKey("auth_token_env", flag: "auth-token-env")
     static let table = SettingKey("source.table", flag: "table")
     static let query = SettingKey("source.query", flag: "query")
     static let id = SettingKey("source.id", flag: "id")
@@ -24,6 +25,7 @@ struct SettingKey: Hashable, Sendable {
     static let templateFile = SettingKey("source.template_file", flag: "template-file")
     static let targetTable = SettingKey("target.table", flag: "target-table")
     static let targetColumn = SettingKey("target.column", flag: "target-column")
+    static let targetDatabase = SettingKey("target.database", flag: "target-database")
     static let storeText = SettingKey("target.store_text", flag: "store-text")
     static let provider = SettingKey("embedding.provider", flag: "provider")
     static let model = SettingKey("embedding.model", flag: "model")
@@ -51,7 +53,8 @@ struct SettingKey: Hashable, Sendable {
     static let modelAliases = SettingKey("serve.model_aliases", flag: "model-alias")
 
     static let all: [SettingKey] = [
-        .database, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn, .storeText, .provider,
+        .database, .authTokenEnv, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn,
+        .targetDatabase, .storeText, .provider,
         .model,
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries,
         .requestsPerMinute,

@@ -5,11 +5,13 @@
 /// the CLI shows the flag (`--target-table`); the server shows the request field.
 public enum Parameter: String, Sendable, CaseIterable {
     case database = "database"
+    case authTokenVariable = "auth_token_env"
     case table = "source.table"
     case query = "source.query"
     case idColumn = "source.id"
     case targetTable = "target.table"
     case targetColumn = "target.column"
+    case targetDatabase = "target.database"
     case provider = "embedding.provider"
     case model = "embedding.model"
     case dimensions = "embedding.dimensions"

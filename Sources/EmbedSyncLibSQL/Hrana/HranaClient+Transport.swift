@@ -1,0 +1,162 @@
+import AsyncHTTPClient
+import EmbedSyncCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+extension HranaClient {
+    /// Codes of failures after which the pipeline may be sent again: the server did not run it.
+    static let notRunCodes: Set<String> = ["STREAM_EXPIRED", "HTTP_5XX", "HTTP_429"]
+    /// Transport failures: the request may or may not have reached the server.
+    static let transportCode = "TRANSPORT"
+
+    /// Sends one pipeline on a fresh stream (no baton) and returns one outcome per request, retrying when the server
+    /// did not run it (5xx, an expired stream) and, for reads, when the server could not be reached.
+    /// - Parameter writes: the pipeline writes (a 403 then means a read-only token; transport errors are not retried).
+    func pipeline(_ requests: [HranaRequest], writes: Bool) async throws -> [HranaOutcome] {
+        var attempt = 0
+        while true {
+            do {
+                return try await send(requests, baton: nil, writes: writes).results
+            } catch let error as EmbedSyncError {
+                guard attempt < configuration.maxRetries, let code = error.sqlState,
+                    HranaClient.notRunCodes.contains(code) || (!writes && code == HranaClient.transportCode)
+                else { throw error }
+                attempt += 1
+                logger.info(
+                    "retrying a libSQL pipeline",
+                    metadata: ["embedsync.code": "\(code)", "embedsync.attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(200 * (1 << min(attempt, 5))))
+            }
+        }
+    }
+
+    /// One HTTP request: the pipeline on the stream `baton` names (a new stream when `nil`).
+    func send(_ requests: [HranaRequest], baton: String?, writes: Bool) async throws -> HranaPipelineResponse {
+        let body: Data
+        do {
+            // sqld reads base64 as a borrowed string, which must hold no escapes: never write `\/`.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .withoutEscapingSlashes
+            body = try encoder.encode(HranaPipelineRequest(baton: baton, requests: requests))
+        } catch {
+            throw HranaClient.protocolError("a request could not be encoded")
+        }
+        while true {
+            let version = endpointVersion
+            var request = HTTPClientRequest(url: configuration.url.base + "/\(version)/pipeline")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            if let token = configuration.authToken {
+                request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            }
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let status: HTTPResponseStatus
+            let bytes: ByteBuffer
+            do {
+                let response = try await client.execute(request, timeout: .init(configuration.timeout))
+                status = response.status
+                bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)
+            } catch {
+                let reason = redactor.redact(String(describing: error)).prefix(300)
+                throw EmbedSyncError(
+                    .database,
+                    """
+                    Cannot reach libSQL at \(configuration.url): \(reason). Check the URL and that the server is \
+                    running (libsql://HOST uses TLS; add ?tls=0 for a server without TLS).
+                    """,
+                    underlying: DatabaseFailure(sqlState: HranaClient.transportCode, message: String(reason)))
+            }
+            if status == .ok {
+                do {
+                    let data = Data(bytes.readableBytesView)
+                    let decoded = try JSONDecoder().decode(HranaPipelineResponse.self, from: data)
+                    guard decoded.results.count == requests.count else {
+                        throw HranaClient.protocolError(
+                            "\(decoded.results.count) results for \(requests.count) requests")
+                    }
+                    return decoded
+                } catch let error as EmbedSyncError {
+                    throw error
+                } catch {
+                    throw HranaClient.protocolError("its JSON did not decode (\(error))")
+                }
+            }
+            if status == .notFound, version == "v3", baton == nil {
+                useVersion2()
+                continue
+            }
+            throw httpFailure(status, body: Data(bytes.readableBytesView), writes: writes)
+        }
+    }
+
+    /// A non-200 answer as an error that names the fix; 401 and 403 name the token's variable, never the token.
+    func httpFailure(_ status: HTTPResponseStatus, body: Data, writes: Bool) -> EmbedSyncError {
+        let (reason, hranaCode) = describeBody(body)
+        let url = configuration.url
+        let variable = configuration.tokenVariable
+        let said = "\(status.code): \(reason)"
+        switch status.code {
+        case 401 where configuration.authToken == nil:
+            return EmbedSyncError(
+                .database,
+                """
+                libSQL at \(url) asks for a token and \(variable) is not set (\(said)). Set \(variable) to a token \
+                for this database (e.g. `turso db tokens create NAME`), or name another variable with \
+                \(.authTokenVariable).
+                """,
+                underlying: DatabaseFailure(sqlState: "HTTP_401", message: reason))
+        case 401:
+            return EmbedSyncError(
+                .database,
+                """
+                libSQL at \(url) refused the token in \(variable) (\(said)). Set \(variable) to a valid, unexpired \
+                token for this database.
+                """,
+                underlying: DatabaseFailure(sqlState: "HTTP_401", message: reason))
+        case 403 where writes:
+            return EmbedSyncError(
+                .database,
+                """
+                The token in \(variable) is read-only: libSQL at \(url) refused to write (\(said)). Use a read-write \
+                token (turso db tokens create without --read-only).
+                """,
+                underlying: DatabaseFailure(sqlState: "HTTP_403", message: reason))
+        case 403:
+            return EmbedSyncError(
+                .database,
+                """
+                libSQL at \(url) does not allow the token in \(variable) here (\(said)). Use a token for this \
+                database.
+                """,
+                underlying: DatabaseFailure(sqlState: "HTTP_403", message: reason))
+        default:
+            let code: String
+            if let hranaCode, hranaCode == "STREAM_EXPIRED" {
+                code = hranaCode
+            } else if status.code >= 500 {
+                code = "HTTP_5XX"
+            } else if status.code == 429 {
+                code = "HTTP_429"
+            } else {
+                code = hranaCode ?? "HTTP_\(status.code)"
+            }
+            return EmbedSyncError(
+                .database, "libSQL at \(url) answered \(said).",
+                underlying: DatabaseFailure(sqlState: code, message: reason))
+        }
+    }
+
+    /// An error body's message (JSON `{"error"}` or `{"message","code"}`, or text from a proxy), short and redacted.
+    func describeBody(_ body: Data) -> (String, String?) {
+        var reason = String(decoding: body.prefix(2000), as: UTF8.self)
+        var code: String?
+        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+            if let message = object["error"] as? String ?? object["message"] as? String { reason = message }
+            code = object["code"] as? String
+        }
+        let line = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+        let short = line.count > 240 ? String(line.prefix(240)) + "…" : line
+        return (redactor.redact(short.isEmpty ? "no body" : short), code)
+    }
+}
