@@ -36,7 +36,7 @@ extension HranaClient {
     ) async throws -> [HranaResult] {
         var steps = [HranaBatchStep(HranaStatement("BEGIN IMMEDIATE"))]
         for read in reads { steps.append(HranaBatchStep(read, when: .ok(steps.count - 1))) }
-        let first = try await send([.batch(steps)], baton: nil, writes: true)
+        let first = try await sendOpening([.batch(steps)])
         guard let baton = first.baton else { throw HranaClient.protocolError("no stream to continue the transaction") }
         let readResults: [HranaResult]
         let writes: [HranaStatement]
@@ -50,6 +50,25 @@ extension HranaClient {
         let second = try await send(
             [.batch(HranaClient.transactionSteps(writes, begin: false)), .close], baton: baton, writes: true)
         return try HranaClient.batchResults(second.results[0], count: writes.count, offset: 0)
+    }
+
+    /// Sends the pipeline that opens a transaction, again when the connection failed under it (a pooled connection
+    /// the server had closed): it changes nothing before `COMMIT`, and a stream the server opened for a lost attempt
+    /// expires on its own, so trying again is safe where a write's pipeline is not.
+    private func sendOpening(_ requests: [HranaRequest]) async throws -> HranaPipelineResponse {
+        var attempt = 0
+        while true {
+            do {
+                return try await send(requests, baton: nil, writes: true)
+            } catch let error as EmbedSyncError {
+                guard attempt < configuration.maxRetries, error.sqlState == HranaClient.transportCode else {
+                    throw error
+                }
+                attempt += 1
+                logger.info("reopening a libSQL transaction", metadata: ["embedsync.attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(100 * (1 << min(attempt, 5))))
+            }
+        }
     }
 
     /// The results of BEGIN + reads (without COMMIT), or the first error.
