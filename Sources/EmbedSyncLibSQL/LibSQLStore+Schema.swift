@@ -38,29 +38,8 @@ extension LibSQLStore {
             return SourceColumn(name: row[0].string ?? "", declaredType: type, isTextLike: LibSQLStore.isTextLike(type))
         }
         let primaryKeys = info.rows.filter { ($0[2].int ?? 0) > 0 }.compactMap { $0[0].string }
-        let idColumn: String
-        if let requested = configuration.idColumn {
-            guard columns.contains(where: { $0.name == requested }) else {
-                throw EmbedSyncError(
-                    .usage,
-                    """
-                    No column '\(requested)' in table '\(name)' for \(.idColumn). Columns: \
-                    \(columns.map(\.name).joined(separator: ", ")).
-                    """
-                )
-            }
-            idColumn = requested
-        } else if primaryKeys.count == 1 {
-            idColumn = primaryKeys[0]
-        } else {
-            throw EmbedSyncError(
-                .usage,
-                """
-                Table '\(name)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) \
-                COLUMN naming a unique integer or text column.
-                """
-            )
-        }
+        let idColumn = try SourceSchema.idColumn(
+            requested: configuration.idColumn, columns: columns, primaryKeys: primaryKeys, table: name)
         return SourceSchema(idColumn: idColumn, columns: columns)
     }
 

@@ -59,29 +59,8 @@ extension SQLiteStore {
                     name: row["name"] ?? "", declaredType: type, isTextLike: SQLiteStore.isTextLike(type))
             }
             let primaryKeys = info.filter { ($0["pk"] as Int? ?? 0) > 0 }.compactMap { $0["name"] as String? }
-            let idColumn: String
-            if let requested = configuration.idColumn {
-                guard columns.contains(where: { $0.name == requested }) else {
-                    throw EmbedSyncError(
-                        .usage,
-                        """
-                        No column '\(requested)' in table '\(name)' for \(.idColumn). Columns: \
-                        \(columns.map(\.name).joined(separator: ", ")).
-                        """
-                    )
-                }
-                idColumn = requested
-            } else if primaryKeys.count == 1 {
-                idColumn = primaryKeys[0]
-            } else {
-                throw EmbedSyncError(
-                    .usage,
-                    """
-                    Table '\(name)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) \
-                    COLUMN naming a unique integer or text column.
-                    """
-                )
-            }
+            let idColumn = try SourceSchema.idColumn(
+                requested: configuration.idColumn, columns: columns, primaryKeys: primaryKeys, table: name)
             return SourceSchema(idColumn: idColumn, columns: columns)
         case .query(let sql):
             let statement: Statement

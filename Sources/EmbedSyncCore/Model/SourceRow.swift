@@ -63,6 +63,35 @@ public struct SourceSchema: Sendable {
         self.columns = columns
     }
 
+    /// The id column of a table: `requested` when the table has it, else its single-column primary key.
+    /// - Throws: ``EmbedSyncError`` (`.usage`) naming the table's columns, or saying its key is missing or composite.
+    package static func idColumn(
+        requested: String?, columns: [SourceColumn], primaryKeys: [String], table name: String
+    ) throws -> String {
+        if let requested {
+            guard columns.contains(where: { $0.name == requested }) else {
+                throw EmbedSyncError(
+                    .usage,
+                    """
+                    No column '\(requested)' in table '\(name)' for \(.idColumn). Columns: \
+                    \(columns.map(\.name).joined(separator: ", ")).
+                    """
+                )
+            }
+            return requested
+        }
+        guard primaryKeys.count == 1 else {
+            throw EmbedSyncError(
+                .usage,
+                """
+                Table '\(name)' has \(primaryKeys.isEmpty ? "no" : "a composite") primary key. Pass \(.idColumn) \
+                COLUMN naming a unique integer or text column.
+                """
+            )
+        }
+        return primaryKeys[0]
+    }
+
     public func column(named name: String) -> SourceColumn? {
         columns.first { $0.name == name }
     }
