@@ -5,7 +5,7 @@ extension LibSQLStore: SearchableStore {
     /// Exact search: pulls the stored vectors page by page (each response well under the server's 10 MB limit),
     /// scores each page with SIMD dot products and keeps a bounded top-k, so memory stays flat in the number of rows.
     public func search(
-        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]
+        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: SearchFilter?, fields: [String]
     ) async throws -> [SearchHit] {
         let schema = try await sourceSchema()
         guard try await tableExists(targetTable) else { return [] }
@@ -15,16 +15,20 @@ extension LibSQLStore: SearchableStore {
         let pageRows = max(16, configuration.searchPageBytes / (dimensions * 6 + 120))
         let (vectorSQL, from) = vectorSource(schema: schema)
         var sql = "SELECT t.id, \(vectorSQL) FROM \(from) WHERE t.model = ? AND t.dimensions = ?"
+        var filterValues: [HranaValue] = []
         if let filter {
+            let (condition, values) = filter.rendered()
             sql +=
-                " AND t.id IN (SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(sourceSQL) AS s WHERE (\(filter)))"
-            try await checkFilter(filter, schema: schema)
+                " AND t.id IN (SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(sourceSQL) AS s "
+                + "WHERE (\(condition)))"
+            filterValues = values.map(HranaValue.init)
+            try await checkFilter(condition, schema: schema)
         }
         var best: [(score: Float, id: RowID)] = []
         let floor = minScore.map { Float($0) - 1e-6 } ?? -.infinity
         var after: HranaValue?
         while true {
-            var args: [HranaValue] = [.text(model.storageKey), .integer(Int64(dimensions))]
+            var args: [HranaValue] = [.text(model.storageKey), .integer(Int64(dimensions))] + filterValues
             var page = sql
             if let after {
                 page += " AND t.id > ?"

@@ -12,6 +12,16 @@ struct SQLBuilder {
         return "$\(binds.count)"
     }
 
+    /// Binds a search filter's value.
+    mutating func bind(_ value: SearchFilter.Value) -> String {
+        switch value {
+        case .text(let text): bind(text)
+        case .integer(let number): bind(number)
+        case .real(let number): bind(number)
+        case .bool(let flag): bind(flag)
+        }
+    }
+
     var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
 }
 

@@ -4,11 +4,11 @@ import PostgresNIO
 extension PostgresStore {
     /// The top `k` rows by cosine similarity with pgvector's `<=>` (score = 1 − cosine distance), best first.
     ///
-    /// Runs in a `READ ONLY` transaction. `filter` is the user's SQL condition on the source's own columns, applied as
-    /// `WHERE (filter)` inside a subquery over the source alone, so bare column names mean the source's columns.
+    /// Runs in a `READ ONLY` transaction. `filter` is a condition on the source's own columns (values bound), applied
+    /// as `WHERE (filter)` inside a subquery over the source alone, so bare column names mean the source's columns.
     /// Without an HNSW index the scan is exact; with one (``createIndex()``) pgvector answers approximately.
     public func search(
-        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]
+        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: SearchFilter?, fields: [String]
     ) async throws -> [SearchHit] {
         let layout = try await layout()
         guard k > 0, try await tableExists(layout.target) else { return [] }
@@ -26,7 +26,10 @@ extension PostgresStore {
         let distanceOperator = "OPERATOR(\(vectorSchema).<=>)"
         let embedding = layout.vectorColumn.map { "s.\(quoteIdentifier($0))" } ?? "t.embedding"
         let distance = "(\(embedding) \(distanceOperator) \(vector))"
-        let source = filter.map { "(SELECT * FROM \(layout.sourceSQL) AS s WHERE (\($0)))" } ?? layout.sourceSQL
+        var source = layout.sourceSQL
+        if let filter {
+            source = "(SELECT * FROM \(layout.sourceSQL) AS s WHERE (\(filter.sql { builder.bind($0) })))"
+        }
         let storedText = layout.isColumnMode ? "NULL::text" : "t.text"
         let columns =
             (["s.\(layout.id)::text", "1 - \(distance)", storedText] + fields.map { "s.\(quoteIdentifier($0))::text" })

@@ -6,7 +6,7 @@ extension SQLiteStore: SearchableStore {
     /// Exact search: streams the stored float32 BLOBs in chunks, scores each chunk with SIMD dot products on
     /// both cores and keeps a bounded top-k, so memory stays flat in the number of rows.
     public func search(
-        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]
+        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: SearchFilter?, fields: [String]
     ) async throws -> [SearchHit] {
         let schema = try await sourceSchema()
         let unit = VectorScan.normalized(query)
@@ -14,30 +14,8 @@ extension SQLiteStore: SearchableStore {
         return try await database("search") {
             try await queue.read { db in
                 guard try db.tableExists(self.targetTable) else { return [] }
-                let (vectorSQL, from) = self.vectorSource(schema: schema)
-                var sql = "SELECT t.id, \(vectorSQL) FROM \(from) WHERE t.model = ? AND t.dimensions = ?"
-                if let filter {
-                    let ids =
-                        "SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(self.sourceSQL) AS s WHERE (\(filter))"
-                    do {
-                        guard try db.makeStatement(sql: ids).isReadonly else {
-                            throw EmbedSyncError(
-                                .usage, "\(.filter) must be a read-only condition on the source's columns.")
-                        }
-                    } catch let error as EmbedSyncError {
-                        throw error
-                    } catch {
-                        throw EmbedSyncError(
-                            .usage,
-                            """
-                            \(.filter) '\(filter)' is not a valid condition on the \
-                            source's columns: \(SQLiteStore.describe(error)).
-                            """
-                        )
-                    }
-                    sql += " AND t.id IN (\(ids))"
-                }
-                let cursor = try Row.fetchCursor(db, sql: sql, arguments: [model.storageKey, model.dimensions])
+                let (sql, arguments) = try self.vectorQuery(db, schema: schema, model: model, filter: filter)
+                let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 let dimensions = model.dimensions
                 var matrix = [Float](repeating: 0, count: chunkRows * dimensions)
                 var norms = [Float](repeating: 0, count: chunkRows)
@@ -66,17 +44,8 @@ extension SQLiteStore: SearchableStore {
                         blob.count == dimensions * 4
                     else { continue }
                     let slot = ids.count
-                    var sum: Float = 0
-                    blob.withUnsafeBytes { raw in
-                        matrix.withUnsafeMutableBufferPointer { m in
-                            for d in 0..<dimensions {
-                                let value = Float(
-                                    bitPattern: UInt32(
-                                        littleEndian: raw.loadUnaligned(fromByteOffset: d * 4, as: UInt32.self)))
-                                m[slot * dimensions + d] = value
-                                sum += value * value
-                            }
-                        }
+                    let sum = matrix.withUnsafeMutableBufferPointer { m in
+                        SQLiteStore.decode(blob, into: m, at: slot * dimensions, dimensions: dimensions)
                     }
                     norms[slot] = sum.squareRoot()
                     ids.append(id)
@@ -90,8 +59,64 @@ extension SQLiteStore: SearchableStore {
         }
     }
 
+    /// The statement reading `(id, vector BLOB)` of `model`'s stored vectors, narrowed to the source rows matching
+    /// `filter` (checked to be a valid read-only condition on the source's columns).
+    func vectorQuery(
+        _ db: Database, schema: SourceSchema, model: ModelIdentity, filter: SearchFilter?
+    ) throws -> (sql: String, arguments: StatementArguments) {
+        let (vectorSQL, from) = vectorSource(schema: schema)
+        var sql = "SELECT t.id, \(vectorSQL) FROM \(from) WHERE t.model = ? AND t.dimensions = ?"
+        var arguments: StatementArguments = [model.storageKey, model.dimensions]
+        if let filter {
+            let (ids, values) = try matchingIDs(db, schema: schema, filter: filter)
+            sql += " AND t.id IN (\(ids))"
+            arguments += values
+        }
+        return (sql, arguments)
+    }
+
+    /// `SELECT id FROM source WHERE filter`, checked to be a valid read-only condition on the source's columns.
+    func matchingIDs(
+        _ db: Database, schema: SourceSchema, filter: SearchFilter
+    ) throws -> (sql: String, arguments: StatementArguments) {
+        let (condition, values) = filter.rendered()
+        let sql = "SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(sourceSQL) AS s WHERE (\(condition))"
+        do {
+            guard try db.makeStatement(sql: sql).isReadonly else {
+                throw EmbedSyncError(.usage, "\(.filter) must be a read-only condition on the source's columns.")
+            }
+        } catch let error as EmbedSyncError {
+            throw error
+        } catch {
+            throw EmbedSyncError(
+                .usage,
+                """
+                \(.filter) '\(filter.description)' is not a valid condition on the source's columns: \
+                \(SQLiteStore.describe(error)).
+                """
+            )
+        }
+        return (sql, StatementArguments(values.map(\.databaseValue)))
+    }
+
+    /// Decodes a little-endian float32 BLOB into `matrix` at `offset`; returns the vector's squared norm.
+    static func decode(
+        _ blob: Data, into matrix: UnsafeMutableBufferPointer<Float>, at offset: Int, dimensions: Int
+    ) -> Float {
+        var sum: Float = 0
+        blob.withUnsafeBytes { raw in
+            for d in 0..<dimensions {
+                let value = Float(
+                    bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: d * 4, as: UInt32.self)))
+                matrix[offset + d] = value
+                sum += value * value
+            }
+        }
+        return sum
+    }
+
     /// How to read vectors: from the target table, or (column mode) from the source column joined to the side table.
-    private func vectorSource(schema: SourceSchema) -> (column: String, from: String) {
+    func vectorSource(schema: SourceSchema) -> (column: String, from: String) {
         switch configuration.target {
         case .column(let column):
             guard case .table(let table) = configuration.source else {
@@ -111,16 +136,30 @@ extension SQLiteStore: SearchableStore {
 
     public func storedModels() async throws -> [String: Int] {
         try await database("model read") {
-            try await queue.read { db in
-                guard try db.tableExists(self.targetTable) else { return [:] }
-                var models: [String: Int] = [:]
-                for row in try Row.fetchAll(
-                    db, sql: "SELECT model, count(*) AS n FROM \(quoteIdentifier(self.targetTable)) GROUP BY model")
-                {
-                    models[row["model"]] = row["n"]
-                }
-                return models
-            }
+            try await queue.read { db in try self.storedModels(db) }
+        }
+    }
+
+    func storedModels(_ db: Database) throws -> [String: Int] {
+        guard try db.tableExists(targetTable) else { return [:] }
+        var models: [String: Int] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT model, count(*) AS n FROM \(quoteIdentifier(targetTable)) GROUP BY model")
+        {
+            models[row["model"]] = row["n"]
+        }
+        return models
+    }
+}
+
+extension SearchFilter.Value {
+    /// The value as SQLite binds it (a boolean as 1 or 0, as SQLite stores them).
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .text(let text): text.databaseValue
+        case .integer(let number): number.databaseValue
+        case .real(let number): number.databaseValue
+        case .bool(let flag): flag.databaseValue
         }
     }
 }

@@ -32,16 +32,15 @@ indirect enum AnyJSON: Decodable, Sendable {
 }
 
 /// A structured filter, `{"col": value}` or `{"col": {"eq"|"ne"|"gt"|"gte"|"lt"|"lte"|"in": …}}`, turned into a
-/// condition on the source's own columns. Column names are checked against the schema and quoted; values are
-/// rendered as SQL literals by type (strings quoted with embedded quotes doubled, numbers only when finite), so no
-/// text from the request is ever spliced in as SQL.
+/// ``SearchFilter`` on the source's own columns. Column names are checked against the schema and quoted; every value
+/// is kept apart from the SQL and bound by the store as a parameter, so nothing a client sends is read as SQL.
 struct WhereFilter {
     static let operators: [String: String] = ["eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="]
 
-    /// The SQL condition, or `nil` for an empty filter.
+    /// The condition, or `nil` for an empty filter.
     /// - Throws: ``APIError`` (400, param `where`) naming the unknown column, operator or value.
-    static func sql(_ filter: [String: AnyJSON], columns: [String]) throws -> String? {
-        var conditions: [String] = []
+    static func filter(_ filter: [String: AnyJSON], columns: [String]) throws -> SearchFilter? {
+        var conditions: [SearchFilter] = []
         for name in filter.keys.sorted() {
             guard columns.contains(name) else {
                 throw invalid(
@@ -58,39 +57,44 @@ struct WhereFilter {
                 conditions.append(try comparison(column, op, spec[op] ?? .null))
             }
         }
-        return conditions.isEmpty ? nil : conditions.joined(separator: " AND ")
+        return SearchFilter.all(conditions)
     }
 
-    static func comparison(_ column: String, _ op: String, _ value: AnyJSON) throws -> String {
+    static func comparison(_ column: String, _ op: String, _ value: AnyJSON) throws -> SearchFilter {
         if op == "in" {
             guard case .array(let values) = value, !values.isEmpty, values.count <= 1000 else {
                 throw invalid("'in' takes a non-empty array of at most 1000 values.")
             }
-            return "\(column) IN (\(try values.map(literal).joined(separator: ", ")))"
+            var parts: [SearchFilter.Part] = [.sql("\(column) IN (")]
+            for (index, item) in values.enumerated() {
+                if index > 0 { parts.append(.sql(", ")) }
+                parts.append(.value(try bound(item)))
+            }
+            return SearchFilter(parts: parts + [.sql(")")])
         }
         guard let sqlOperator = operators[op] else {
             throw invalid("Unknown operator '\(op)' in 'where'. Use eq, ne, gt, gte, lt, lte or in.")
         }
         if case .null = value {
             switch op {
-            case "eq": return "\(column) IS NULL"
-            case "ne": return "\(column) IS NOT NULL"
+            case "eq": return SearchFilter(sql: "\(column) IS NULL")
+            case "ne": return SearchFilter(sql: "\(column) IS NOT NULL")
             default: throw invalid("'\(op)' cannot compare with null.")
             }
         }
-        return "\(column) \(sqlOperator) \(try literal(value))"
+        return SearchFilter(parts: [.sql("\(column) \(sqlOperator) "), .value(try bound(value))])
     }
 
-    static func literal(_ value: AnyJSON) throws -> String {
+    static func bound(_ value: AnyJSON) throws -> SearchFilter.Value {
         switch value {
         case .string(let text):
             guard !text.contains("\u{0}") else { throw invalid("Filter values cannot contain NUL characters.") }
-            return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-        case .int(let number): return String(number)
+            return .text(text)
+        case .int(let number): return .integer(number)
         case .double(let number):
             guard number.isFinite else { throw invalid("Filter numbers must be finite.") }
-            return String(number)
-        case .bool(let flag): return flag ? "TRUE" : "FALSE"
+            return .real(number)
+        case .bool(let flag): return .bool(flag)
         case .null, .array, .object:
             throw invalid("Filter values must be strings, numbers or booleans (null only with eq or ne).")
         }

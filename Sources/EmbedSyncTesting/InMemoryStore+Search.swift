@@ -4,7 +4,7 @@ import Foundation
 /// Search: an exact cosine scan over the vectors of one model.
 extension InMemoryStore {
     public func search(
-        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]
+        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: SearchFilter?, fields: [String]
     ) async throws -> [SearchHit] {
         guard filter == nil else {
             throw EmbedSyncError(.usage, "The in-memory store cannot run a SQL filter; search it without one.")

@@ -207,6 +207,16 @@ extension StoreConformance {
         let hits = try await store.search(
             query: [1, 1, 1, 1], model: model, k: 10, minScore: nil, filter: "title LIKE 'b%'", fields: [])
         try expect(hits.map(\.id) == [.int(2)], "only rows matching the filter (got \(hits.map(\.id)))")
+        // A bound value is compared as a value, never read as SQL, whatever it contains.
+        let title = try await store.rows(ids: [.int(3)], fields: ["title"]).first?.values["title"] ?? nil
+        let bound = SearchFilter(parts: [.sql("title = "), .value(.text(title ?? ""))])
+        let matched = try await store.search(
+            query: [1, 1, 1, 1], model: model, k: 10, minScore: nil, filter: bound, fields: [])
+        try expect(matched.map(\.id) == [.int(3)], "a bound text value matches its row (got \(matched.map(\.id)))")
+        let injection = SearchFilter(parts: [.sql("title = "), .value(.text("x' OR '1'='1"))])
+        let none = try await store.search(
+            query: [1, 1, 1, 1], model: model, k: 10, minScore: nil, filter: injection, fields: [])
+        try expect(none.isEmpty, "a value with SQL in it matches nothing (got \(none.map(\.id)))")
     }
 
     @Sendable static func runsAndReset(_ fixture: Fixture, _ harness: Harness) async throws {

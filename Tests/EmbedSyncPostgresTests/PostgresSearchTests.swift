@@ -102,7 +102,8 @@ struct PostgresSearchTests {
             let filter = "nextval('\(db.schema).counter') > 0"
             await #expect(throws: EmbedSyncError.self) {
                 _ = try await store.search(
-                    query: testVector("q", dimensions: 8), model: testModel, k: 3, minScore: nil, filter: filter,
+                    query: testVector("q", dimensions: 8), model: testModel, k: 3, minScore: nil,
+                    filter: SearchFilter(sql: filter),
                     fields: [])
             }
         }

@@ -73,7 +73,8 @@ struct SearchTests {
         let (db, store) = try await embedded(rows: 20)
         await #expect(throws: EmbedSyncError.self) {
             try await store.search(
-                query: [1, 0, 0, 0, 0, 0, 0, 0], model: Self.model, k: 3, minScore: nil, filter: filter, fields: [])
+                query: [1, 0, 0, 0, 0, 0, 0, 0], model: Self.model, k: 3, minScore: nil,
+                filter: SearchFilter(sql: filter), fields: [])
         }
         #expect(try db.scalar("SELECT count(*) FROM articles") == 20)
         await store.close()

@@ -30,7 +30,7 @@ struct SearchCommand: AsyncParsableCommand {
             }
             let embedder = try job.providers.makeEmbedder(needsKey: true)
             return try await Searcher(store: store, embedder: embedder, template: job.template)
-                .search(query, k: k, minScore: minScore, filter: filter)
+                .search(query, k: k, minScore: minScore, filter: filter.map { SearchFilter(sql: $0) })
         }
         do {
             if json {

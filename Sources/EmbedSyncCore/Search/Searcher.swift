@@ -10,26 +10,32 @@ public struct Searcher: Sendable {
     public let store: any SearchableStore
     public let embedder: any Embedder
     public let template: TextTemplate
+    /// The store's vectors held in memory, when the caller keeps them (a server); `nil` reads them from the store.
+    public let index: MemoryVectorIndex?
 
-    public init(store: any SearchableStore, embedder: any Embedder, template: TextTemplate) {
+    public init(
+        store: any SearchableStore, embedder: any Embedder, template: TextTemplate, index: MemoryVectorIndex? = nil
+    ) {
         self.store = store
         self.embedder = embedder
         self.template = template
+        self.index = index.flatMap { $0.model == embedder.identity ? $0 : nil }
     }
 
     /// The top `k` rows by cosine similarity, best first.
     /// - Parameters:
     ///   - minScore: drop results below this cosine similarity.
-    ///   - filter: a SQL condition on the source rows' own columns, by their bare names (run read-only).
+    ///   - filter: a condition on the source rows' own columns, by their bare names (run read-only).
     /// - Throws: ``EmbedSyncError`` when the stored vectors are of another model, or the query cannot be embedded.
     public func search(
-        _ query: String, k: Int = 10, minScore: Double? = nil, filter: String? = nil
+        _ query: String, k: Int = 10, minScore: Double? = nil, filter: SearchFilter? = nil
     ) async throws -> [SearchResult] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw EmbedSyncError(.usage, "The search query is empty.") }
         guard k > 0 else { throw EmbedSyncError(.usage, "-k must be at least 1.") }
         let model = embedder.identity
-        let stored = try await store.storedModels()
+        let stored =
+            if let index { try await index.storedModels() } else { try await store.storedModels() }
         if !stored.isEmpty, stored[model.storageKey] == nil {
             let models = stored.keys.sorted().joined(separator: ", ")
             throw EmbedSyncError(
@@ -52,8 +58,13 @@ public struct Searcher: Sendable {
         } catch let error as ProviderError {
             throw EmbedSyncError(.provider, "Cannot embed the query: \(error.detail)", underlying: error)
         }
-        let hits = try await store.search(
-            query: vector, model: model, k: k, minScore: minScore, filter: filter, fields: template.fields)
+        let hits =
+            if let index {
+                try await index.search(query: vector, k: k, minScore: minScore, filter: filter)
+            } else {
+                try await store.search(
+                    query: vector, model: model, k: k, minScore: minScore, filter: filter, fields: template.fields)
+            }
         let rows = try await store.rows(ids: hits.map(\.id), fields: template.fields)
         var values: [RowID: [String: String?]] = [:]
         for row in rows { values[row.id] = row.values }

@@ -6,10 +6,11 @@ public protocol SearchableStore: EmbeddingStore {
     /// - Parameters:
     ///   - query: the query vector (any norm; it is normalised).
     ///   - minScore: drop results whose cosine similarity is below this.
-    ///   - filter: the user's SQL condition on the source rows' own columns (`--where`), run read-only.
+    ///   - filter: a condition on the source rows' own columns (`--where`, or the server's structured `where`), run
+    ///     read-only with its values bound as parameters.
     ///   - fields: the template fields to return with each hit, so the caller can render its text.
     func search(
-        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]
+        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: SearchFilter?, fields: [String]
     ) async throws -> [SearchHit]
 
     /// The model identities of the vectors stored, with counts (to refuse a query with another model).

@@ -120,7 +120,7 @@ public final class SplitStore: SearchableStore {
 
     /// The target's search; a `filter` on the source's columns is not supported across two databases.
     public func search(
-        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: String?, fields: [String]
+        query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: SearchFilter?, fields: [String]
     ) async throws -> [SearchHit] {
         if filter != nil {
             throw EmbedSyncError(

@@ -1,3 +1,4 @@
+import EmbedSyncCore
 import Foundation
 
 /// A SQLite value as Hrana carries it: integers as decimal strings, blobs as base64, floats as JSON numbers.
@@ -109,4 +110,16 @@ public enum HranaValue: Sendable, Equatable, Codable {
     }
 
     public var isNull: Bool { self == .null }
+}
+
+extension HranaValue {
+    /// A search filter's value as a statement argument (a boolean as 1 or 0, as SQLite stores them).
+    init(_ value: SearchFilter.Value) {
+        switch value {
+        case .text(let text): self = .text(text)
+        case .integer(let number): self = .integer(number)
+        case .real(let number): self = .float(number)
+        case .bool(let flag): self = .integer(flag ? 1 : 0)
+        }
+    }
 }
