@@ -45,6 +45,9 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
         var schema: SourceSchema?
         var walEnabled = false
         var lock: FileLock?
+        /// A second connection that only reads `PRAGMA data_version`, which changes when any other connection
+        /// (this store's own included) commits.
+        var watcher: DatabaseQueue?
     }
 
     /// Opens an existing database file.
@@ -106,6 +109,7 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
     public func releaseClaims(_ ids: [RowID], runID: String) async {}
 
     public func close() async {
+        try? state.withLock { state in try state.watcher?.close() }
         try? queue.close()
     }
 }

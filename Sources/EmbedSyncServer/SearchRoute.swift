@@ -2,17 +2,22 @@ import EmbedSyncCore
 import Foundation
 import Hummingbird
 
-/// What `/v1/search` searches: a store, the template its rows are rendered with, and the source's columns (the only
-/// names `where` may use).
+/// What `/v1/search` searches: a store, the template its rows are rendered with, the source's columns (the only
+/// names `where` may use) and, when the store allows it, its vectors held in memory.
 public struct SearchBackend: Sendable {
     public var store: any SearchableStore
     public var template: TextTemplate
     public var columns: [String]
+    /// The vectors in memory (SQLite): a query is a SIMD scan; `nil` asks the store (pgvector, libSQL).
+    public var index: MemoryVectorIndex?
 
-    public init(store: any SearchableStore, template: TextTemplate, columns: [String]) {
+    public init(
+        store: any SearchableStore, template: TextTemplate, columns: [String], index: MemoryVectorIndex? = nil
+    ) {
         self.store = store
         self.template = template
         self.columns = columns
+        self.index = index
     }
 }
 
@@ -59,8 +64,9 @@ struct SearchRoute: Sendable {
                 "The model `\(name)` does not exist here; this table is searched with `\(model.id)`.",
                 param: "model", code: "model_not_found")
         }
-        let filter = try body.filter.flatMap { try WhereFilter.sql($0, columns: backend.columns) }
-        let searcher = Searcher(store: backend.store, embedder: model.embedder, template: backend.template)
+        let filter = try body.filter.flatMap { try WhereFilter.filter($0, columns: backend.columns) }
+        let searcher = Searcher(
+            store: backend.store, embedder: model.embedder, template: backend.template, index: backend.index)
         let results = try await searcher.search(query, k: k, minScore: body.minScore, filter: filter)
         let tokens = model.prepare([query.trimmingCharacters(in: .whitespacesAndNewlines)]).first?.tokens ?? 0
         let includeText = body.includeText ?? true

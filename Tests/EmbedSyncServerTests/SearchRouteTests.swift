@@ -34,14 +34,28 @@ struct SearchRouteTests {
         return (store, template)
     }
 
-    static func backend(_ store: SQLiteStore, _ template: TextTemplate) async throws -> SearchBackend {
-        SearchBackend(store: store, template: template, columns: try await store.sourceSchema().columns.map(\.name))
+    /// The table's search backend; `inMemory` holds its vectors in a ``MemoryVectorIndex`` as `embedsync serve` does.
+    static func backend(
+        _ store: SQLiteStore, _ template: TextTemplate, inMemory: Bool = false
+    ) async throws
+        -> SearchBackend
+    {
+        var index: MemoryVectorIndex?
+        if inMemory {
+            index = MemoryVectorIndex(store: store, model: ScriptedEmbedder().identity)
+            try await index?.load()
+        }
+        return SearchBackend(
+            store: store, template: template, columns: try await store.sourceSchema().columns.map(\.name),
+            index: index)
     }
 
-    @Test("the row whose text is the query ranks first with score 1; k, rank, text, usage and took_ms are there")
-    func search() async throws {
+    @Test(
+        "the row whose text is the query ranks first with score 1; k, rank, text, usage and took_ms are there",
+        arguments: [false, true])
+    func search(inMemory: Bool) async throws {
         let (store, template) = try await Self.embeddedStore()
-        let backend = try await Self.backend(store, template)
+        let backend = try await Self.backend(store, template, inMemory: inMemory)
         try await Fixture.app(search: backend).test(.router) { client in
             let answer = try await client.call(.post, "/v1/search", json: #"{"query":"Product 7","k":3}"#)
             #expect(answer.status == 200, "\(answer.text)")
@@ -61,10 +75,12 @@ struct SearchRouteTests {
         await store.close()
     }
 
-    @Test("structured where: equality, operators and in, on the source's own columns; quotes stay values")
-    func structuredWhere() async throws {
+    @Test(
+        "structured where: equality, operators and in, on the source's own columns; quotes stay values",
+        arguments: [false, true])
+    func structuredWhere(inMemory: Bool) async throws {
         let (store, template) = try await Self.embeddedStore()
-        let backend = try await Self.backend(store, template)
+        let backend = try await Self.backend(store, template, inMemory: inMemory)
         try await Fixture.app(search: backend).test(.router) { client in
             func ids(_ filter: String) async throws -> [Int] {
                 let answer = try await client.call(
@@ -82,6 +98,8 @@ struct SearchRouteTests {
             #expect(found4.count == 12)
             let found5 = try await ids(#"{"name":"x' OR '1'='1"}"#)
             #expect(found5 == [])
+            let found6 = try await ids(#"{"name":"Product 5"}"#)
+            #expect(found6 == [5])
         }
         await store.close()
     }
@@ -129,7 +147,7 @@ struct SearchRouteTests {
             #expect(text.contains("embedsync_embed_inputs_total 2"))
             #expect(text.contains("embedsync_embed_tokens_total 2"))
             #expect(text.contains("embedsync_http_request_duration_seconds_bucket"))
-            #expect(text.contains(#"embedsync_build_info{version="0.1.0",model="scripted"} 1"#))
+            #expect(text.contains(#"embedsync_build_info{version="\#(EmbedSyncVersion.current)",model="scripted"} 1"#))
         }
     }
 }
