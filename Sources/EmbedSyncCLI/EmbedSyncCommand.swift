@@ -13,7 +13,7 @@ public struct EmbedSyncCommand: AsyncParsableCommand {
             2 usage or configuration error (nothing written); 3 fatal provider or database error; \
             4 stopped by --max-cost or a signal (run again to resume).
             """,
-        version: "0.2.0",
+        version: EmbedSyncVersion.current,
         subcommands: [
             InitCommand.self, EstimateCommand.self, RunCommand.self, StatusCommand.self, SearchCommand.self,
             IndexCommand.self, ServeCommand.self, ResetCommand.self, ModelCommand.self,

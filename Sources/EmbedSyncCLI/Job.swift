@@ -20,22 +20,14 @@ struct Job: Sendable {
         _ common: CommonOptions, extraFlags: [SettingKey: String] = [:], readOnly: Bool, context: CLIContext,
         services: [any Service] = [], _ body: (Job) async throws -> T
     ) async throws -> T {
-        var flags = common.flags
-        for (key, value) in extraFlags { flags[key] = value }
-        let settings = try Settings(flags: flags, configPath: common.config, context: context)
-        let providers = ProviderFactory(settings: settings, context: context)
-        try providers.checkProvider()
-        _ = try RunSettings(settings)
-        let opened = try await StoreFactory.open(settings, readOnly: readOnly, context: context)
+        let (settings, providers, opened) = try await prepare(
+            common, extraFlags: extraFlags, readOnly: readOnly, context: context)
         let group = ServiceGroup(services: opened.services + services, logger: Logger(label: "embedsync"))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let outcome: Result<T, any Error>
             do {
-                let template = try await resolveTemplate(settings, store: opened.store, context: context)
-                let job = Job(
-                    settings: settings, store: opened.store, template: template, providers: providers,
-                    context: context)
+                let job = try await Job(settings: settings, opened: opened, providers: providers, context: context)
                 outcome = .success(try await body(job))
             } catch {
                 outcome = .failure(error)
@@ -45,6 +37,27 @@ struct Job: Sendable {
             try? await tasks.waitForAll()
             return try outcome.get()
         }
+    }
+
+    /// Settings, providers and the opened store: what every command checks before it does anything.
+    static func prepare(
+        _ common: CommonOptions, extraFlags: [SettingKey: String], readOnly: Bool, context: CLIContext
+    ) async throws -> (Settings, ProviderFactory, OpenedStore) {
+        var flags = common.flags
+        for (key, value) in extraFlags { flags[key] = value }
+        let settings = try Settings(flags: flags, configPath: common.config, context: context)
+        let providers = ProviderFactory(settings: settings, context: context)
+        try providers.checkProvider()
+        _ = try RunSettings(settings)
+        return (settings, providers, try await StoreFactory.open(settings, readOnly: readOnly, context: context))
+    }
+
+    init(settings: Settings, opened: OpenedStore, providers: ProviderFactory, context: CLIContext) async throws {
+        self.settings = settings
+        self.store = opened.store
+        self.template = try await Self.resolveTemplate(settings, store: opened.store, context: context)
+        self.providers = providers
+        self.context = context
     }
 
     static func resolveTemplate(

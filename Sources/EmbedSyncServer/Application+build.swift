@@ -40,7 +40,7 @@ public func buildApplication(
     onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
 ) -> some ApplicationProtocol {
     let metrics = metrics ?? ServerMetrics(model: backend.model.id)
-    let router = Router()
+    let router = Router(context: ServerRequestContext.self)
     let routes: [String: [HTTPRequest.Method]] = [
         "/": [.get], "/healthz": [.get], "/metrics": [.get], "/v1/models": [.get], "/v1/status": [.get],
         "/v1/embeddings": [.post], "/embeddings": [.post], "/v1/search": [.post],
@@ -61,8 +61,12 @@ public func buildApplication(
     let embeddings = EmbeddingsRoute(
         model: model, batcher: batcher, maxInputs: configuration.maxInputs, maxBodyBytes: configuration.maxBodyBytes,
         metrics: metrics)
-    router.post("/v1/embeddings") { request, _ in try await embeddings.respond(request) }
-    router.post("/embeddings") { request, _ in try await embeddings.respond(request) }
+    // A client that hangs up is no longer computed for.
+    let embed: @Sendable (Request, ServerRequestContext) async throws -> Response = { request, context in
+        try await cancellingOnHangUp(context.channel, metrics: metrics) { try await embeddings.respond(request) }
+    }
+    router.post("/v1/embeddings", use: embed)
+    router.post("/embeddings", use: embed)
     let search = SearchRoute(
         model: model, backend: backend.search, maxBodyBytes: configuration.maxBodyBytes, metrics: metrics)
     router.post("/v1/search") { request, _ in try await search.respond(request) }
@@ -105,7 +109,10 @@ public func buildApplication(
     let host = configuration.host
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [HangUpHandler()],
+                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
         configuration: ApplicationConfiguration(
             address: .hostname(host, port: configuration.port), serverName: "embedsync",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),

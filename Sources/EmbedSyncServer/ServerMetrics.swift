@@ -1,3 +1,4 @@
+import EmbedSyncCore
 import Hummingbird
 import Prometheus
 
@@ -11,6 +12,7 @@ public final class ServerMetrics: Sendable {
     let embeddedTokens: Counter
     let batchSize: ValueHistogram
     let searchDuration: DurationHistogram
+    let abandoned: Counter
 
     static let durationBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -34,9 +36,12 @@ public final class ServerMetrics: Sendable {
         searchDuration = registry.makeDurationHistogram(
             descriptor: Self.name("search_duration", unit: "seconds", help: "Time to answer /v1/search."),
             buckets: Self.durationBuckets)
+        abandoned = registry.makeCounter(
+            descriptor: Self.name(
+                "http_abandoned_requests", unit: "total", help: "Requests whose client hung up before the answer."))
         registry.makeGauge(
             descriptor: Self.name("build_info", unit: "", help: "Always 1; labels name the version and model."),
-            labels: [("version", "0.1.0"), ("model", model)]
+            labels: [("version", EmbedSyncVersion.current), ("model", model)]
         ).set(to: 1)
     }
 
@@ -64,6 +69,16 @@ public final class ServerMetrics: Sendable {
             ("rows_removed", removed, "Vectors of deleted rows removed by the keep-fresh loop."),
         ] {
             registry.makeCounter(descriptor: Self.name(name, unit: "total", help: help)).increment(by: Int64(value))
+        }
+    }
+
+    /// The table's coverage as last counted (by `/v1/status`, the page, or after a keep-fresh pass).
+    public func recordCoverage(_ counts: [(state: String, rows: Int)]) {
+        for (state, rows) in counts {
+            registry.makeGauge(
+                descriptor: Self.name("rows", unit: "", help: "Rows of the table by state, as last counted."),
+                labels: [("state", state)]
+            ).set(to: Double(rows))
         }
     }
 

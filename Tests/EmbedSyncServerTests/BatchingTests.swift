@@ -7,6 +7,10 @@ import HummingbirdTesting
 import Synchronization
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An embedder whose calls wait at a gate until the test opens it, recording each call's size.
 final class GatedEmbedder: Embedder, Sendable {
     let identity = ModelIdentity(provider: "scripted", model: "scripted", dimensions: 8)
@@ -90,6 +94,37 @@ struct BatchingTests {
                 embedder.open()
                 for try await status in group { #expect(status == 200) }
             }
+        }
+    }
+
+    @Test("a client that hangs up while its texts wait for the model is not computed for")
+    func hangUp() async throws {
+        let embedder = GatedEmbedder()
+        let metrics = ServerMetrics(model: "scripted")
+        try await Fixture.app(embedder: embedder, metrics: metrics).test(.live) { client in
+            let port = try #require(client.port)
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                group.addTask { try await client.call(.post, "/v1/embeddings", json: Self.request("first")).status }
+                try await waitUntil("the first request reaches the model", timeout: 60) { embedder.calls == [1] }
+                let json = Self.request("gone")
+                let socket = try RawHTTP.connect(port: port)
+                let bytes = Array(
+                    ("POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: \(json.utf8.count)\r\n\r\n\(json)").utf8)
+                #expect(send(socket, bytes, bytes.count, 0) == bytes.count)
+                try await waitUntil("the second request waits in the queue", timeout: 60) {
+                    metrics.render().contains("embedsync_embed_queue_depth 1")
+                }
+                close(socket)
+                try await waitUntil("the server sees the hang-up", timeout: 60) {
+                    metrics.render().contains("embedsync_http_abandoned_requests_total 1")
+                }
+                embedder.open()
+                for try await status in group { #expect(status == 200) }
+            }
+            #expect(embedder.calls == [1], "the text of the client that hung up never reached the model")
+            let after = try await client.call(.post, "/v1/embeddings", json: Self.request("next"))
+            #expect(after.status == 200)
         }
     }
 }

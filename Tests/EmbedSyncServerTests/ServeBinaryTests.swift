@@ -183,6 +183,17 @@ struct ServeBinaryTests {
         try await waitUntil("/metrics counts the row the keep-fresh loop embedded", timeout: 60) {
             try RawHTTP.get("/metrics", host: "localhost", port: port ?? 0).contains("embedsync_rows_embedded_total 1")
         }
+        try await waitUntil("/metrics counts the table's rows by state after the pass", timeout: 60) {
+            let lines = try RawHTTP.get("/metrics", host: "localhost", port: port ?? 0).split(separator: "\r\n")
+                .flatMap { $0.split(separator: "\n") }.map(String.init)
+            let embedded = #"embedsync_rows{state="embedded"} \#(Self.texts.count + 1)"#
+            let missing = #"embedsync_rows{state="missing"} 0"#
+            return [embedded, missing].allSatisfy { line in lines.contains { $0 == line || $0 == line + ".0" } }
+        }
+        // The vectors held in memory were read again: the new row is found.
+        let found = try RawHTTP.post(
+            "/v1/search", json: #"{"query":"A freshly inserted row","k":1}"#, port: port ?? 0)
+        #expect(found.contains(#""id":99"#), "\(found)")
         kill(process.processIdentifier, SIGTERM)
         try await waitUntil("serve exits after SIGTERM", timeout: 60) { !process.isRunning }
         #expect(process.terminationReason == .exit)

@@ -43,38 +43,45 @@ struct ServeCommand: AsyncParsableCommand {
         for (key, value) in flags { all[key] = value }
         // Only a server that keeps the table fresh opens the store for writing.
         let watching = try Settings(flags: all, configPath: common.config, context: context).string(.serveWatch) != nil
-        try await Job.with(common, extraFlags: flags, readOnly: !watching, context: context) { job in
+        let logger = Logger(label: "embedsync.serve")
+        try await Job.serve(common, extraFlags: flags, readOnly: !watching, context: context, logger: logger) { job in
             let options = try ServeSettings(job.settings)
             let embedder = try job.providers.makeEmbedder(needsKey: true)
-            let backend = try await Self.backend(job, embedder: embedder, aliases: options.modelAliases)
             let metrics = ServerMetrics(model: embedder.identity.model)
+            let backend = try await Self.backend(
+                job, embedder: embedder, aliases: options.modelAliases, metrics: metrics)
             var services: [any Service] = []
             if let interval = options.watch {
                 services.append(
                     try Self.keepFresh(
-                        job, embedder: embedder, interval: interval, metrics: metrics, context: context))
+                        job, embedder: embedder, interval: interval, backend: backend, metrics: metrics,
+                        context: context))
             }
-            let logger = Logger(label: "embedsync.serve")
-            let app = buildApplication(
+            return buildApplication(
                 configuration: options.server, backend: backend, metrics: metrics, services: services, logger: logger,
                 onListening: { host, port in
                     let name = host.contains(":") ? "[\(host)]" : host
                     context.stdout.line("listening on http://\(name):\(port)")
                 })
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
         }
     }
 
-    static func backend(_ job: Job, embedder: any Embedder, aliases: [String]) async throws -> ServerBackend {
+    static func backend(
+        _ job: Job, embedder: any Embedder, aliases: [String], metrics: ServerMetrics
+    ) async throws -> ServerBackend {
         let store = job.store
         var search: SearchBackend?
         if let searchable = store as? any SearchableStore {
             let schema = try await store.sourceSchema()
             _ = try await store.checkTemplateFields(job.template)
-            search = SearchBackend(store: searchable, template: job.template, columns: schema.columns.map(\.name))
+            // SQLite's vectors are held in memory (read again when the file changes); other stores search themselves.
+            var index: MemoryVectorIndex?
+            if let snapshots = store as? any VectorSnapshotStore {
+                index = MemoryVectorIndex(store: snapshots, model: embedder.identity)
+                try await index?.load()
+            }
+            search = SearchBackend(
+                store: searchable, template: job.template, columns: schema.columns.map(\.name), index: index)
         }
         let template = job.template
         let identity = embedder.identity
@@ -83,6 +90,10 @@ struct ServeCommand: AsyncParsableCommand {
             coverage: {
                 let classifier = RowClassifier(template: template, model: identity, selection: Selection())
                 let counts = try await Survey(store: store, classifier: classifier).run()
+                metrics.recordCoverage([
+                    ("embedded", counts.upToDate), ("missing", counts.missing), ("stale", counts.stale),
+                    ("failed", counts.failed),
+                ])
                 let last = try await store.lastRun()
                 return .object([
                     ("rows_total", .int(Int64(counts.rowsTotal))), ("embedded", .int(Int64(counts.upToDate))),
@@ -98,7 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The `--watch` loop: one `embedsync run` pass per interval, stopped by the group's graceful shutdown.
     static func keepFresh(
-        _ job: Job, embedder: any Embedder, interval: Double, metrics: ServerMetrics, context: CLIContext
+        _ job: Job, embedder: any Embedder, interval: Double, backend: ServerBackend, metrics: ServerMetrics,
+        context: CLIContext
     ) throws -> KeepFreshService {
         let configuration = try job.runConfiguration(
             selection: try SelectionOptions.parse([]), maxCost: nil, exclusive: false,
@@ -109,6 +121,9 @@ struct ServeCommand: AsyncParsableCommand {
                 store: store, embedder: embedder, configuration: configuration, stopSignal: stop)
             let summary = try await runner.run()
             metrics.recordKeepFresh(embedded: summary.embedded, failed: summary.failed, removed: summary.pruned)
+            // The vectors in memory are read again now rather than by the next query; the row gauges are recounted.
+            try? await backend.search?.index?.load()
+            _ = try? await backend.coverage?()
             if summary.embedded > 0 || summary.failed > 0 || summary.pruned > 0 {
                 context.stderr.line(
                     "keep-fresh: \(summary.embedded) embedded, \(summary.failed) failed, \(summary.pruned) removed")
