@@ -10,6 +10,9 @@ struct CLIErrorTests {
     static let badInputs: [(String, [String], Int32)] = [
         ("bad --ids", ["--ids", "5-1"], 2),
         ("bad --ids item", ["--ids", "1,,2"], 2),
+        ("text --ids item on an integer id column", ["--ids", "x,1"], 2),
+        ("target table built to inject SQL", ["--target-table", #"x"; DROP TABLE products; --"#], 2),
+        ("target column built to inject SQL", ["--target-column", "embedding) ; DROP TABLE products"], 2),
         ("missing table", ["--table", "nope"], 2),
         ("template names a missing column", ["--template", "{{name}} {{colour}}"], 2),
         ("unknown provider", ["--provider", "cohere"], 2),

@@ -45,9 +45,34 @@ enum StoreFactory {
                     """
                 )
             }
-            return .column(column)
+            return .column(try plainName(column, settings, .targetColumn))
         }
-        return .table(settings.string(.targetTable))
+        return .table(try settings.string(.targetTable).map { try plainName($0, settings, .targetTable) })
+    }
+
+    /// A name EmbedSync creates must be a plain identifier (`schema.` before it on PostgreSQL), so it reads the same
+    /// quoted or not, in every statement and in the user's own SQL.
+    static func plainName(_ name: String, _ settings: Settings, _ key: SettingKey) throws -> String {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        let plain =
+            parts.count <= 2
+            && parts.allSatisfy { part in
+                guard let first = part.unicodeScalars.first, first == "_" || first.properties.isAlphabetic else {
+                    return false
+                }
+                return part.count <= 63
+                    && part.unicodeScalars.allSatisfy {
+                        $0 == "_" || $0 == "$" || $0.properties.isAlphabetic || ("0"..."9").contains($0)
+                    }
+            }
+        guard plain else {
+            throw EmbedSyncError(
+                .usage,
+                ErrorMessage(
+                    "\(settings.origin(key)) '\(name)' is not a plain name. EmbedSync creates it, so use letters, "
+                        + "digits and underscores, starting with a letter (e.g. pages_embeddings)."))
+        }
+        return name
     }
 
     static func databaseURL(_ settings: Settings) throws -> String {

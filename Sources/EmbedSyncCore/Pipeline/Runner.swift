@@ -46,6 +46,7 @@ public struct Runner: Sendable {
     public func run() async throws -> RunSummary {
         let started = clock.now()
         let fields = try await store.checkTemplateFields(configuration.template)
+        try configuration.selection.ids?.check(against: try await store.sourceSchema())
         try await store.validateTarget(model: model)
         guard try await store.acquireRunGuard(wait: !configuration.exclusive) else {
             var summary = RunSummary(outcome: .busy, model: model)

@@ -29,6 +29,7 @@ public struct Survey: Sendable {
     /// Classifies every row, calling `selectedRow` for each row a run would embed.
     public func run(selectedRow: (PlannedRow) -> Void = { _ in }) async throws -> SurveyCounts {
         var counts = SurveyCounts()
+        try classifier.selection.ids?.check(against: try await store.sourceSchema())
         let stream = RowStream(store: store, fields: classifier.template.fields, pageSize: pageSize)
         let ids = classifier.selection.ids
         try await stream.forEachPage { page in

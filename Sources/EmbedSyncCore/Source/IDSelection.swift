@@ -41,6 +41,22 @@ public struct IDSelection: Sendable, Equatable {
         }
     }
 
+    /// Refuses items that cannot be ids of the id column's type (text on an integer column), before anything runs.
+    /// - Throws: ``EmbedSyncError`` (`.usage`) naming the item, the column and its type.
+    public func check(against schema: SourceSchema) throws {
+        guard let item = textIDs.sorted().first,
+            let column = schema.columns.first(where: { $0.name == schema.idColumn }),
+            column.declaredType.lowercased().contains("int")
+        else { return }
+        throw EmbedSyncError(
+            .usage,
+            """
+            \(.ids) item '\(item)' cannot be an id: the id column '\(column.name)' is \(column.declaredType). Give \
+            integer ids or ranges, like 1,5,10-20.
+            """
+        )
+    }
+
     public func contains(_ id: RowID) -> Bool {
         switch id {
         case .int(let value): return ranges.contains { $0.contains(value) }
