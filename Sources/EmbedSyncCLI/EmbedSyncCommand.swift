@@ -16,7 +16,7 @@ public struct EmbedSyncCommand: AsyncParsableCommand {
         version: "0.2.0",
         subcommands: [
             InitCommand.self, EstimateCommand.self, RunCommand.self, StatusCommand.self, SearchCommand.self,
-            IndexCommand.self, ServeCommand.self, ResetCommand.self, ModelCommand.self,
+            IndexCommand.self, ServeCommand.self, ResetCommand.self, DoctorCommand.self, ModelCommand.self,
         ]
     )
 

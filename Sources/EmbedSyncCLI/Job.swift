@@ -1,6 +1,5 @@
 import EmbedSyncCore
 import Foundation
-import Logging
 import ServiceLifecycle
 
 /// Everything a command needs, resolved from flags, environment and embedsync.yaml.
@@ -27,23 +26,10 @@ struct Job: Sendable {
         try providers.checkProvider()
         _ = try RunSettings(settings)
         let opened = try await StoreFactory.open(settings, readOnly: readOnly, context: context)
-        let group = ServiceGroup(services: opened.services + services, logger: Logger(label: "embedsync"))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let outcome: Result<T, any Error>
-            do {
-                let template = try await resolveTemplate(settings, store: opened.store, context: context)
-                let job = Job(
-                    settings: settings, store: opened.store, template: template, providers: providers,
-                    context: context)
-                outcome = .success(try await body(job))
-            } catch {
-                outcome = .failure(error)
-            }
-            await opened.store.close()
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            return try outcome.get()
+        return try await opened.use(services: services) { store in
+            let template = try await resolveTemplate(settings, store: store, context: context)
+            return try await body(
+                Job(settings: settings, store: store, template: template, providers: providers, context: context))
         }
     }
 
