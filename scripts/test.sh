@@ -22,6 +22,7 @@ if big="$(find Sources Tests Benchmarks Examples -name '*.swift' -exec wc -l {} 
     [ -z "$big" ] || { echo "Source files over 300 lines (split them by feature):"; echo "$big"; exit 1; }
 fi
 swift build --build-tests
+bash scripts/docs.sh
 # `make install` writes the binary, three completions and a man page; `make uninstall` removes them (checked with the
 # debug binary in a throwaway prefix, so no release build is needed here).
 prefix="$(mktemp -d)"
