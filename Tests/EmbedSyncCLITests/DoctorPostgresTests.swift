@@ -39,6 +39,32 @@ struct DoctorPostgresTests {
         #expect(!result.stdout.contains(":\(password)@"), "the database password is never shown")
     }
 
+    @Test("a role that may read the table but not create tables: database fails naming the missing privilege")
+    func roleWithoutCreate() async throws {
+        let url = try #require(TestPostgres.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run `make test`.")
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let (table, role) = ("doctor_\(suffix)", "doctor_reader_\(suffix)")
+        let sql = CLIPostgresTests()
+        try await sql.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        try await sql.execute(
+            "CREATE TABLE \(table) (id bigint PRIMARY KEY, name text, description text, category text)")
+        // PostgreSQL 15 and later grant no CREATE on schema public to PUBLIC: a new role may read, not create.
+        try await sql.execute("CREATE ROLE \(role) LOGIN PASSWORD 'reader-password'")
+        try await sql.execute("GRANT SELECT ON \(table) TO \(role)")
+        var components = try #require(URLComponents(string: url))
+        (components.user, components.password) = (role, "reader-password")
+        let (result, _) = try await doctor(database: try #require(components.string), table: table)
+        try await sql.execute("DROP TABLE \(table)")
+        try await sql.execute("DROP ROLE \(role)")
+        #expect(result.status == 1, "\(result.stdout) \(result.stderr)")
+        let checks = try DoctorTests.checks(result)
+        #expect(checks["database"]?.status == "fail")
+        let detail = checks["database"]?.detail ?? ""
+        #expect(detail.contains("missing CREATE on schema \"public\" for role \(role)"), "\(detail)")
+        #expect(checks["database"]?.fix?.hasPrefix("GRANT") == true)
+        #expect(!result.stdout.contains("reader-password"))
+    }
+
     @Test("a database without the vector extension: pgvector fails with CREATE EXTENSION vector, exit 1")
     func withoutPgvector() async throws {
         let url = try #require(TestPostgres.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run `make test`.")

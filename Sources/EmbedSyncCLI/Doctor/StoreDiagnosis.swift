@@ -32,7 +32,7 @@ struct StoreDiagnosis {
         } catch {
             checks = [.fail("database", error, fix: nil)] + skipped(after: "database", "the database did not open")
         }
-        checks.append(disk(sqlitePath: sqlitePath))
+        checks.append(disk(sqlitePath: settings.string(.targetDatabase) == nil ? sqlitePath : nil))
         return checks
     }
 
@@ -135,11 +135,16 @@ struct StoreDiagnosis {
                 return .fail("database", error)
             }
         }
+        if let target = settings.string(.targetDatabase) {
+            let rows = sqlitePath.map { "SQLite \($0)" } ?? (StoreFactory.isPostgres(url) ? "PostgreSQL" : "libSQL")
+            let vectors = (try? LibSQLURL(target).description) ?? "the target database"
+            return .ok(
+                "database",
+                "rows from \(rows) (read only), vectors to libSQL \(vectors): both reachable (write access is checked "
+                    + "by the first run's commit)")
+        }
         if let path = sqlitePath {
             let folder = (path as NSString).deletingLastPathComponent
-            if settings.string(.targetDatabase) != nil {
-                return .ok("database", "SQLite \(path) readable (rows only; vectors go to --target-database)")
-            }
             guard FileManager.default.isWritableFile(atPath: path), FileManager.default.isWritableFile(atPath: folder)
             else {
                 return .fail(
