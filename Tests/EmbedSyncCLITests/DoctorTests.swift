@@ -92,6 +92,25 @@ struct DoctorTests {
         Self.expectNoKey(text, [CLIHarness.canaryKey] + breakage.env.values)
     }
 
+    @Test("embedsync.yaml is named when found; an unknown key in it fails config and skips every other check")
+    func configFile() async throws {
+        let cli = try await CLIHarness.make(rows: 3)
+        let config = cli.folder.appendingPathComponent("embedsync.yaml")
+        try "database: app.db\nsource:\n  table: products\n".write(to: config, atomically: true, encoding: .utf8)
+        let flags = Array(cli.providerFlags.dropFirst(4)) + ["--json"]
+        let found = await cli.run(["doctor"] + flags)
+        try "database: app.db\nsource:\n  tabel: products\n".write(to: config, atomically: true, encoding: .utf8)
+        let broken = await cli.run(["doctor"] + flags)
+        try await cli.shutdown()
+        #expect(found.status == 0, "\(found.stdout)")
+        #expect(try Self.checks(found)["config"]?.detail == "\(config.path) is valid")
+        #expect(broken.status == 1)
+        let checks = try Self.checks(broken)
+        #expect(checks["config"]?.status == "fail")
+        #expect(checks["config"]?.detail.contains("source.tabel") == true, "\(checks["config"]?.detail ?? "")")
+        #expect(checks.filter { $0.key != "config" }.allSatisfy { $0.value.status == "skip" })
+    }
+
     @Test("openai without OPENAI_API_KEY: api_key names the variable and the fix, the provider is not called")
     func missingOpenAIKey() async throws {
         let cli = try await CLIHarness.make(rows: 3)
