@@ -165,3 +165,26 @@ struct DoctorLocalModelTests {
         #expect(checks["tokenizer"]?.detail.hasPrefix("WordPiece") == true)
     }
 }
+
+@Suite("embedsync doctor: free disk space")
+struct DoctorDiskTests {
+    @Test("under the fail threshold FAIL, under the warn threshold WARN, with the folder the file lives in")
+    func thresholds() throws {
+        let folder = try TestFiles.makeFolder("embedsync-doctor-disk")
+        let path = folder.appendingPathComponent("not-yet/app.db").path
+        let settings = try Settings(
+            flags: [:], configPath: nil,
+            context: CLIContext(
+                environment: [:], workingDirectory: folder.path, stdout: .capture(), stderr: .capture(),
+                stopSignal: StopSignal(), stderrIsTerminal: false))
+        let doctor = StoreDiagnosis(settings: settings, context: CLIContext.current)
+        let failed = doctor.disk(sqlitePath: path, failBelow: .max, warnBelow: .max)
+        #expect(failed.status == .fail)
+        #expect(failed.detail.hasSuffix(" free in \(folder.path)"), "the nearest existing folder: \(failed.detail)")
+        #expect(failed.fix != nil)
+        #expect(doctor.disk(sqlitePath: path, failBelow: 0, warnBelow: .max).status == .warn)
+        #expect(doctor.disk(sqlitePath: path, failBelow: 0, warnBelow: 0).status == .ok)
+        #expect(doctor.disk(sqlitePath: nil).status == .skip)
+        #expect(StoreDiagnosis.format(bytes: 81_040_000_000) == "81.0 GB")
+    }
+}

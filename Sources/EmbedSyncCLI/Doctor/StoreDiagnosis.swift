@@ -158,7 +158,11 @@ struct StoreDiagnosis {
     }
 
     /// Free space where the database file lives (SQLite); remote servers are not checked from here.
-    func disk(sqlitePath: String?) -> DoctorCheck {
+    /// - Parameters:
+    ///   - failBelow: bytes free under which the check fails; `warnBelow`: under which it warns.
+    func disk(
+        sqlitePath: String?, failBelow: Int64 = failBelowBytes, warnBelow: Int64 = warnBelowBytes
+    ) -> DoctorCheck {
         guard let sqlitePath else { return .skip("disk", "the database is on a server; its free space is not checked") }
         var folder = (sqlitePath as NSString).deletingLastPathComponent
         while !FileManager.default.fileExists(atPath: folder), folder != "/" {
@@ -169,8 +173,8 @@ struct StoreDiagnosis {
         }
         let detail = "\(Self.format(bytes: free)) free in \(folder)"
         let fix = "Free some space: each vector takes 4 bytes per dimension plus its text and bookkeeping."
-        if free < Self.failBelowBytes { return .fail("disk", detail, fix: fix) }
-        if free < Self.warnBelowBytes { return .warn("disk", detail, fix: fix) }
+        if free < failBelow { return .fail("disk", detail, fix: fix) }
+        if free < warnBelow { return .warn("disk", detail, fix: fix) }
         return .ok("disk", detail)
     }
 
