@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "EmbedSyncServerTests",
             dependencies: [
-                "EmbedSyncServer", "EmbedSyncCLI", "EmbedSyncTesting", "EmbedSyncSQLite",
+                "EmbedSyncServer", "EmbedSyncCLI", "EmbedSyncTesting", "EmbedSyncSQLite", "embedsync-example-search",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

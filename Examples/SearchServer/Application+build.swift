@@ -9,7 +9,7 @@ struct Hit: Codable {
 }
 
 /// The answer of `GET /search`.
-struct Hits: ResponseEncodable {
+struct Hits: ResponseEncodable, Decodable {
     var query: String
     var results: [Hit]
 }
