@@ -7,7 +7,8 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "EmbedSync",
-    platforms: [.macOS(.v14)],
+    // macOS 15: `Mutex` and `Atomic` (Synchronization) are used across the package.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "embedsync", targets: ["embedsync"]),
         .library(name: "EmbedSyncCore", targets: ["EmbedSyncCore"]),
@@ -134,6 +135,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        // Examples/: built by `swift build --build-tests` (so by the test command), so they cannot rot.
+        .executableTarget(
+            name: "embedsync-example-pipeline",
+            dependencies: [
+                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncLocal", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Examples/Pipeline", exclude: ["README.md"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "embedsync-example-search",
+            dependencies: [
+                "EmbedSyncCore", "EmbedSyncSQLite", "EmbedSyncLocal",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/SearchServer", exclude: ["README.md"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "embedsync-fake-provider", dependencies: ["EmbedSyncTesting"], swiftSettings: swiftSettings),
         .target(
@@ -175,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "EmbedSyncServerTests",
             dependencies: [
-                "EmbedSyncServer", "EmbedSyncCLI", "EmbedSyncTesting", "EmbedSyncSQLite",
+                "EmbedSyncServer", "EmbedSyncCLI", "EmbedSyncTesting", "EmbedSyncSQLite", "embedsync-example-search",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

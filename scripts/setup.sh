@@ -14,9 +14,14 @@ VENV="$ROOT/.venv"
 log() { echo "setup: $*" >&2; }
 
 missing=()
-for package in libsqlite3-dev libopenblas-dev pkg-config help2man; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
+if command -v dpkg-query >/dev/null; then
+    for package in libsqlite3-dev libopenblas-dev pkg-config help2man; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+else
+    # macOS (untested here): SQLite and Accelerate come with the system; `make install` needs help2man (Homebrew).
+    log "no dpkg: skipping Debian packages"
+fi
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 if [ ${#missing[@]} -gt 0 ]; then

@@ -12,16 +12,17 @@ export EMBEDSYNC_TEST_LIBSQL_URL="$(bash scripts/sqld.sh start)"
 export EMBEDSYNC_TEST_LIBSQL_TOKENS="$(bash scripts/sqld.sh tokens)"
 LOG="$(mktemp)"
 trap 'bash scripts/postgres.sh stop >/dev/null 2>&1 || true; bash scripts/sqld.sh stop >/dev/null 2>&1 || true; rm -f "$LOG"' EXIT
-# The formatter's lint: the tree stays as `swift format -i -r Sources Tests Benchmarks Package.swift` leaves it,
+# The formatter's lint: the tree stays as `swift format -i -r Sources Tests Benchmarks Examples Package.swift` leaves it,
 # and no line passes 120 columns (the formatter cannot break long string literals, so that is checked here).
-swift format lint --strict -r -p Sources Tests Benchmarks Package.swift
-if long="$(grep -rn --include='*.swift' '.\{121,\}' Sources Tests Benchmarks Package.swift)"; then
+swift format lint --strict -r -p Sources Tests Benchmarks Examples Package.swift
+if long="$(grep -rn --include='*.swift' '.\{121,\}' Sources Tests Benchmarks Examples Package.swift)"; then
     echo "Lines over 120 columns:"; echo "$long" | head -20; exit 1
 fi
-if big="$(find Sources Tests Benchmarks -name '*.swift' -exec wc -l {} + | awk '$2 != "total" && $1 > 300')"; then
+if big="$(find Sources Tests Benchmarks Examples -name '*.swift' -exec wc -l {} + | awk '$2 != "total" && $1 > 300')"; then
     [ -z "$big" ] || { echo "Source files over 300 lines (split them by feature):"; echo "$big"; exit 1; }
 fi
 swift build --build-tests
+bash scripts/docs.sh
 # `make install` writes the binary, three completions and a man page; `make uninstall` removes them (checked with the
 # debug binary in a throwaway prefix, so no release build is needed here).
 prefix="$(mktemp -d)"

@@ -1,6 +1,5 @@
 import EmbedSyncCore
 import Foundation
-import Logging
 import ServiceLifecycle
 
 /// Everything a command needs, resolved from flags, environment and embedsync.yaml.
@@ -22,20 +21,8 @@ struct Job: Sendable {
     ) async throws -> T {
         let (settings, providers, opened) = try await prepare(
             common, extraFlags: extraFlags, readOnly: readOnly, context: context)
-        let group = ServiceGroup(services: opened.services + services, logger: Logger(label: "embedsync"))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let outcome: Result<T, any Error>
-            do {
-                let job = try await Job(settings: settings, opened: opened, providers: providers, context: context)
-                outcome = .success(try await body(job))
-            } catch {
-                outcome = .failure(error)
-            }
-            await opened.store.close()
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            return try outcome.get()
+        return try await opened.use(services: services) { _ in
+            try await body(try await Job(settings: settings, opened: opened, providers: providers, context: context))
         }
     }
 

@@ -61,9 +61,12 @@ public func buildApplication(
     let embeddings = EmbeddingsRoute(
         model: model, batcher: batcher, maxInputs: configuration.maxInputs, maxBodyBytes: configuration.maxBodyBytes,
         metrics: metrics)
-    // A client that hangs up is no longer computed for.
+    // The request is read in the handler's task; a client that hangs up after that is no longer computed for.
     let embed: @Sendable (Request, ServerRequestContext) async throws -> Response = { request, context in
-        try await cancellingOnHangUp(context.channel, metrics: metrics) { try await embeddings.respond(request) }
+        let (body, texts) = try await embeddings.decode(request)
+        return try await cancellingOnHangUp(context.channel, metrics: metrics) {
+            try await embeddings.respond(body, texts: texts)
+        }
     }
     router.post("/v1/embeddings", use: embed)
     router.post("/embeddings", use: embed)

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 
 /// The body of `POST /v1/embeddings`, as OpenAI's SDKs send it.
-struct EmbeddingsRequest: Decodable {
+struct EmbeddingsRequest: Decodable, Sendable {
     var input: EmbeddingInput?
     var model: String?
     var encodingFormat: String?
@@ -17,7 +17,7 @@ struct EmbeddingsRequest: Decodable {
 
 /// `input`: a string, an array of strings, or the token-id arrays LangChain sends (refused: the ids are another
 /// tokenizer's).
-enum EmbeddingInput: Decodable {
+enum EmbeddingInput: Decodable, Sendable {
     case texts([String])
     case tokenIDs
 

@@ -10,9 +10,14 @@ struct EmbeddingsRoute: Sendable {
     let maxBodyBytes: Int
     let metrics: ServerMetrics?
 
-    func respond(_ request: Request) async throws -> Response {
+    /// Reads and checks the request (400, 404, 413) before anything is computed.
+    func decode(_ request: Request) async throws -> (body: EmbeddingsRequest, texts: [String]) {
         let body = try await RequestBody.decode(EmbeddingsRequest.self, from: request, limit: maxBodyBytes)
-        let texts = try validate(body)
+        return (body, try validate(body))
+    }
+
+    /// Embeds the texts of a checked request and answers in OpenAI's shape.
+    func respond(_ body: EmbeddingsRequest, texts: [String]) async throws -> Response {
         let prepared = model.prepare(texts)
         let vectors = try await batcher.embed(prepared)
         let tokens = prepared.reduce(0) { $0 + $1.tokens }

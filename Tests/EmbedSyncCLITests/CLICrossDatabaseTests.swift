@@ -11,7 +11,11 @@ import Testing
     "embedsync CLI: PostgreSQL rows, libSQL vectors", .enabled(if: TestPostgres.shouldRun && TestLibSQL.shouldRun))
 struct CLICrossDatabaseTests {
     @Test(
-        "run, rerun with no calls, an edit made stale and re-embedded, a delete pruned; nothing written to PostgreSQL")
+        """
+        doctor passes, run, rerun with no calls, an edit made stale and re-embedded, a delete pruned; nothing written \
+        to PostgreSQL
+        """
+    )
     func postgresRowsLibSQLVectors() async throws {
         let postgres = try #require(TestPostgres.url)
         let libsql = try #require(TestLibSQL.url)
@@ -26,6 +30,12 @@ struct CLICrossDatabaseTests {
             "openai-compatible", "--model", "fake-embed", "--dimensions", "16", "--base-url", cli.server.baseURL,
             "--api-key-env", "TEST_PROVIDER_KEY", "--template", "{{body}}",
         ]
+        let doctor = await cli.run(["doctor"] + flags + ["--json"])
+        #expect(doctor.status == 0, "\(doctor.stdout)")
+        let checks = try DoctorTests.checks(doctor)
+        #expect(checks["database"]?.detail.hasPrefix("rows from PostgreSQL (read only), vectors to libSQL") == true)
+        #expect(checks["disk"]?.status == "skip")
+        DoctorTests.expectNoKey(doctor, [CLIHarness.canaryKey, TestLibSQL.token("rw")])
         let run = await cli.run(["run"] + flags + ["--json"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try run.json()["embedded"]?.int == 40)

@@ -20,14 +20,14 @@ enum TestPostgres {
 struct CLIPostgresTests {
     static var url: String? { TestPostgres.url }
 
-    /// Runs SQL on the test server.
-    func execute(_ sql: String) async throws {
+    /// Runs SQL on the test server, in its database or in `database`.
+    func execute(_ sql: String, database: String? = nil) async throws {
         let url = try #require(Self.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run the tests with `make test`.")
         let components = try #require(URLComponents(string: url))
         let configuration = PostgresConnection.Configuration(
             host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
             username: components.user ?? "postgres",
-            password: components.password, database: String(components.path.dropFirst()), tls: .disable)
+            password: components.password, database: database ?? String(components.path.dropFirst()), tls: .disable)
         let connection = try await PostgresConnection.connect(
             configuration: configuration, id: 1, logger: Logger(label: "test"))
         do {

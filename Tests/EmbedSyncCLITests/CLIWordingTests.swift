@@ -15,7 +15,7 @@ struct CLIWordingTests {
         ("embedsync", EmbedSyncCommand.self), ("init", InitCommand.self), ("estimate", EstimateCommand.self),
         ("run", RunCommand.self), ("status", StatusCommand.self), ("search", SearchCommand.self),
         ("index", IndexCommand.self), ("serve", ServeCommand.self), ("reset", ResetCommand.self),
-        ("model-install", ModelCommand.Install.self),
+        ("doctor", DoctorCommand.self), ("model-install", ModelCommand.Install.self),
     ]
 
     @Test("--help", arguments: commands.indices)

