@@ -108,7 +108,10 @@ struct CLILibSQLStopTests {
     func stoppedServer() async throws {
         let sqld = try PrivateSQLD()
         try await sqld.start()
-        defer { sqld.stop() }
+        defer {
+            sqld.stop()
+            try? FileManager.default.removeItem(at: sqld.folder)
+        }
         let table = "products"
         var statements = [HranaStatement("CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")]
         for id in 1...100 {
