@@ -2,14 +2,22 @@ import EmbedSyncCore
 import Foundation
 
 extension LibSQLStore: SearchableStore {
-    /// Exact search: pulls the stored vectors page by page (each response well under the server's 10 MB limit),
-    /// scores each page with SIMD dot products and keeps a bounded top-k, so memory stays flat in the number of rows.
+    /// Exact search: streams the stored vectors through `/v3/cursor` (or, on a Hrana 2 server, pulls them page by
+    /// page, each response well under the server's 10 MB limit), scores them in chunks with SIMD dot products and
+    /// keeps a bounded top-k, so memory stays flat in the number of rows. ``Configuration/searchMode`` can ask the
+    /// server instead (``serverSearch(query:model:k:minScore:filter:schema:)``).
     public func search(
         query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: SearchFilter?, fields: [String]
     ) async throws -> [SearchHit] {
         let schema = try await sourceSchema()
         guard try await tableExists(targetTable) else { return [] }
-        let unit = VectorScan.normalized(query)
+        if let filter { try await checkFilter(filter, schema: schema) }
+        switch configuration.searchMode {
+        case .exact: break
+        case .server, .index:
+            return try await serverSearch(
+                query: query, model: model, k: k, minScore: minScore, filter: filter, schema: schema)
+        }
         let dimensions = model.dimensions
         // Base64 makes 4 bytes 5.4 characters; allow for the JSON around each value.
         let pageRows = max(16, configuration.searchPageBytes / (dimensions * 6 + 120))
@@ -17,15 +25,21 @@ extension LibSQLStore: SearchableStore {
         var sql = "SELECT t.id, \(vectorSQL) FROM \(from) WHERE t.model = ? AND t.dimensions = ?"
         var filterValues: [HranaValue] = []
         if let filter {
-            let (condition, values) = filter.rendered()
-            sql +=
-                " AND t.id IN (SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(sourceSQL) AS s "
-                + "WHERE (\(condition)))"
-            filterValues = values.map(HranaValue.init)
-            try await checkFilter(condition, schema: schema)
+            let condition = filterCondition(filter, schema: schema)
+            sql += condition.sql
+            filterValues = condition.values
         }
-        var best: [(score: Float, id: RowID)] = []
-        let floor = minScore.map { Float($0) - 1e-6 } ?? -.infinity
+        var scan = VectorScan.Accumulator(query: query, dimensions: dimensions, k: k, minScore: minScore)
+        // One streamed answer (/v3/cursor) where the server has it; pages under the 10 MB limit otherwise.
+        let streamed = try await client.cursor(
+            HranaStatement(
+                sql + " ORDER BY t.id", [.text(model.storageKey), .integer(Int64(dimensions))] + filterValues),
+            timeout: configuration.cursorTimeout
+        ) { row in
+            guard row.count == 2, let id = LibSQLStore.rowID(row[0]), case .blob(let blob) = row[1] else { return }
+            scan.add(id: id, blob: blob)
+        }
+        if streamed { return scan.finish() }
         var after: HranaValue?
         while true {
             var args: [HranaValue] = [.text(model.storageKey), .integer(Int64(dimensions))] + filterValues
@@ -37,46 +51,19 @@ extension LibSQLStore: SearchableStore {
             page += " ORDER BY t.id LIMIT ?"
             args.append(.integer(Int64(pageRows)))
             let result = try await client.execute(HranaStatement(page, args))
-            var matrix = [Float](repeating: 0, count: result.rows.count * dimensions)
-            var norms = [Float](repeating: 0, count: result.rows.count)
-            var ids: [RowID] = []
             for row in result.rows {
-                guard let id = LibSQLStore.rowID(row[0]), case .blob(let blob) = row[1], blob.count == dimensions * 4
-                else { continue }
-                let slot = ids.count
-                var sum: Float = 0
-                blob.withUnsafeBytes { raw in
-                    for d in 0..<dimensions {
-                        let value = Float(
-                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: d * 4, as: UInt32.self)))
-                        matrix[slot * dimensions + d] = value
-                        sum += value * value
-                    }
-                }
-                norms[slot] = sum.squareRoot()
-                ids.append(id)
+                guard let id = LibSQLStore.rowID(row[0]), case .blob(let blob) = row[1] else { continue }
+                scan.add(id: id, blob: blob)
             }
-            let top = matrix.withUnsafeBufferPointer { m in
-                norms.withUnsafeBufferPointer { n in
-                    VectorScan.topK(
-                        query: unit, matrix: m, count: ids.count, dimensions: dimensions, norms: n, k: k,
-                        minScore: floor)
-                }
-            }
-            best += top.map { ($0.score, ids[$0.index]) }
-            best.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
-            if best.count > k { best.removeLast(best.count - k) }
             guard result.rows.count == pageRows, let last = result.rows.last?.first else { break }
             after = last
         }
-        return best.filter { Double($0.score) >= (minScore ?? -.infinity) - 1e-6 }.map {
-            SearchHit(id: $0.id, score: Double($0.score), values: [:], storedText: nil)
-        }
+        return scan.finish()
     }
 
     /// Checks that `--where` is a read-only condition on the source's columns before it is used.
-    private func checkFilter(_ filter: String, schema: SourceSchema) async throws {
-        let ids = "SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(sourceSQL) AS s WHERE (\(filter))"
+    func checkFilter(_ filter: SearchFilter, schema: SourceSchema) async throws {
+        let ids = "SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(sourceSQL) AS s WHERE (\(filter.rendered().sql))"
         let described: (isReadonly: Bool, columns: [String])
         do {
             described = try await client.describe(ids)
@@ -86,15 +73,25 @@ extension LibSQLStore: SearchableStore {
         {
             let reason = (error.underlying as? DatabaseFailure)?.message ?? error.message
             throw EmbedSyncError(
-                .usage, "\(.filter) '\(filter)' is not a valid condition on the source's columns: \(reason).")
+                .usage,
+                "\(.filter) '\(filter.description)' is not a valid condition on the source's columns: \(reason).")
         }
         guard described.isReadonly else {
             throw EmbedSyncError(.usage, "\(.filter) must be a read-only condition on the source's columns.")
         }
     }
 
+    /// `AND t.id IN (ids of the source rows matching filter)`, and the filter's values to bind, in order.
+    func filterCondition(_ filter: SearchFilter, schema: SourceSchema) -> (sql: String, values: [HranaValue]) {
+        let (condition, values) = filter.rendered()
+        return (
+            " AND t.id IN (SELECT s.\(quoteIdentifier(schema.idColumn)) FROM \(sourceSQL) AS s WHERE (\(condition)))",
+            values.map(HranaValue.init)
+        )
+    }
+
     /// How to read vectors: from the target table, or (column mode) from the source column joined to the side table.
-    private func vectorSource(schema: SourceSchema) -> (column: String, from: String) {
+    func vectorSource(schema: SourceSchema) -> (column: String, from: String) {
         switch configuration.target {
         case .column(let column):
             guard case .table(let table) = configuration.source else {

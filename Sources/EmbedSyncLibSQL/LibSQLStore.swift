@@ -34,6 +34,11 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
         public var claimLease: Duration = .seconds(120)
         /// Rows per page when reading vectors for search (kept well under the server's 10 MB response limit).
         public var searchPageBytes: Int = 6_000_000
+        /// How ``search(query:model:k:minScore:filter:fields:)`` finds the nearest vectors.
+        public var searchMode: SearchMode = .exact
+        /// The deadline for streaming every vector of an exact search through `/v3/cursor` (a stalled answer fails
+        /// after the client's 60 s read timeout long before).
+        public var cursorTimeout: Duration = .seconds(1800)
         /// Set when the rows live in another database (`target.database`): this store then holds only vectors and
         /// bookkeeping, ``SplitStore`` reads the rows and hands over the source's schema
         /// (``adoptSourceSchema(_:)``).
@@ -52,6 +57,18 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
             self.target = target
             self.storeText = storeText
         }
+    }
+
+    /// Where the nearest vectors are found.
+    public enum SearchMode: String, Sendable, CaseIterable {
+        /// Pull the vectors page by page and score them here with SIMD (the default: exact, no server CPU).
+        case exact
+        /// Ask the server: `ORDER BY vector_distance_cos(embedding, vector32(?)) LIMIT k` (exact, scalar, one round
+        /// trip).
+        case server
+        /// libSQL's DiskANN index (`embedsync index create`): `vector_top_k` candidates, re-scored exactly with
+        /// `vector_distance_cos` (approximate recall, fastest on large tables).
+        case index
     }
 
     public let configuration: Configuration

@@ -49,7 +49,9 @@ extension PostgresStore {
 
     func layout() async throws -> Layout {
         if let layout = state.withLock({ $0.layout }) { return layout }
-        let layout = try await database("schema read") { try await resolveLayout() }
+        let layout = try await database("schema read") {
+            configuration.detached ? try await detachedLayout() : try await resolveLayout()
+        }
         state.withLock { $0.layout = layout }
         return layout
     }

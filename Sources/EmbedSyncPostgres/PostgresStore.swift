@@ -37,6 +37,9 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
         public var claimLease: Duration = .seconds(120)
         /// Connections in the pool.
         public var maximumConnections: Int = 8
+        /// Set when the rows live in another database (`target.database`): this database then holds only vectors
+        /// and bookkeeping, and ``SplitStore`` hands over the source's schema (``adoptSourceSchema(_:)``).
+        public var detached = false
         public var logger: Logger = Logger(label: "embedsync.postgres")
 
         public init(
@@ -61,6 +64,8 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
 
     struct State {
         var layout: Layout?
+        /// The source's schema, read from the other database (detached targets only).
+        var adopted: SourceSchema?
         /// Tables known to exist (they only disappear through ``reset()``).
         var existing: Set<String> = []
         /// The run guard's dedicated connection, holding the advisory lock.

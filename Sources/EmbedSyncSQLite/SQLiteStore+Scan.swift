@@ -33,16 +33,12 @@ extension SQLiteStore {
     func fetchRows(_ db: Database, ids: [RowID], fields: [String], schema: SourceSchema) throws -> [ScannedRow] {
         var rows: [ScannedRow] = []
         let select = try scanSelect(db, schema: schema, fields: fields)
-        // SQLite binds at most 32,766 values per statement.
-        for start in stride(from: 0, to: ids.count, by: 10_000) {
-            let slice = ids[start..<min(ids.count, start + 10_000)]
-            let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+        for (placeholders, values) in SQLiteStore.idChunks(ids) {
             let sql =
                 select
                 + " WHERE s.\(quoteIdentifier(schema.idColumn)) IN (\(placeholders))"
                 + " ORDER BY s.\(quoteIdentifier(schema.idColumn))"
-            var arguments: StatementArguments = [targetTable]
-            for id in slice { arguments += [id.databaseValue] }
+            let arguments: StatementArguments = [targetTable] + values
             rows += try fetchScanned(db, sql: sql, arguments: arguments, fields: fields)
         }
         return rows

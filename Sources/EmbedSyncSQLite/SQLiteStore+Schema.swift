@@ -25,6 +25,10 @@ extension SQLiteStore {
 
     public func sourceSchema() async throws -> SourceSchema {
         if let schema = state.withLock({ $0.schema }) { return schema }
+        if configuration.detached {
+            throw EmbedSyncError(
+                .usage, "The SQLite target was used before it was told the source's schema (\(.targetDatabase)).")
+        }
         let schema = try await database("schema read") {
             try await queue.read { db in try self.readSchema(db) }
         }
@@ -112,9 +116,16 @@ extension SQLiteStore {
 
     public func validateTarget(model: ModelIdentity) async throws {
         let schema = try await sourceSchema()
+        if configuration.detached, isColumnMode {
+            throw EmbedSyncError(
+                .usage,
+                "Column mode writes into the source table; with \(.targetDatabase) the vectors go to \(.targetTable).")
+        }
         try await database("schema read") {
             try await queue.read { db in
-                if case .table(let name) = self.configuration.source, name == self.targetTable {
+                if !self.configuration.detached, case .table(let name) = self.configuration.source,
+                    name == self.targetTable
+                {
                     throw EmbedSyncError(
                         .usage, "The target table '\(self.targetTable)' is the source table. Pass \(.targetTable) NAME."
                     )

@@ -9,52 +9,19 @@ extension SQLiteStore: SearchableStore {
         query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: SearchFilter?, fields: [String]
     ) async throws -> [SearchHit] {
         let schema = try await sourceSchema()
-        let unit = VectorScan.normalized(query)
         let chunkRows = 8192
         return try await database("search") {
             try await queue.read { db in
                 guard try db.tableExists(self.targetTable) else { return [] }
                 let (sql, arguments) = try self.vectorQuery(db, schema: schema, model: model, filter: filter)
                 let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-                let dimensions = model.dimensions
-                var matrix = [Float](repeating: 0, count: chunkRows * dimensions)
-                var norms = [Float](repeating: 0, count: chunkRows)
-                var ids: [RowID] = []
-                ids.reserveCapacity(chunkRows)
-                var best: [(score: Float, id: RowID)] = []
-                let floor = minScore.map { Float($0) - 1e-6 } ?? -.infinity
-
-                func flush() {
-                    guard !ids.isEmpty else { return }
-                    let top = matrix.withUnsafeBufferPointer { m in
-                        norms.withUnsafeBufferPointer { n in
-                            VectorScan.topK(
-                                query: unit, matrix: m, count: ids.count, dimensions: dimensions, norms: n, k: k,
-                                minScore: floor)
-                        }
-                    }
-                    best += top.map { ($0.score, ids[$0.index]) }
-                    best.sort { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
-                    if best.count > k { best.removeLast(best.count - k) }
-                    ids.removeAll(keepingCapacity: true)
-                }
-
+                var scan = VectorScan.Accumulator(
+                    query: query, dimensions: model.dimensions, k: k, minScore: minScore, chunkRows: chunkRows)
                 while let row = try cursor.next() {
-                    guard let id = RowID(row[0] as DatabaseValue), let blob = row[1] as Data?,
-                        blob.count == dimensions * 4
-                    else { continue }
-                    let slot = ids.count
-                    let sum = matrix.withUnsafeMutableBufferPointer { m in
-                        SQLiteStore.decode(blob, into: m, at: slot * dimensions, dimensions: dimensions)
-                    }
-                    norms[slot] = sum.squareRoot()
-                    ids.append(id)
-                    if ids.count == chunkRows { flush() }
+                    guard let id = RowID(row[0] as DatabaseValue), let blob = row[1] as Data? else { continue }
+                    scan.add(id: id, blob: blob)
                 }
-                flush()
-                return best.filter { Double($0.score) >= (minScore ?? -.infinity) - 1e-6 }.map {
-                    SearchHit(id: $0.id, score: Double($0.score), values: [:], storedText: nil)
-                }
+                return scan.finish()
             }
         }
     }
@@ -97,22 +64,6 @@ extension SQLiteStore: SearchableStore {
             )
         }
         return (sql, StatementArguments(values.map(\.databaseValue)))
-    }
-
-    /// Decodes a little-endian float32 BLOB into `matrix` at `offset`; returns the vector's squared norm.
-    static func decode(
-        _ blob: Data, into matrix: UnsafeMutableBufferPointer<Float>, at offset: Int, dimensions: Int
-    ) -> Float {
-        var sum: Float = 0
-        blob.withUnsafeBytes { raw in
-            for d in 0..<dimensions {
-                let value = Float(
-                    bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: d * 4, as: UInt32.self)))
-                matrix[offset + d] = value
-                sum += value * value
-            }
-        }
-        return sum
     }
 
     /// How to read vectors: from the target table, or (column mode) from the source column joined to the side table.

@@ -25,7 +25,7 @@ extension SQLiteStore: VectorSnapshotStore {
                             blob.count == dimensions * 4
                         else { continue }
                         let offset = ids.count * dimensions
-                        let norm = SQLiteStore.decode(blob, into: matrix, at: offset, dimensions: dimensions)
+                        let norm = VectorScan.decode(blob, into: matrix, at: offset, dimensions: dimensions)
                             .squareRoot()
                         guard norm > 0, norm.isFinite else { continue }
                         for d in offset..<offset + dimensions { matrix[d] /= norm }

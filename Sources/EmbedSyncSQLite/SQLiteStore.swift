@@ -22,6 +22,10 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
         public var readOnly: Bool
         /// How long to wait for another process's write lock, in seconds.
         public var busyTimeout: Double
+        /// Set when the rows live in another database (`target.database`): this file then holds only vectors and
+        /// bookkeeping, is created when missing, and ``SplitStore`` hands over the source's schema
+        /// (``adoptSourceSchema(_:)``).
+        public var detached = false
 
         public init(
             path: String, source: SourceSpec, idColumn: String? = nil, target: TargetSpec = .table(nil),
@@ -50,11 +54,12 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
         var watcher: DatabaseQueue?
     }
 
-    /// Opens an existing database file.
+    /// Opens an existing database file (a detached target file is created when missing).
     /// - Throws: ``EmbedSyncError`` (`.usage`) when the file does not exist, (`.database`) when it cannot be opened.
     public init(_ configuration: Configuration) throws {
         self.configuration = configuration
-        guard FileManager.default.fileExists(atPath: configuration.path) else {
+        let exists = FileManager.default.fileExists(atPath: configuration.path)
+        guard exists || configuration.detached else {
             throw EmbedSyncError(
                 .usage,
                 """
@@ -64,11 +69,15 @@ public final class SQLiteStore: EmbeddingStore, Sendable {
             )
         }
         var grdb = GRDB.Configuration()
-        grdb.readonly = configuration.readOnly
+        grdb.readonly = configuration.readOnly && exists
         grdb.busyMode = .timeout(configuration.busyTimeout)
         grdb.label = "embedsync"
         do {
-            queue = try DatabaseQueue(path: configuration.path, configuration: grdb)
+            // A read-only look at a target file not made yet (status, estimate) sees an empty database in memory.
+            queue =
+                exists || !configuration.readOnly
+                ? try DatabaseQueue(path: configuration.path, configuration: grdb)
+                : try DatabaseQueue(configuration: grdb)
             try queue.read { db in _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
         } catch {
             throw EmbedSyncError(

@@ -4,6 +4,8 @@
 //          PostgreSQL and libSQL (with --postgres, tables bench_items_<dims>(id bigint primary key, body text) must
 //          exist: Benchmarks/write.sh makes them; with --libsql the token is read from LIBSQL_AUTH_TOKEN and the
 //          tables are made here)
+//   rerun  --libsql URL [--rows 100000] [--dims 1536]   a full run into sqld through the Runner (an in-process
+//          embedder of random vectors), then the no-op rerun over the same rows: its time and provider calls
 // Each prints one JSON line per measurement.
 import EmbedSyncCore
 import EmbedSyncLibSQL
@@ -11,6 +13,32 @@ import EmbedSyncPostgres
 @_spi(Benchmark) import EmbedSyncSQLite
 import Foundation
 import Logging
+import Synchronization
+
+/// Random unit vectors in process, counting its calls: the provider's cost left out of store benchmarks.
+final class RandomEmbedder: Embedder, Sendable {
+    let identity: ModelIdentity
+    let limits = ProviderLimits.openAI
+    let tokenCounter: any TokenCounter = ApproximateTokenCounter(reason: "benchmark")
+    private let count = Mutex(0)
+
+    init(dimensions: Int) {
+        identity = ModelIdentity(provider: "bench", model: "random", dimensions: dimensions)
+    }
+
+    var calls: Int { count.withLock { $0 } }
+
+    func embed(_ texts: [String]) async throws -> EmbeddingResponse {
+        let seed = count.withLock { calls -> Int in
+            calls += 1
+            return calls
+        }
+        let flat = randomUnitVectors(count: texts.count, dimensions: identity.dimensions, seed: UInt64(seed))
+        let d = identity.dimensions
+        return EmbeddingResponse(
+            vectors: (0..<texts.count).map { Array(flat[$0 * d..<($0 + 1) * d]) }, billedTokens: texts.count)
+    }
+}
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let mode = arguments.first ?? "search"
@@ -156,7 +184,44 @@ case "write":
         }
         try? FileManager.default.removeItem(at: folder)
     }
+case "rerun":
+    let rows = Int(option("--rows") ?? "") ?? 100_000
+    let dimensions = list("--dims", [1536]).first ?? 1536
+    guard let url = option("--libsql") else {
+        FileHandle.standardError.write(Data("rerun needs --libsql URL\n".utf8))
+        exit(2)
+    }
+    let libsql = try LibSQLURL(url)
+    let token = ProcessInfo.processInfo.environment["LIBSQL_AUTH_TOKEN"]
+    let table = "bench_rerun_\(rows)"
+    _ = try await HranaClient(
+        .init(url: libsql, authToken: token, tokenVariable: "LIBSQL_AUTH_TOKEN"), logger: Logger(label: "bench")
+    ).batch([
+        HranaStatement("DROP TABLE IF EXISTS \(table)_embeddings"), HranaStatement("DROP TABLE IF EXISTS \(table)"),
+        HranaStatement("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, body TEXT)"),
+        HranaStatement(
+            "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?) "
+                + "INSERT INTO \(table) SELECT n, 'row number ' || n FROM g", [.integer(Int64(rows))]),
+    ])
+    let store = try await LibSQLStore.open(
+        .init(
+            url: libsql, authToken: token, tokenVariable: "LIBSQL_AUTH_TOKEN", source: .table(table), idColumn: nil,
+            target: .table(nil), storeText: false))
+    let embedder = RandomEmbedder(dimensions: dimensions)
+    let configuration = RunConfiguration(template: try TextTemplate("{{body}}"))
+    for name in ["run", "noop_rerun"] {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let summary = try await Runner(store: store, embedder: embedder, configuration: configuration).run()
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        print(
+            """
+            {"bench":"\(name)","store":"libsql","dims":\(dimensions),"rows":\(rows),"embedded":\(summary.embedded),\
+            "provider_calls":\(embedder.calls),"seconds":\(String(format: "%.3f", elapsed)),\
+            "rows_per_s":\(Int(Double(rows) / elapsed))}
+            """
+        )
+    }
 default:
-    FileHandle.standardError.write(Data("usage: embedsync-bench search|write [options]\n".utf8))
+    FileHandle.standardError.write(Data("usage: embedsync-bench search|write|rerun [options]\n".utf8))
     exit(2)
 }

@@ -22,6 +22,11 @@ struct CLIPostgresTests {
 
     /// Runs SQL on the test server, in its database or in `database`.
     func execute(_ sql: String, database: String? = nil) async throws {
+        _ = try await Self.query(sql, database: database)
+    }
+
+    /// Runs SQL on the test server (in its database or in `database`) and returns its rows.
+    static func query(_ sql: String, database: String? = nil) async throws -> [PostgresRow] {
         let url = try #require(Self.url, "EMBEDSYNC_TEST_POSTGRES_URL is not set: run the tests with `make test`.")
         let components = try #require(URLComponents(string: url))
         let configuration = PostgresConnection.Configuration(
@@ -31,12 +36,14 @@ struct CLIPostgresTests {
         let connection = try await PostgresConnection.connect(
             configuration: configuration, id: 1, logger: Logger(label: "test"))
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test"))
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test"))
+                .collect()
+            try await connection.close()
+            return rows
         } catch {
             try? await connection.close()
             throw error
         }
-        try await connection.close()
     }
 
     @Test("a Supabase-like pages table in column mode: run, rerun, status, search, index, exclusive")

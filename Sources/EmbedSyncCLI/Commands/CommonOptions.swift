@@ -21,7 +21,7 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "File holding the Mustache template.") var templateFile: String?
     @Option(help: "Table for vectors (default: <table>_embeddings).") var targetTable: String?
     @Option(help: "Column of the source table for vectors (column mode).") var targetColumn: String?
-    @Option(help: "Database for vectors and bookkeeping when not --database (a libsql:// URL); rows stay read-only.")
+    @Option(help: "Database for vectors and bookkeeping (SQLite file, postgres:// or libsql://); rows stay read-only.")
     var targetDatabase: String?
     @Option(help: "local, openai, openrouter or openai-compatible (default: local).") var provider: String?
     @Option(help: "Model name.") var model: String?

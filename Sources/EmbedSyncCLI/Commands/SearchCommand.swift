@@ -13,6 +13,8 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "Drop results whose cosine similarity is below this.") var minScore: Double?
     @Option(name: .customLong("where"), help: "SQL condition on the source rows' columns, e.g. \"section = 'utils'\".")
     var filter: String?
+    @Option(help: "libSQL: exact (scan here, default), server (vector_distance_cos on the server) or index.")
+    var searchMode: String?
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
     func validate() throws {
@@ -24,7 +26,8 @@ struct SearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = CLIContext.current
-        let results = try await Job.with(common, readOnly: true, context: context) { job in
+        let flags: [SettingKey: String] = searchMode.map { [.searchMode: $0] } ?? [:]
+        let results = try await Job.with(common, extraFlags: flags, readOnly: true, context: context) { job in
             guard let store = job.store as? any SearchableStore else {
                 throw EmbedSyncError(.usage, "This database does not support search.")
             }

@@ -25,11 +25,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Also keep the table fresh: embed new and changed rows every SECONDS.") var watch: String?
     @Option(help: "Another name clients may use for the model, e.g. text-embedding-3-small (repeatable).")
     var modelAlias: [String] = []
+    @Option(help: "libSQL: exact (scan here, default), server (vector_distance_cos on the server) or index.")
+    var searchMode: String?
 
     var flags: [SettingKey: String] {
         var flags: [SettingKey: String] = [:]
         let pairs: [(SettingKey, String?)] = [
             (.host, host), (.port, port), (.tokenEnv, tokenEnv), (.maxBodyBytes, maxBodyBytes), (.serveWatch, watch),
+            (.searchMode, searchMode),
             (.corsOrigins, corsOrigin.isEmpty ? nil : corsOrigin.joined(separator: ",")),
             (.modelAliases, modelAlias.isEmpty ? nil : modelAlias.joined(separator: ",")),
         ]

@@ -115,19 +115,21 @@ enum StoreFactory {
     }
 
     /// Opens the store; with `--target-database`, a ``SplitStore`` reading rows from `--database` (never writing
-    /// there) and keeping vectors and bookkeeping in the target, a libSQL database.
+    /// there) and keeping vectors and bookkeeping in the target: a SQLite file, PostgreSQL or libSQL.
     /// - Parameter readOnly: estimates and status open SQLite read-only.
     static func open(_ settings: Settings, readOnly: Bool, context: CLIContext) async throws -> OpenedStore {
         let url = try databaseURL(settings)
+        let vectorsURL = settings.string(.targetDatabase).flatMap { $0.isEmpty ? nil : $0 } ?? url
+        if !LibSQLURL.matches(vectorsURL) { _ = try searchMode(settings, libSQL: false) }
         guard let targetURL = settings.string(.targetDatabase), !targetURL.isEmpty else {
             return try await open(url: url, settings, readOnly: readOnly, context: context)
         }
-        guard LibSQLURL.matches(targetURL) else {
+        if targetURL == url {
             throw EmbedSyncError(
                 .usage,
                 """
-                \(settings.origin(.targetDatabase)) must be a libSQL URL (libsql://HOST, https://…, http://…); other \
-                target databases are not supported yet.
+                \(settings.origin(.targetDatabase)) is the source database itself. Drop it to keep the vectors beside \
+                the rows, or name another database.
                 """
             )
         }
@@ -142,14 +144,36 @@ enum StoreFactory {
         }
         let rows = try await open(url: url, settings, readOnly: true, context: context)
         do {
-            var configuration = try libSQLConfiguration(url: targetURL, settings)
-            configuration.detached = true
-            let target = try await LibSQLStore.open(configuration)
-            return OpenedStore(store: SplitStore(source: rows.store, target: target), services: rows.services)
+            let target = try await openTarget(url: targetURL, settings, readOnly: readOnly, context: context)
+            guard let detached = target.store as? any DetachedTargetStore else {
+                throw EmbedSyncError(.usage, "\(settings.origin(.targetDatabase)) cannot hold vectors apart from rows.")
+            }
+            return OpenedStore(
+                store: SplitStore(source: rows.store, target: detached), services: rows.services + target.services)
         } catch {
             await rows.store.close()
             throw error
         }
+    }
+
+    /// The store for `--target-database`: it holds only vectors and bookkeeping, and is told the source's schema.
+    private static func openTarget(
+        url: String, _ settings: Settings, readOnly: Bool, context: CLIContext
+    ) async throws -> OpenedStore {
+        if isPostgres(url) {
+            var configuration = try postgresConfiguration(url: url, settings)
+            configuration.detached = true
+            let store = try await PostgresStore.open(configuration)
+            return OpenedStore(store: store, services: [store])
+        }
+        if LibSQLURL.matches(url) {
+            var configuration = try libSQLConfiguration(url: url, settings)
+            configuration.detached = true
+            return OpenedStore(store: try await LibSQLStore.open(configuration), services: [])
+        }
+        var configuration = try sqliteConfiguration(url: url, settings, readOnly: readOnly, context: context)
+        configuration.detached = true
+        return OpenedStore(store: try SQLiteStore(configuration), services: [])
     }
 
     static func libSQLConfiguration(url: String, _ settings: Settings) throws -> LibSQLStore.Configuration {
@@ -159,33 +183,59 @@ enum StoreFactory {
             idColumn: settings.string(.id), target: try target(settings),
             storeText: try settings.bool(.storeText) ?? true)
         if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
+        configuration.searchMode = try searchMode(settings, libSQL: true)
         return configuration
+    }
+
+    /// `--search-mode`: `exact`, `server` or `index` for libSQL; other databases only search one way.
+    static func searchMode(_ settings: Settings, libSQL: Bool) throws -> LibSQLStore.SearchMode {
+        guard let text = settings.string(.searchMode) else { return .exact }
+        guard let mode = LibSQLStore.SearchMode(rawValue: text.lowercased()) else {
+            throw EmbedSyncError(
+                .usage, "\(settings.origin(.searchMode)) '\(text)' is not a search mode: use exact, server or index.")
+        }
+        if !libSQL, mode != .exact {
+            throw EmbedSyncError(
+                .usage,
+                """
+                \(settings.origin(.searchMode)) \(text) is for libSQL vectors. SQLite searches with an exact scan and \
+                PostgreSQL with pgvector (using the index of `embedsync index create` when there is one).
+                """
+            )
+        }
+        return mode
     }
 
     private static func open(
         url: String, _ settings: Settings, readOnly: Bool, context: CLIContext
     ) async throws -> OpenedStore {
-        let source = try source(settings)
-        let target = try target(settings)
-        let storeText = try settings.bool(.storeText) ?? true
         if isPostgres(url) {
-            var configuration = PostgresStore.Configuration(
-                url: url, source: source, idColumn: settings.string(.id), target: target, storeText: storeText,
-                environment: settings.environment)
-            if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
-            let store = try await PostgresStore.open(configuration)
+            let store = try await PostgresStore.open(try postgresConfiguration(url: url, settings))
             return OpenedStore(store: store, services: [store])
         }
         if LibSQLURL.matches(url) {
             return OpenedStore(
                 store: try await LibSQLStore.open(try libSQLConfiguration(url: url, settings)), services: [])
         }
-        let store = try SQLiteStore(
-            SQLiteStore.Configuration(
-                path: sqlitePath(url, context: context), source: source, idColumn: settings.string(.id), target: target,
-                storeText: storeText,
-                readOnly: readOnly))
-        return OpenedStore(store: store, services: [])
+        let configuration = try sqliteConfiguration(url: url, settings, readOnly: readOnly, context: context)
+        return OpenedStore(store: try SQLiteStore(configuration), services: [])
+    }
+
+    static func postgresConfiguration(url: String, _ settings: Settings) throws -> PostgresStore.Configuration {
+        var configuration = PostgresStore.Configuration(
+            url: url, source: try source(settings), idColumn: settings.string(.id), target: try target(settings),
+            storeText: try settings.bool(.storeText) ?? true, environment: settings.environment)
+        if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
+        return configuration
+    }
+
+    /// A SQLite file's store configuration.
+    static func sqliteConfiguration(
+        url: String, _ settings: Settings, readOnly: Bool, context: CLIContext
+    ) throws -> SQLiteStore.Configuration {
+        SQLiteStore.Configuration(
+            path: sqlitePath(url, context: context), source: try source(settings), idColumn: settings.string(.id),
+            target: try target(settings), storeText: try settings.bool(.storeText) ?? true, readOnly: readOnly)
     }
 
     /// The SQLite file a database setting names (`PATH`, `sqlite:PATH`, `sqlite://PATH`), relative to the working

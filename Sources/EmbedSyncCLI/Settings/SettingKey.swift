@@ -51,6 +51,7 @@ struct SettingKey: Hashable, Sendable {
     static let maxBodyBytes = SettingKey("serve.max_body_bytes", flag: "max-body-bytes")
     static let serveWatch = SettingKey("serve.watch", flag: "watch")
     static let modelAliases = SettingKey("serve.model_aliases", flag: "model-alias")
+    static let searchMode = SettingKey("search.mode", flag: "search-mode")
 
     static let all: [SettingKey] = [
         .database, .authTokenEnv, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn,
@@ -59,7 +60,7 @@ struct SettingKey: Hashable, Sendable {
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries,
         .requestsPerMinute,
         .tokensPerMinute, .maxCost, .claimLease, .longInputs, .price, .batchPrice,
-        .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases,
+        .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases, .searchMode,
     ]
 }
 

@@ -126,8 +126,9 @@ public final class SplitStore: SearchableStore {
             throw EmbedSyncError(
                 .usage, "\(.filter) is not supported when the vectors live in \(.targetDatabase), apart from the rows.")
         }
+        // The target holds no source columns: callers read the hits' rows from the source (``rows(ids:fields:)``).
         return try await prepared().search(
-            query: query, model: model, k: k, minScore: minScore, filter: nil, fields: fields)
+            query: query, model: model, k: k, minScore: minScore, filter: nil, fields: [])
     }
 
     public func storedModels() async throws -> [String: Int] { try await prepared().storedModels() }

@@ -22,6 +22,7 @@ public enum Parameter: String, Sendable, CaseIterable {
     case ids = "ids"
     case filter = "where"
     case exclusive = "exclusive"
+    case searchMode = "search.mode"
 
     /// The name a library caller sees: the configuration key.
     public var key: String { rawValue }

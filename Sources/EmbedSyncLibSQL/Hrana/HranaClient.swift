@@ -38,6 +38,11 @@ public final class HranaClient: Sendable {
     public static let sharedClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout.connect = .seconds(10)
+        // A server that stops sending mid-answer (a cursor streaming a large table included) fails after a minute.
+        configuration.timeout.read = .seconds(60)
+        // A refused connection fails at once: with retries on, the pool would keep reconnecting to a stopped server
+        // until each request's deadline, and the pipeline's own bounded retries would multiply that into minutes.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
