@@ -54,9 +54,11 @@ struct SearchPageBrowserTests {
         let artifacts = ServeBinaryTests.root.appendingPathComponent(".build/test-artifacts")
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let screenshot = artifacts.appendingPathComponent("serve-search-page.png").path
-        let json = try binaryTests.runPython([
-            Self.pageCheck, base, "compressing archives", "A tool to compress files", screenshot,
-        ])
+        let json = try await RawHTTP.offloaded {
+            try ServeBinaryTests().runPython([
+                Self.pageCheck, base, "compressing archives", "A tool to compress files", screenshot,
+            ])
+        }
         let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let rows = result["rows"] as? [[String]] ?? []
         #expect(rows.first?.first == "1")
