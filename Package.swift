@@ -200,7 +200,8 @@ let package = Package(
         .testTarget(
             name: "EmbedSyncCLITests",
             dependencies: [
-                "EmbedSyncCLI", "EmbedSyncTesting", "EmbedSyncLibSQL", .product(name: "GRDB", package: "GRDB.swift"),
+                "EmbedSyncCLI", "EmbedSyncTesting", "EmbedSyncLibSQL", "EmbedSyncOpenAI", "EmbedSyncPostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["libsql_search.py", "Golden"],

@@ -188,3 +188,12 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
     /// Nothing to close: every call opens and closes its own stream.
     public func close() async {}
 }
+
+extension LibSQLStore.Configuration: SecretHolding {
+    public var shownFields: KeyValuePairs<String, Any> {
+        [
+            "url": url, "authToken": Redacted.secret(authToken), "tokenVariable": tokenVariable, "source": source,
+            "target": target,
+        ]
+    }
+}

@@ -121,3 +121,12 @@ public struct OpenAIEmbedder: Embedder {
         return (try? Array(JSONSerialization.data(withJSONObject: object))) ?? []
     }
 }
+
+extension OpenAIEmbedder.Configuration: SecretHolding {
+    public var shownFields: KeyValuePairs<String, Any> {
+        [
+            "provider": provider, "baseURL": baseURL, "apiKey": Redacted.secret(apiKey),
+            "apiKeyVariable": apiKeyVariable as Any, "model": model, "dimensions": dimensions,
+        ]
+    }
+}

@@ -227,3 +227,12 @@ struct SeenRows {
         current[id] ?? previous[id]
     }
 }
+
+extension PostgresStore.Configuration: SecretHolding {
+    public var shownFields: KeyValuePairs<String, Any> {
+        [
+            "url": Redacted.url(url), "source": source, "target": target,
+            "environment": Redacted.environment(environment),
+        ]
+    }
+}

@@ -170,3 +170,9 @@ public final class HranaClient: Sendable {
 
     func useVersion2() { version.withLock { $0 = "v2" } }
 }
+
+extension HranaClient.Configuration: SecretHolding {
+    public var shownFields: KeyValuePairs<String, Any> {
+        ["url": url, "authToken": Redacted.secret(authToken), "tokenVariable": tokenVariable]
+    }
+}
