@@ -55,9 +55,7 @@ struct LifecycleTests {
         let embedder = GatedEmbedder()
         try await withServer(ServerConfiguration(port: 0), embedder: embedder) { port, group in
             let answer = Task {
-                try await RawHTTP.offloaded {
-                    try RawHTTP.post("/v1/embeddings", json: #"{"model":"scripted","input":"in flight"}"#, port: port)
-                }
+                try await RawHTTP.post("/v1/embeddings", json: #"{"model":"scripted","input":"in flight"}"#, port: port)
             }
             try await waitUntil("the request reaches the model", timeout: 60) { embedder.calls == [1] }
             await group.triggerGracefulShutdown()

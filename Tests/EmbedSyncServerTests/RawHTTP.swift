@@ -17,8 +17,10 @@ private func connectSocket(_ socket: Int32, _ address: UnsafePointer<sockaddr>, 
 #endif
 
 /// HTTP/1.1 over a plain socket, with a `Host` header of the test's choosing (clients set their own), and idle
-/// connections held open on purpose.
+/// connections held open on purpose. Every blocking call runs off the cooperative threads (the server under test needs
+/// them), and a read gives up after `readTimeout` seconds of silence rather than hanging the suite.
 enum RawHTTP {
+    static let readTimeout = 120
     struct Failure: Error {
         let what: String
     }
@@ -39,26 +41,30 @@ enum RawHTTP {
             close(socket)
             throw Failure(what: "connect")
         }
+        var timeout = timeval(tv_sec: readTimeout, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         return socket
     }
 
-    static func get(_ path: String, host: String, port: Int) throws -> String {
-        try request("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n", port: port)
+    static func get(_ path: String, host: String, port: Int) async throws -> String {
+        try await request("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n", port: port)
     }
 
-    static func post(_ path: String, json: String, port: Int) throws -> String {
-        try request(
+    static func post(_ path: String, json: String, port: Int) async throws -> String {
+        try await request(
             "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 + "Content-Length: \(json.utf8.count)\r\nConnection: close\r\n\r\n\(json)", port: port)
     }
 
     /// Sends `text` and reads until the server closes the connection.
-    static func request(_ text: String, port: Int) throws -> String {
-        let socket = try connect(port: port)
-        defer { close(socket) }
-        let bytes = Array(text.utf8)
-        guard send(socket, bytes, bytes.count, 0) == bytes.count else { throw Failure(what: "send") }
-        return String(decoding: readToEnd(socket), as: UTF8.self)
+    static func request(_ text: String, port: Int) async throws -> String {
+        try await offloaded {
+            let socket = try connect(port: port)
+            defer { close(socket) }
+            let bytes = Array(text.utf8)
+            guard send(socket, bytes, bytes.count, 0) == bytes.count else { throw Failure(what: "send") }
+            return String(decoding: readToEnd(socket), as: UTF8.self)
+        }
     }
 
     /// Runs blocking socket work on a dispatch thread, never on one of the (two) cooperative threads the server needs.
@@ -68,6 +74,7 @@ enum RawHTTP {
         }
     }
 
+    /// Reads until the server closes the connection (or stays silent for `readTimeout` seconds).
     static func readToEnd(_ socket: Int32) -> [UInt8] {
         var response = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)

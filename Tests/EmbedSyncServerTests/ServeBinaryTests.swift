@@ -184,17 +184,18 @@ struct ServeBinaryTests {
         let port = Int(
             lines.withLock { $0 }.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").last ?? "")
         try await waitUntil("/metrics counts the row the keep-fresh loop embedded", timeout: 60) {
-            try RawHTTP.get("/metrics", host: "localhost", port: port ?? 0).contains("embedsync_rows_embedded_total 1")
+            try await RawHTTP.get("/metrics", host: "localhost", port: port ?? 0)
+                .contains("embedsync_rows_embedded_total 1")
         }
         try await waitUntil("/metrics counts the table's rows by state after the pass", timeout: 60) {
-            let lines = try RawHTTP.get("/metrics", host: "localhost", port: port ?? 0).split(separator: "\r\n")
+            let lines = try await RawHTTP.get("/metrics", host: "localhost", port: port ?? 0).split(separator: "\r\n")
                 .flatMap { $0.split(separator: "\n") }.map(String.init)
             let embedded = #"embedsync_rows{state="embedded"} \#(Self.texts.count + 1)"#
             let missing = #"embedsync_rows{state="missing"} 0"#
             return [embedded, missing].allSatisfy { line in lines.contains { $0 == line || $0 == line + ".0" } }
         }
         // The vectors held in memory were read again: the new row is found.
-        let found = try RawHTTP.post(
+        let found = try await RawHTTP.post(
             "/v1/search", json: #"{"query":"A freshly inserted row","k":1}"#, port: port ?? 0)
         #expect(found.contains(#""id":99"#), "\(found)")
         kill(process.processIdentifier, SIGTERM)
@@ -233,11 +234,11 @@ struct ServeBinaryTests {
 @discardableResult
 func waitUntil(
     _ what: String, timeout: Double, sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () throws -> Bool
+    _ condition: () async throws -> Bool
 ) async throws -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
-        if (try? condition()) == true { return true }
+        if (try? await condition()) == true { return true }
         try await Task.sleep(for: .milliseconds(50))
     }
     Issue.record("Timed out after \(Int(timeout)) s waiting until \(what).", sourceLocation: sourceLocation)
