@@ -46,6 +46,10 @@ extension OpenAIEmbedder {
             let text = json["error"]?["message"]?.string ?? json["error"]?.string ?? json["message"]?.string
         {
             message = text
+            // OpenAI's `code` names the overflow even where the message is reworded.
+            if json["error"]?["code"]?.string == "context_length_exceeded", !message.contains("context length") {
+                message += " (context_length_exceeded)"
+            }
         } else {
             message = String(decoding: body.prefix(300), as: UTF8.self)
         }
@@ -81,8 +85,11 @@ extension OpenAIEmbedder {
             return ProviderError(
                 .transient, "HTTP \(status)\(excerpt)", statusCode: status, retryAfter: retryAfter(headers))
         case 400, 413, 422:
+            let overflow = InputOverflow.detect(message: message)
+            let what = overflow == nil ? "the input" : "an input longer than the model's context"
             return ProviderError(
-                .rejected, "the provider rejected the input (HTTP \(status))\(excerpt)", statusCode: status)
+                .rejected, "the provider rejected \(what) (HTTP \(status))\(excerpt)", statusCode: status,
+                overflow: overflow)
         case 404:
             return ProviderError(
                 .fatal, "\(endpoint) answered 404\(excerpt). Check \(.baseURL) and \(.model) '\(configuration.model)'.",

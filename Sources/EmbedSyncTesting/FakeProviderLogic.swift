@@ -54,6 +54,16 @@ struct FakeProviderLogic {
             return error(
                 400, "Invalid input: the input contains a forbidden marker.", delay: reply.delay, cut: reply.cut)
         }
+        if let limit = options.maxInputTokens, let long = inputs.first(where: { options.tokenCount($0) > limit }) {
+            let tokens = options.tokenCount(long)
+            if let message = options.overflowMessage { return error(400, message, delay: reply.delay, cut: reply.cut) }
+            return error(
+                400,
+                """
+                This model's maximum context length is \(limit) tokens, however you requested \(tokens) tokens \
+                (\(tokens) in your prompt; 0 for the completion). Please reduce your prompt; or completion length.
+                """, delay: reply.delay, cut: reply.cut)
+        }
         var served = inputs
         if case .missingVector = fault { served.removeLast() }
         var text = "{\"object\":\"list\",\"data\":["

@@ -24,6 +24,11 @@ public final class FakeProviderServer: Sendable {
         public var latency: Double
         /// Tokens billed per input; defaults to whitespace-separated words + 1.
         public var tokenCount: @Sendable (String) -> Int
+        /// The model's context: an input of more tokens (by `tokenCount`) is refused with OpenAI's 400 "maximum
+        /// context length" message; `nil` accepts any length.
+        public var maxInputTokens: Int? = nil
+        /// The refusal's message instead of OpenAI's (which states the limit and the count).
+        public var overflowMessage: String? = nil
 
         public init(
             dimensions: Int = 8, apiKey: String? = nil, latency: Double = 0,

@@ -1,5 +1,8 @@
 // A fake OpenAI-style embeddings server for trying EmbedSync without a key:
 //   embedsync-fake-provider [--port N] [--dimensions N] [--api-key KEY] [--latency SECONDS]
+//                           [--max-input-tokens N [--tokens-per-scalar]]
+// --max-input-tokens refuses longer inputs with OpenAI's 400 "maximum context length" message; --tokens-per-scalar
+// counts one token per Unicode scalar (as a text of CJK or symbols can), so EmbedSync's estimates fall short.
 // It prints its base URL and serves until killed. See EmbedSyncTesting.FakeProviderServer for the fault markers.
 import EmbedSyncTesting
 import Foundation
@@ -13,6 +16,8 @@ while let argument = arguments.next() {
     case "--dimensions": options.dimensions = arguments.next().flatMap(Int.init) ?? options.dimensions
     case "--api-key": options.apiKey = arguments.next()
     case "--latency": options.latency = arguments.next().flatMap(Double.init) ?? 0
+    case "--max-input-tokens": options.maxInputTokens = arguments.next().flatMap(Int.init)
+    case "--tokens-per-scalar": options.tokenCount = { $0.unicodeScalars.count }
     default:
         FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
         exit(2)

@@ -16,9 +16,13 @@ struct CLIHarness {
 
     var databasePath: String { folder.appendingPathComponent("app.db").path }
 
-    static func make(rows: Int, latency: Double = 0) async throws -> CLIHarness {
+    static func make(
+        rows: Int, latency: Double = 0, provider configure: (inout FakeProviderServer.Options) -> Void = { _ in }
+    ) async throws -> CLIHarness {
         let folder = try TestFiles.makeFolder("embedsync-cli")
-        let server = try await FakeProviderServer.start(.init(dimensions: 16, apiKey: canaryKey, latency: latency))
+        var options = FakeProviderServer.Options(dimensions: 16, apiKey: canaryKey, latency: latency)
+        configure(&options)
+        let server = try await FakeProviderServer.start(options)
         let harness = CLIHarness(
             folder: folder, server: server,
             environment: [

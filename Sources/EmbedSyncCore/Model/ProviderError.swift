@@ -24,12 +24,18 @@ public struct ProviderError: Error, CustomStringConvertible, Sendable {
     public var statusCode: Int?
     /// How long the provider asked us to wait, in seconds.
     public var retryAfter: Double?
+    /// Set on a ``Kind/rejected`` input that is longer than the model's context: the pipeline shortens it and retries.
+    public var overflow: InputOverflow?
 
-    public init(_ kind: Kind, _ text: ErrorMessage, statusCode: Int? = nil, retryAfter: Double? = nil) {
+    public init(
+        _ kind: Kind, _ text: ErrorMessage, statusCode: Int? = nil, retryAfter: Double? = nil,
+        overflow: InputOverflow? = nil
+    ) {
         self.kind = kind
         self.text = text
         self.statusCode = statusCode
         self.retryAfter = retryAfter
+        self.overflow = overflow
     }
 
     public var isRetryable: Bool { kind == .rateLimited || kind == .transient || kind == .unreachable }

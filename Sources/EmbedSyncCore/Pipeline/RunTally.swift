@@ -8,6 +8,8 @@ actor RunTally {
     private(set) var requests = 0
     private(set) var commits = 0
     private(set) var done = 0
+    /// Rows first sent whole, then shortened because the provider found them too long (counted in `truncated`).
+    private(set) var shortened = 0
     private var inFlightCost = 0.0
     private let maxFailedIDs = 10_000
 
@@ -32,6 +34,7 @@ actor RunTally {
         tokens += outcome.tokens
         costUSD += outcome.costUSD
         requests += outcome.requests
+        shortened += outcome.shortened.count
         commits += 1
     }
 
@@ -49,10 +52,13 @@ struct BatchOutcome: Sendable {
     var tokens = 0
     var costUSD = 0.0
     var requests = 0
+    /// Rows whose input was shortened after the provider found it longer than the model's context.
+    var shortened: Set<RowID> = []
 
     mutating func merge(_ other: BatchOutcome) {
         embedded += other.embedded
         failed += other.failed
+        shortened.formUnion(other.shortened)
         tokens += other.tokens
         costUSD += other.costUSD
         requests += other.requests
@@ -69,4 +75,6 @@ struct WorkItem: Sendable {
     /// Set when the row's text was split (`LongInputPolicy.chunk`): this item is one of its pieces, and this is the
     /// row's whole text, stored with the combined vector.
     var wholeText: String? = nil
+    /// Whether part of the row's text is not sent (cut at the limit, or shortened after the provider refused it).
+    var truncated = false
 }

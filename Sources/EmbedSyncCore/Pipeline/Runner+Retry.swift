@@ -3,9 +3,11 @@ import Foundation
 extension Runner {
     /// Embeds one batch: retries transient failures with backoff, splits a batch the provider rejects to
     /// isolate the bad input, and validates every vector. Throws only for fatal errors.
-    func embedWithRetries(_ items: [WorkItem], throttle: Throttle, pricing: Pricing) async throws -> BatchOutcome {
+    func embedWithRetries(_ batch: [WorkItem], throttle: Throttle, pricing: Pricing) async throws -> BatchOutcome {
+        var items = batch
         var outcome = BatchOutcome()
         var retries = 0
+        var shortenings = 0
         while true {
             try Task.checkCancellation()
             let requestTokens = items.reduce(0) { $0 + $1.tokens }
@@ -46,6 +48,19 @@ extension Runner {
                             try await embedWithRetries(Array(items[middle...]), throttle: throttle, pricing: pricing))
                         return outcome
                     }
+                    if let overflow = error.overflow, shortenings < Self.maxShortenings,
+                        let shorter = shortened(items[0], overflow: overflow)
+                    {
+                        shortenings += 1
+                        logger.info(
+                            "shortening an input the provider found too long",
+                            metadata: [
+                                "embedsync.tokens": "\(items[0].tokens)", "embedsync.shorter": "\(shorter.tokens)",
+                            ])
+                        if !items[0].truncated { outcome.shortened.insert(shorter.id) }
+                        items[0] = shorter
+                        continue
+                    }
                     outcome.failed.append(
                         FailedRow(
                             id: items[0].id, contentHash: items[0].contentHash, errorClass: "rejected",
@@ -83,6 +98,22 @@ extension Runner {
                 return outcome
             }
         }
+    }
+}
+
+extension Runner {
+    /// How many times one input is shortened after "longer than the model's context" before the row fails.
+    static let maxShortenings = 3
+
+    /// `item` cut so it should fit the context the provider stated, or `nil` when it cannot get shorter.
+    func shortened(_ item: WorkItem, overflow: InputOverflow) -> WorkItem? {
+        let text = overflow.shortened(item.text, fallbackTokens: embedder.limits.maxTokensPerInput)
+        guard text.unicodeScalars.count < item.text.unicodeScalars.count else { return nil }
+        var shorter = item
+        shorter.text = text
+        shorter.tokens = min(item.tokens, embedder.tokenCounter.count(text))
+        shorter.truncated = true
+        return shorter
     }
 }
 
