@@ -96,7 +96,7 @@ struct Job: Sendable {
             retry: RetryPolicy(maxRetries: run.maxRetries), requestsPerMinute: run.requestsPerMinute,
             tokensPerMinute: run.tokensPerMinute, maxCostUSD: maxCost ?? run.maxCost, pricing: pricing,
             exclusive: exclusive,
-            longInputs: run.longInputs)
+            longInputs: run.longInputs, lockWaitSeconds: run.wait)
     }
 }
 
@@ -109,6 +109,9 @@ struct RunSettings {
     var tokensPerMinute: Int?
     var maxCost: Double?
     var longInputs = LongInputPolicy.truncate
+    /// How long a run waits for another run that holds the table (SQLite), in seconds.
+    var wait = RunSettings.defaultWait
+    static let defaultWait = 600.0
 
     init(_ settings: Settings) throws {
         batchSize = try settings.positiveInt(.batchSize)
@@ -123,6 +126,7 @@ struct RunSettings {
         requestsPerMinute = try settings.positiveInt(.requestsPerMinute)
         tokensPerMinute = try settings.positiveInt(.tokensPerMinute)
         maxCost = try settings.number(.maxCost)
+        wait = try settings.number(.wait) ?? RunSettings.defaultWait
         if let value = settings.string(.longInputs) {
             guard let policy = LongInputPolicy(rawValue: value.lowercased()) else {
                 throw EmbedSyncError(

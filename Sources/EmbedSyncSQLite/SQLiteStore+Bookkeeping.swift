@@ -127,6 +127,12 @@ extension SQLiteStore {
     }
 
     public func acquireRunGuard(wait: Bool) async throws -> Bool {
+        try await acquireRunGuard(wait: wait, timeout: nil)
+    }
+
+    /// Polls the lock file's `flock` every 200 ms until it is free, or `timeout` seconds have passed.
+    public func acquireRunGuard(wait: Bool, timeout: Double?) async throws -> Bool {
+        let deadline = timeout.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
         while true {
             let lock: FileLock?
             do {
@@ -141,6 +147,7 @@ extension SQLiteStore {
                 return true
             }
             if !wait { return false }
+            if let deadline, ContinuousClock.now >= deadline { return false }
             try await Task.sleep(for: .milliseconds(200))
         }
     }

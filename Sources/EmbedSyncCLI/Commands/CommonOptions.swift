@@ -32,6 +32,8 @@ struct CommonOptions: ParsableArguments {
     @Option(name: [.customLong("batch-size"), .customLong("batch")], help: "Inputs per request.") var batchSize: String?
     @Option(help: "Requests in flight at once (default 4).") var concurrency: String?
     @Option(help: "Retries per request after the first attempt (default 5).") var maxRetries: String?
+    @Option(help: "Seconds one provider request may take before it is retried (default 120).") var requestTimeout:
+        String?
     @Option(help: "Client-side request limit per minute.") var requestsPerMinute: String?
     @Option(help: "Client-side token limit per minute.") var tokensPerMinute: String?
     @Option(help: "PostgreSQL, libSQL: seconds before a killed worker's claimed rows go to others (default 120).")
@@ -53,7 +55,7 @@ struct CommonOptions: ParsableArguments {
             (.baseURL, baseURL), (.apiKeyEnv, apiKeyEnv), (.modelDir, modelDir), (.batchSize, batchSize),
             (.concurrency, concurrency),
             (.maxRetries, maxRetries), (.requestsPerMinute, requestsPerMinute), (.tokensPerMinute, tokensPerMinute),
-            (.claimLease, claimLease), (.longInputs, longInputs),
+            (.claimLease, claimLease), (.longInputs, longInputs), (.timeout, requestTimeout),
         ]
         for case let (key, value?) in pairs { flags[key] = value }
         return flags

@@ -16,6 +16,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Keep running, polling every SECONDS for new and changed rows, until SIGINT/SIGTERM.") var watch:
         Double?
     @Flag(help: "Refuse to start while another exclusive run holds the table (for cron).") var exclusive = false
+    @Option(help: "SQLite: seconds to wait for another run on the table before giving up with status 4 (default 600).")
+    var wait: String?
 
     func validate() throws {
         if let ids = selection.ids { _ = try validatedIDs(ids) }
@@ -29,7 +31,8 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let context = CLIContext.current
-        let status = try await Job.with(common, readOnly: false, context: context) { job in
+        let flags = wait.map { [SettingKey.wait: $0] } ?? [:]
+        let status = try await Job.with(common, extraFlags: flags, readOnly: false, context: context) { job in
             try await runJob(job, context: context)
         }
         if status != .success { throw ExitCode(status.rawValue) }
@@ -37,9 +40,11 @@ struct RunCommand: AsyncParsableCommand {
 
     private func runJob(_ job: Job, context: CLIContext) async throws -> ExitStatus {
         let embedder = try job.providers.makeEmbedder(needsKey: true)
-        let configuration = try job.runConfiguration(
+        var configuration = try job.runConfiguration(
             selection: selection, maxCost: maxCost, exclusive: exclusive,
             pricing: try job.providers.pricing(model: embedder.identity.model))
+        // A watching process outlasts other runs: unless told otherwise, each pass waits its turn.
+        if watch != nil, job.settings.string(.wait) == nil { configuration.lockWaitSeconds = nil }
         let reporter = ProgressReporter(
             context: context, quiet: output.quiet || output.json && !context.stderrIsTerminal)
         let runner = Runner(

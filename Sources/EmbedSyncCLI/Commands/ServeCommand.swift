@@ -115,9 +115,12 @@ struct ServeCommand: AsyncParsableCommand {
         _ job: Job, embedder: any Embedder, interval: Double, backend: ServerBackend, metrics: ServerMetrics,
         context: CLIContext
     ) throws -> KeepFreshService {
-        let configuration = try job.runConfiguration(
+        var waiting = try job.runConfiguration(
             selection: try SelectionOptions.parse([]), maxCost: nil, exclusive: false,
             pricing: try job.providers.pricing(model: embedder.identity.model))
+        // The server outlasts other runs: each pass waits its turn rather than stopping the server.
+        waiting.lockWaitSeconds = nil
+        let configuration = waiting
         let store = job.store
         return KeepFreshService(interval: .milliseconds(Int64(interval * 1000))) { stop in
             let runner = Runner(

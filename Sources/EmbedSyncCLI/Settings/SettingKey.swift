@@ -33,7 +33,7 @@ struct SettingKey: Hashable, Sendable {
     static let baseURL = SettingKey("embedding.base_url", flag: "base-url")
     static let apiKeyEnv = SettingKey("embedding.api_key_env", flag: "api-key-env")
     static let modelDir = SettingKey("embedding.model_dir", flag: "model-dir")
-    static let timeout = SettingKey("embedding.timeout", flag: "timeout")
+    static let timeout = SettingKey("embedding.timeout", flag: "request-timeout")
     static let batchSize = SettingKey("run.batch_size", flag: "batch-size")
     static let concurrency = SettingKey("run.concurrency", flag: "concurrency")
     static let maxRetries = SettingKey("run.max_retries", flag: "max-retries")
@@ -42,6 +42,7 @@ struct SettingKey: Hashable, Sendable {
     static let maxCost = SettingKey("run.max_cost", flag: "max-cost")
     static let claimLease = SettingKey("run.claim_lease", flag: "claim-lease")
     static let longInputs = SettingKey("run.long_inputs", flag: "long-inputs")
+    static let wait = SettingKey("run.wait", flag: "wait")
     static let price = SettingKey("pricing.per_million_tokens", flag: "price-per-million")
     static let batchPrice = SettingKey("pricing.batch_per_million_tokens", flag: "batch-price-per-million")
     static let host = SettingKey("serve.host", flag: "host")
@@ -59,7 +60,7 @@ struct SettingKey: Hashable, Sendable {
         .model,
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries,
         .requestsPerMinute,
-        .tokensPerMinute, .maxCost, .claimLease, .longInputs, .price, .batchPrice,
+        .tokensPerMinute, .maxCost, .claimLease, .longInputs, .wait, .price, .batchPrice,
         .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases, .searchMode,
     ]
 }

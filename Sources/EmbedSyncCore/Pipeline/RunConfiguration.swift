@@ -19,12 +19,15 @@ public struct RunConfiguration: Sendable {
     public var pageSize: Int
     /// What to do with texts over the provider's per-input token limit.
     public var longInputs: LongInputPolicy
+    /// How long a run that is not exclusive waits for another run holding the table (stores whose runs take turns:
+    /// SQLite) before it gives up with ``EmbedSyncError/Code/stopped``; `nil` waits as long as it takes.
+    public var lockWaitSeconds: Double?
 
     public init(
         template: TextTemplate, selection: Selection = Selection(), batchSize: Int? = nil, concurrency: Int = 4,
         retry: RetryPolicy = RetryPolicy(), requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil,
         maxCostUSD: Double? = nil, pricing: Pricing? = nil, exclusive: Bool = false, pageSize: Int = 1000,
-        longInputs: LongInputPolicy = .truncate
+        longInputs: LongInputPolicy = .truncate, lockWaitSeconds: Double? = nil
     ) {
         self.template = template
         self.selection = selection
@@ -38,6 +41,7 @@ public struct RunConfiguration: Sendable {
         self.exclusive = exclusive
         self.pageSize = pageSize
         self.longInputs = longInputs
+        self.lockWaitSeconds = lockWaitSeconds
     }
 }
 

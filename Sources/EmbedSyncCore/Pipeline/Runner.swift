@@ -48,7 +48,16 @@ public struct Runner: Sendable {
         let fields = try await store.checkTemplateFields(configuration.template)
         try configuration.selection.ids?.check(against: try await store.sourceSchema())
         try await store.validateTarget(model: model)
-        guard try await store.acquireRunGuard(wait: !configuration.exclusive) else {
+        let wait = configuration.exclusive ? nil : configuration.lockWaitSeconds
+        guard try await store.acquireRunGuard(wait: !configuration.exclusive, timeout: wait) else {
+            if let wait {
+                throw EmbedSyncError(
+                    .stopped,
+                    """
+                    Another embedsync run still holds this table after \(formatSeconds(wait)) of waiting \
+                    (\(.lockWait)); nothing was done. Run again once it finishes, or wait longer with \(.lockWait).
+                    """)
+            }
             var summary = RunSummary(outcome: .busy, model: model)
             summary.message = "Another embedsync run holds this table; nothing was done (exclusive mode)."
             return summary
@@ -178,7 +187,7 @@ public struct Runner: Sendable {
                         pending.append(
                             WorkItem(
                                 id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens,
-                                wholeText: pieces.count > 1 ? planned.text : nil))
+                                wholeText: pieces.count > 1 ? planned.text : nil, truncated: truncated))
                     }
                     if packer.add(pieces: pieces.count, tokens: tokens) {
                         guard try await dispatch() else { return false }
@@ -216,6 +225,7 @@ public struct Runner: Sendable {
         summary.tokens = record.tokens
         summary.costUSD = record.costUSD
         summary.requests = record.requests
+        summary.truncated += await tally.shortened
         summary.durationSeconds = clock.now() - started
         switch summary.outcome {
         case .stoppedByMaxCost:

@@ -39,6 +39,10 @@ public protocol EmbeddingStore: Sendable {
     /// - Parameter wait: wait for the holder to finish instead of returning `false`.
     func acquireRunGuard(wait: Bool) async throws -> Bool
 
+    /// Like ``acquireRunGuard(wait:)``, waiting at most `timeout` seconds (`nil`: as long as it takes) before it
+    /// returns `false`.
+    func acquireRunGuard(wait: Bool, timeout: Double?) async throws -> Bool
+
     /// Releases the run guard.
     func releaseRunGuard() async
 
@@ -59,6 +63,13 @@ public protocol EmbeddingStore: Sendable {
 
     /// Closes connections.
     func close() async
+}
+
+extension EmbeddingStore {
+    /// Stores whose runs never wait for each other (they share rows through claims) ignore the timeout.
+    public func acquireRunGuard(wait: Bool, timeout: Double?) async throws -> Bool {
+        try await acquireRunGuard(wait: wait)
+    }
 }
 
 /// How concurrent runs on one target coexist.

@@ -106,6 +106,9 @@ public final class SplitStore: SearchableStore {
     public func lastRun() async throws -> RunRecord? { try await prepared().lastRun() }
     public func failures(limit: Int) async throws -> [FailureRecord] { try await prepared().failures(limit: limit) }
     public func acquireRunGuard(wait: Bool) async throws -> Bool { try await prepared().acquireRunGuard(wait: wait) }
+    public func acquireRunGuard(wait: Bool, timeout: Double?) async throws -> Bool {
+        try await prepared().acquireRunGuard(wait: wait, timeout: timeout)
+    }
     public func releaseRunGuard() async { await target.releaseRunGuard() }
     public func reset() async throws { try await prepared().reset() }
     public var sharing: StoreSharing { target.sharing }

@@ -19,6 +19,7 @@ public enum Parameter: String, Sendable, CaseIterable {
     case apiKeyVariable = "embedding.api_key_env"
     case modelDirectory = "embedding.model_dir"
     case maxCost = "run.max_cost"
+    case lockWait = "run.wait"
     case ids = "ids"
     case filter = "where"
     case exclusive = "exclusive"
