@@ -201,7 +201,7 @@ let package = Package(
             name: "EmbedSyncCLITests",
             dependencies: [
                 "EmbedSyncCLI", "EmbedSyncTesting", "EmbedSyncLibSQL", "EmbedSyncOpenAI", "EmbedSyncPostgres",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "EmbedSyncSQLite", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["libsql_search.py", "Golden"],
