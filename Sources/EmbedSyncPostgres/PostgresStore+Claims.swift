@@ -8,10 +8,12 @@ extension PostgresStore {
     /// Leases rows to this worker in `embedsync_claims(target, row_id, run_id, expires_at)`, so that workers sharing a
     /// table never send the same row to the provider.
     ///
-    /// A row is granted when nobody holds it, when this run already holds it, or when its holder's lease ran out (a
-    /// killed worker; `run.claim_lease`, default 120 s). `holder_pid` records the holder's guard backend for diagnosis.
-    /// (Taking over claims whose holder is gone from `pg_stat_activity` was tried and double-embedded rows under
-    /// load.) Each commit deletes the claims of its rows and refreshes the run's other leases. A row that
+    /// A row is granted when nobody holds it, when this run already holds it, when its holder is dead — `holder_pid`,
+    /// the backend of the holder's guard connection, is gone from `pg_stat_activity` (PostgreSQL ends a backend
+    /// as soon as its client's socket closes, so a killed worker's rows are free at once, and a rerun right after a
+    /// crash completes the job) — or when its lease ran out (`run.claim_lease`, default 120 s: the fallback for a
+    /// holder without a guard backend). Each commit deletes the claims of its rows and refreshes the run's other
+    /// leases. A row that
     /// another worker stored after this worker's scan read it (its stored hash or model is no longer what the scan
     /// saw) is given back at once instead of being embedded twice. The claims table is created by the first claim;
     /// ``releaseClaims(_:runID:)`` drops it again when a run gives up before anything was committed.
@@ -32,7 +34,6 @@ extension PostgresStore {
 
     private func claimOnce(_ ids: [RowID], runID: String, layout: Layout) async throws -> Set<RowID> {
         try await createClaimsTable(layout)
-        let targetExists = try await tableExists(layout.target)
         let byText = Dictionary(ids.map { ($0.description, $0) }, uniquingKeysWith: { first, _ in first })
         // -1 when this run holds no guard connection: such claims fall back to the lease alone.
         let holderPID = state.withLock { $0.guardPID } ?? -1
@@ -54,7 +55,7 @@ extension PostgresStore {
                 """
             var granted = Set(
                 try await connection.query(insert.query, logger: logger).collect().map { try $0.decode(String.self) })
-            // Rows whose lease ran out (a killed worker) or that this run already holds; rows another transaction
+            // Rows whose holder died or whose lease ran out, or that this run already holds; rows another transaction
             // is touching right now are skipped, not waited for.
             let rest = byText.keys.filter { !granted.contains($0) }.sorted()
             if !rest.isEmpty {
@@ -66,10 +67,12 @@ extension PostgresStore {
                     UPDATE \(layout.claims) AS c SET run_id = \(run), expires_at = \(leaseSQL), holder_pid =
                         \(takeover.bind(holderPID))::integer
                     WHERE (c.target, c.row_id) IN (
-                        SELECT target, row_id FROM \(layout.claims)
-                        WHERE target = \(target) AND row_id = ANY(\(takeover.bind(rest))::text[])
-                          AND (expires_at < now() OR run_id = \(run))
-                        ORDER BY row_id FOR UPDATE SKIP LOCKED)
+                        SELECT h.target, h.row_id FROM \(layout.claims) AS h
+                        WHERE h.target = \(target) AND h.row_id = ANY(\(takeover.bind(rest))::text[])
+                          AND (h.expires_at < now() OR h.run_id = \(run)
+                            OR (h.holder_pid > 0
+                                AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a WHERE a.pid = h.holder_pid)))
+                        ORDER BY h.row_id FOR UPDATE SKIP LOCKED)
                     RETURNING c.row_id
                     """
                 granted.formUnion(
@@ -77,6 +80,12 @@ extension PostgresStore {
                         try $0.decode(String.self)
                     })
             }
+            // Whether the target exists is read here, after the claims, never before: a worker whose first commit
+            // created the target (and deleted its claims) between an earlier check and these inserts would otherwise
+            // have its rows granted again unchecked — the double embedding of an early batch seen under load.
+            let targetExists =
+                try await connection.query("SELECT to_regclass(\(layout.target)) IS NOT NULL", logger: logger)
+                .collect().first?.decode(Bool.self) ?? false
             guard targetExists, !granted.isEmpty else { return Set(granted.compactMap { byText[$0] }) }
 
             // Rows stored by another worker since our scan read them are up to date now: give them back.

@@ -21,12 +21,12 @@ struct KillLoopTests {
     /// Runs the loop: each round starts the binary and kills it either at a random time after start or a random
     /// moment after its next commit. Returns how many rounds were killed while rows were still missing.
     static func killLoop(
-        arguments: [String], environment: [String: String], stored: @escaping @Sendable () throws -> Int
+        arguments: [String], environment: [String: String], stored: @escaping @Sendable () async throws -> Int
     ) async throws -> Int {
         var generator = SystemRandomNumberGenerator()
         var midBackfill = 0
         for round in 0..<kills {
-            let before = try stored()
+            let before = try await stored()
             let process = Process()
             process.executableURL = KillAndResumeTests.binary
             process.arguments = arguments
@@ -38,8 +38,13 @@ struct KillLoopTests {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...400, using: &generator)))
             } else {
                 // After the next commit: the kill lands between commits, or inside the next batch's transaction.
-                try await waitUntil("round \(round) commits a batch", timeout: 120) {
-                    try stored() > before || !process.isRunning
+                let deadline = Date().addingTimeInterval(120)
+                while try await stored() <= before, process.isRunning {
+                    guard Date() < deadline else {
+                        Issue.record("round \(round) committed nothing in 120 s")
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
                 }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...30, using: &generator)))
             }

@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             switch summary.outcome {
             case .stoppedBySignal: return watch != nil ? .success : .stopped
-            case .stoppedByMaxCost: return .stopped
+            case .stoppedByMaxCost, .heldByOthers: return .stopped
             case .busy: status = .success
             case .completed: status = summary.failed > 0 ? .rowsFailed : .success
             }

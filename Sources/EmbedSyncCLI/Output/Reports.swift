@@ -26,6 +26,7 @@ enum Reports {
             ("model", .string(summary.model.model)),
             ("dimensions", .int(Int64(summary.model.dimensions))),
         ]
+        if summary.heldByOthers > 0 { pairs.append(("held_by_others", .int(Int64(summary.heldByOthers)))) }
         if let message = summary.message { pairs.append(("message", .string(message))) }
         return .object(pairs)
     }

@@ -19,8 +19,10 @@ public struct RunConfiguration: Sendable {
     public var pageSize: Int
     /// What to do with texts over the provider's per-input token limit.
     public var longInputs: LongInputPolicy
-    /// How long a run that is not exclusive waits for another run holding the table (stores whose runs take turns:
-    /// SQLite) before it gives up with ``EmbedSyncError/Code/stopped``; `nil` waits as long as it takes.
+    /// How long a run that is not exclusive waits for another run: for the table (stores whose runs take turns:
+    /// SQLite; past it the run gives up with ``EmbedSyncError/Code/stopped``), or, once its own work is done, for
+    /// selected rows other workers hold (stores that share rows; past it the outcome is ``RunOutcome/heldByOthers``).
+    /// `nil` waits as long as it takes.
     public var lockWaitSeconds: Double?
 
     public init(
@@ -81,6 +83,9 @@ public enum RunOutcome: String, Sendable {
     case stoppedBySignal = "stopped_signal"
     /// `--exclusive` and another run holds the table; nothing was done.
     case busy
+    /// Every row this run could take was handled, but other workers still hold some selected rows after
+    /// ``RunConfiguration/lockWaitSeconds``; resumable.
+    case heldByOthers = "held_by_others"
 }
 
 /// What a run did: SPEC §5's run keys.
@@ -96,6 +101,8 @@ public struct RunSummary: Sendable {
     /// Rows whose text was split into pieces (`LongInputPolicy.chunk`).
     public var chunked: Int = 0
     public var pruned: Int = 0
+    /// Selected rows other workers still held when the run ended (``RunOutcome/heldByOthers``).
+    public var heldByOthers: Int = 0
     public var failedIDs: [RowID] = []
     public var tokens: Int = 0
     public var costUSD: Double = 0

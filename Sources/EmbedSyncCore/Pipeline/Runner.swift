@@ -36,6 +36,9 @@ public struct Runner: Sendable {
 
     var model: ModelIdentity { embedder.identity }
 
+    /// How often a run looks again at rows other workers held, once its own work is done.
+    static let heldRowsPollSeconds = 1.0
+
     /// The effective batch size: the configured one, capped by the provider's input limit.
     var batchSize: Int { configuration.batchSize(for: embedder.limits) }
 
@@ -103,6 +106,9 @@ public struct Runner: Sendable {
             var inFlight = 0
             var pending: [WorkItem] = []
             var packer = BatchPacker(batchSize: batchSize, maxTokensPerRequest: limits.maxTokensPerRequest)
+            // Selected rows another worker held when this run claimed them (stores that share rows: PostgreSQL,
+            // libSQL): looked at again at the end, until that worker stores them or dies.
+            var held: [RowID] = []
 
             func dispatch() async throws -> Bool {
                 guard !pending.isEmpty else { return true }
@@ -132,6 +138,7 @@ public struct Runner: Sendable {
                 var seen: Set<RowID> = []
                 let ids = items.map(\.id).filter { seen.insert($0).inserted }  // a chunked row's pieces share one id
                 let claimed = try await store.claim(ids, runID: runRecord.id)
+                if claimed.count < ids.count { held += ids.filter { !claimed.contains($0) } }
                 let work = claimed.count == ids.count ? items : items.filter { claimed.contains($0.id) }
                 let workIDs = claimed.count == ids.count ? ids : ids.filter(claimed.contains)
                 guard !work.isEmpty else {
@@ -164,39 +171,74 @@ public struct Runner: Sendable {
                 return true
             }
 
-            try await stream.forEachPage { page in
-                for row in page {
-                    let planned = classifier.classify(row)
-                    guard planned.selected else {
-                        if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true {
-                            summary.skippedEmpty += 1
-                        }
-                        if planned.skippedAsFailed { summary.skippedFailed += 1 }
-                        continue
+            /// Queues one scanned row when it is selected; `again` for a held row read a second time (counted once).
+            func consider(_ row: ScannedRow, again: Bool = false) async throws -> Bool {
+                let planned = classifier.classify(row)
+                guard planned.selected else {
+                    if again { return true }
+                    if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true {
+                        summary.skippedEmpty += 1
                     }
+                    if planned.skippedAsFailed { summary.skippedFailed += 1 }
+                    return true
+                }
+                let (pieces, truncated) = configuration.inputs(for: planned.text, counter: counter, limits: limits)
+                if !again {
                     summary.selected += 1
-                    let (pieces, truncated) = configuration.inputs(for: planned.text, counter: counter, limits: limits)
                     if truncated { summary.truncated += 1 }
                     if pieces.count > 1 { summary.chunked += 1 }
-                    let tokens = pieces.reduce(0) { $0 + $1.tokens }
-                    // A chunked row's pieces all go in one batch, so they are combined and committed together.
-                    if packer.mustSend(beforeAdding: pieces.count, tokens: tokens) {
-                        guard try await dispatch() else { return false }
-                    }
-                    for piece in pieces {
-                        pending.append(
-                            WorkItem(
-                                id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens,
-                                wholeText: pieces.count > 1 ? planned.text : nil, truncated: truncated))
-                    }
-                    if packer.add(pieces: pieces.count, tokens: tokens) {
-                        guard try await dispatch() else { return false }
-                    }
+                }
+                let tokens = pieces.reduce(0) { $0 + $1.tokens }
+                // A chunked row's pieces all go in one batch, so they are combined and committed together.
+                if packer.mustSend(beforeAdding: pieces.count, tokens: tokens) {
+                    guard try await dispatch() else { return false }
+                }
+                for piece in pieces {
+                    pending.append(
+                        WorkItem(
+                            id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens,
+                            wholeText: pieces.count > 1 ? planned.text : nil, truncated: truncated))
+                }
+                if packer.add(pieces: pieces.count, tokens: tokens) {
+                    guard try await dispatch() else { return false }
+                }
+                return true
+            }
+
+            try await stream.forEachPage { page in
+                for row in page {
+                    guard try await consider(row) else { return false }
                 }
                 return summary.outcome == .completed
             }
             if summary.outcome == .completed {
                 _ = try await dispatch()
+            }
+            // Rows other workers held: each is stored by its holder (then it is fresh here), or its holder dies and
+            // its claim is free (then this run embeds it). Never reported as done while still held.
+            let deadline = configuration.lockWaitSeconds.map { clock.now() + $0 }
+            if !held.isEmpty, summary.outcome == .completed {
+                observer.runNotice("\(held.count) selected rows are held by other workers; waiting for them")
+            }
+            while !held.isEmpty, summary.outcome == .completed, deadline.map({ clock.now() < $0 }) ?? true {
+                try await clock.sleep(seconds: Self.heldRowsPollSeconds)
+                if stopSignal.isRaised {
+                    summary.outcome = .stoppedBySignal
+                    break
+                }
+                let ids = held
+                held = []
+                for start in stride(from: 0, to: ids.count, by: 1000) {
+                    let chunk = Array(ids[start..<min(start + 1000, ids.count)])
+                    for row in try await store.rows(ids: chunk, fields: fields) {
+                        guard try await consider(row, again: true) else { break }
+                    }
+                }
+                if summary.outcome == .completed { _ = try await dispatch() }
+            }
+            if !held.isEmpty, summary.outcome == .completed {
+                summary.outcome = .heldByOthers
+                summary.heldByOthers = held.count
             }
             try await group.waitForAll()
         }
@@ -234,6 +276,12 @@ public struct Runner: Sendable {
                 configuration.maxCostUSD ?? 0)
         case .stoppedBySignal:
             summary.message = "Stopped by a signal after the batches in flight were committed. Run again to continue."
+        case .heldByOthers:
+            summary.message = """
+                \(summary.heldByOthers) selected rows are still held by other workers after waiting \
+                \(formatSeconds(configuration.lockWaitSeconds ?? 0)) for them: they are theirs to embed. Run again \
+                once those workers finish (a dead worker's rows free up when its lease ends), or wait longer.
+                """
         default: break
         }
         return summary
