@@ -24,12 +24,18 @@ public struct ProviderError: Error, CustomStringConvertible, Sendable {
     public var statusCode: Int?
     /// How long the provider asked us to wait, in seconds.
     public var retryAfter: Double?
+    /// The provider's rate limits as it reported them with this error (a 429 usually carries them).
+    public var rateLimits: RateLimitHint?
 
-    public init(_ kind: Kind, _ text: ErrorMessage, statusCode: Int? = nil, retryAfter: Double? = nil) {
+    public init(
+        _ kind: Kind, _ text: ErrorMessage, statusCode: Int? = nil, retryAfter: Double? = nil,
+        rateLimits: RateLimitHint? = nil
+    ) {
         self.kind = kind
         self.text = text
         self.statusCode = statusCode
         self.retryAfter = retryAfter
+        self.rateLimits = rateLimits
     }
 
     public var isRetryable: Bool { kind == .rateLimited || kind == .transient || kind == .unreachable }
