@@ -24,14 +24,17 @@ public final class FakeProviderServer: Sendable {
         public var latency: Double
         /// Tokens billed per input; defaults to whitespace-separated words + 1.
         public var tokenCount: @Sendable (String) -> Int
+        /// Limits reported in `x-ratelimit-*` headers; `nil` sends none.
+        public var rateLimits: RateLimits?
 
         public init(
             dimensions: Int = 8, apiKey: String? = nil, latency: Double = 0,
-            tokenCount: (@Sendable (String) -> Int)? = nil
+            tokenCount: (@Sendable (String) -> Int)? = nil, rateLimits: RateLimits? = nil
         ) {
             self.dimensions = dimensions
             self.apiKey = apiKey
             self.latency = latency
+            self.rateLimits = rateLimits
             self.tokenCount = tokenCount ?? { text in text.split(whereSeparator: \.isWhitespace).count + 1 }
         }
     }
@@ -66,6 +69,8 @@ public final class FakeProviderServer: Sendable {
         public var embeddedCounts: [String: Int] = [:]
         /// `dimensions` values requested.
         public var requestedDimensions: Set<Int> = []
+        /// Every embeddings request with inputs, when it arrived and its tokens: the rate a run sent at.
+        public var arrivals: [Arrival] = []
     }
 
     public let options: Options
@@ -77,6 +82,16 @@ public final class FakeProviderServer: Sendable {
         var faults: [Fault] = []
         var stats = Stats()
         var gate = Gate()
+        var buckets: [String: (level: Double, at: Double)] = [:]
+    }
+
+    /// When the server started, for arrival times.
+    let started = ContinuousClock.now
+
+    /// Seconds since the server started.
+    var elapsed: Double {
+        let duration = ContinuousClock.now - started
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private init(options: Options, channel: any Channel) {

@@ -1,6 +1,8 @@
 // A fake OpenAI-style embeddings server for trying EmbedSync without a key:
 //   embedsync-fake-provider [--port N] [--dimensions N] [--api-key KEY] [--latency SECONDS]
+//                           [--limit-requests PER_MINUTE] [--limit-tokens PER_MINUTE]
 // It prints its base URL and serves until killed. See EmbedSyncTesting.FakeProviderServer for the fault markers.
+// --limit-* send OpenAI's x-ratelimit-* headers for those limits; GET /v1/stats lists every request's arrival.
 import EmbedSyncTesting
 import Foundation
 
@@ -13,6 +15,12 @@ while let argument = arguments.next() {
     case "--dimensions": options.dimensions = arguments.next().flatMap(Int.init) ?? options.dimensions
     case "--api-key": options.apiKey = arguments.next()
     case "--latency": options.latency = arguments.next().flatMap(Double.init) ?? 0
+    case "--limit-requests":
+        options.rateLimits = options.rateLimits ?? .init()
+        options.rateLimits?.requestsPerMinute = arguments.next().flatMap(Int.init)
+    case "--limit-tokens":
+        options.rateLimits = options.rateLimits ?? .init()
+        options.rateLimits?.tokensPerMinute = arguments.next().flatMap(Int.init)
     default:
         FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
         exit(2)

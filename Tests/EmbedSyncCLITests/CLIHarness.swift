@@ -16,9 +16,12 @@ struct CLIHarness {
 
     var databasePath: String { folder.appendingPathComponent("app.db").path }
 
-    static func make(rows: Int, latency: Double = 0) async throws -> CLIHarness {
+    static func make(
+        rows: Int, latency: Double = 0, rateLimits: FakeProviderServer.RateLimits? = nil
+    ) async throws -> CLIHarness {
         let folder = try TestFiles.makeFolder("embedsync-cli")
-        let server = try await FakeProviderServer.start(.init(dimensions: 16, apiKey: canaryKey, latency: latency))
+        let server = try await FakeProviderServer.start(
+            .init(dimensions: 16, apiKey: canaryKey, latency: latency, rateLimits: rateLimits))
         let harness = CLIHarness(
             folder: folder, server: server,
             environment: [
