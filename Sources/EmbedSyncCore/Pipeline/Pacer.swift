@@ -4,11 +4,12 @@
 /// Each budget keeps the earliest time its next request may start. A request of `n` tokens moves the token budget's
 /// time on by `n / rate`, so requests go out at an even pace from the first one: no minute's budget in a burst at
 /// the start, and no credit saved up while the run was slow beyond a tenth of a second (``burstSeconds``), which
-/// absorbs late wake-ups without letting a burst through. Over any window the requests started stay within the rate
-/// plus one request.
+/// absorbs late wake-ups without letting a burst through. Over any window the requests started stay within the rate,
+/// plus one request and that tenth of a second's worth.
 ///
 /// Rates come from the configuration and from what the provider reports (``observe(_:)``): the lower of the two
-/// paces. A provider's `Retry-After` pauses every request (``pause(seconds:)``).
+/// paces. A provider's `Retry-After` pauses every request (``pause(seconds:)``). Each process paces itself: several
+/// `embedsync run` workers sharing one key should each be given their share of it.
 ///
 /// ```swift
 /// let pacer = Pacer(requestsPerMinute: 600, tokensPerMinute: 60_000, clock: SystemClock())

@@ -119,13 +119,11 @@ public struct Runner: Sendable {
                     inFlight -= 1
                     waited = true
                 }
-                if waited {
-                    if stopSignal.isRaised {
-                        // A signal arrived while this batch waited for a slot: do not start it.
-                        await tally.record(BatchOutcome(), estimatedCost: estimatedCost, committed: false)
-                        summary.outcome = .stoppedBySignal
-                        return false
-                    }
+                if waited, stopSignal.isRaised {
+                    // A signal arrived while this batch waited for a slot: do not start it.
+                    await tally.record(BatchOutcome(), estimatedCost: estimatedCost, committed: false)
+                    summary.outcome = .stoppedBySignal
+                    return false
                 }
                 var seen: Set<RowID> = []
                 let ids = items.map(\.id).filter { seen.insert($0).inserted }  // a chunked row's pieces share one id
