@@ -49,8 +49,10 @@ extension Pacer {
         if let hint = response.rateLimits { observe(hint) }
     }
 
-    /// Learns from a failed request the limits it reported.
-    func heed(_ error: ProviderError) {
+    /// Learns from a failed request the limits it reported and, when the provider answered, its latency (so a run
+    /// whose first answers are refusals still opens its width).
+    func heed(_ error: ProviderError, counted: Int, latency: Double) {
+        if error.statusCode != nil { record(latency: latency, tokens: counted) }
         if let hint = error.rateLimits { observe(hint) }
     }
 }

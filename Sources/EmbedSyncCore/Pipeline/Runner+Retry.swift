@@ -17,7 +17,7 @@ extension Runner {
                 do {
                     response = try await embedder.embed(items.map(\.text))
                 } catch let error as ProviderError {
-                    await pacer.heed(error)
+                    await pacer.heed(error, counted: requestTokens, latency: clock.now() - sent)
                     throw error
                 }
                 await pacer.heed(response, counted: requestTokens, latency: clock.now() - sent)
