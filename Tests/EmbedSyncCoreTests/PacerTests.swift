@@ -105,6 +105,22 @@ struct PacerTests {
         #expect(starts.map(\.time).enumerated().allSatisfy { abs($1 - Double($0) * 0.05) < 1e-9 })
     }
 
+    @Test(
+        "a reported budget below half full slows the pace in proportion (another client spends the same key)",
+        arguments: [(600, 599, 600.0), (600, 300, 600), (600, 150, 300), (600, 0, 30), (60_000, 6_000, 12_000)])
+    func sharedBudget(limit: Int, remaining: Int, rate: Double) {
+        #expect(Pacer.reportedRate(.init(limitPerMinute: limit, remaining: remaining)) == rate)
+    }
+
+    @Test("a quarter-full reported budget of 600 a minute paces at 300")
+    func sharedBudgetPace() async throws {
+        let clock = TestClock()
+        let pacer = Pacer(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock)
+        await pacer.observe(RateLimitHint(requests: .init(limitPerMinute: 600, remaining: 150)))
+        let starts = try await start(3, on: pacer, clock: clock)
+        #expect(zip(starts, [0, 0.2, 0.4]).allSatisfy { abs($0.time - $1) < 1e-9 }, "\(starts.map(\.time))")
+    }
+
     @Test("a configured limit below the provider's still wins")
     func configuredWins() async throws {
         let clock = TestClock()

@@ -1,15 +1,17 @@
 extension Pacer {
     /// Takes in what the provider reported about its limits with a response.
     ///
-    /// A reported per-minute limit becomes the rate to pace to (the configured one still wins when lower). A budget
-    /// reported as spent — fewer requests or tokens left than one request needs — holds every request back until
-    /// that much has come back at the reported rate, or until the reported reset when no rate is known.
+    /// A reported per-minute limit becomes the rate to pace to (the configured one still wins when lower); while
+    /// less than half of it is left — another client spending the same key — the pace slows in proportion
+    /// (``reportedRate(_:)``). A budget reported as spent — fewer requests or tokens left than one request needs —
+    /// holds every request back until that much has come back at the reported rate, or until the reported reset when
+    /// no rate is known.
     /// - Parameter hint: the provider's limits, as read from one response.
     public func observe(_ hint: RateLimitHint) {
         let now = clock.now()
         let wasPacing = (requests: requestsPerMinute != nil, tokens: tokensPerMinute != nil)
-        if let limit = hint.requests.limitPerMinute, limit > 0 { reportedRequests = Double(limit) }
-        if let limit = hint.tokens.limitPerMinute, limit > 0 { reportedTokens = Double(limit) }
+        if let rate = Self.reportedRate(hint.requests) { reportedRequests = rate }
+        if let rate = Self.reportedRate(hint.tokens) { reportedTokens = rate }
         // A rate learned now books the last request sent without one, so the next is spaced from it.
         if let last = lastStart {
             if !wasPacing.requests, let rate = requestsPerMinute {
@@ -27,6 +29,17 @@ extension Pacer {
             pausedUntil = max(
                 pausedUntil, now + Self.refillWait(need: tokensNeeded, remaining: remaining, budget: hint.tokens))
         }
+    }
+
+    /// The per-minute rate to pace a reported budget at: its limit while at least half of it is left, below that in
+    /// proportion to what is left, and never under a twentieth of the limit; `nil` without a limit.
+    ///
+    /// Pacing at the limit keeps a budget that only this run spends full, so a budget below half full means someone
+    /// else spends it too: slowing in proportion settles where both fit.
+    public static func reportedRate(_ budget: RateLimitHint.Budget) -> Double? {
+        guard let limit = budget.limitPerMinute, limit > 0 else { return nil }
+        guard let remaining = budget.remaining else { return Double(limit) }
+        return Double(limit) * min(1, max(0.05, Double(remaining) / (Double(limit) / 2)))
     }
 
     /// Seconds until a budget holding `remaining` has `need` again: at its per-minute rate when known (never past
