@@ -7,9 +7,10 @@ import Testing
 
 /// Runs through the CLI against the fake provider 100 ms away, measuring the pace where the provider sees it.
 ///
-/// Only upper bounds are asserted: a loaded machine can make a run slower, never faster, than its limits, and the
-/// two requests of slack cover arrivals bunched by a late event loop. The old token buckets started full and sent
-/// these 60 requests in well under a second, so each test fails on a burst.
+/// Only upper bounds are asserted: a loaded machine can make a run slower, never faster, than its limits. Five
+/// requests of slack cover arrivals bunched by an event loop stalled for up to half a second (the fake provider and
+/// the client share this process). The old token buckets started full and sent these 60 requests in well under a
+/// second — three times the bound — so each test fails on a burst.
 @Suite("embedsync run paces requests to rate limits")
 struct CLIRateLimitTests {
     /// The most requests and tokens the provider saw in any 2 s.
@@ -33,8 +34,8 @@ struct CLIRateLimitTests {
         let largest = Double(arrivals.map(\.tokens).max() ?? 0)
         let busiest = busiestWindow(cli.server)
         // 600 a minute is 20 requests in 2 s; 6000 tokens a minute is 200 tokens.
-        #expect(busiest.requests <= 20 * 1.05 + 2, "\(busiest.requests) requests in 2 s")
-        #expect(busiest.tokens <= 200 * 1.05 + 2 * largest, "\(busiest.tokens) tokens in 2 s")
+        #expect(busiest.requests <= 20 * 1.05 + 5, "\(busiest.requests) requests in 2 s")
+        #expect(busiest.tokens <= 200 * 1.05 + 5 * largest, "\(busiest.tokens) tokens in 2 s")
     }
 
     @Test("without flags, the limits the provider reports in x-ratelimit headers pace the run")
@@ -46,6 +47,6 @@ struct CLIRateLimitTests {
         #expect(try run.json()["embedded"]?.int == 60)
         #expect(cli.server.stats.arrivals.count == 60)
         let busiest = busiestWindow(cli.server)
-        #expect(busiest.requests <= 20 * 1.05 + 2, "\(busiest.requests) requests in 2 s")
+        #expect(busiest.requests <= 20 * 1.05 + 5, "\(busiest.requests) requests in 2 s")
     }
 }
