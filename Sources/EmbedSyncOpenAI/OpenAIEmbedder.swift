@@ -8,7 +8,9 @@ import NIOHTTP1
 ///
 /// Statuses are mapped explicitly: 401/403 and 402 are fatal, 408/409/429/5xx retryable (honouring
 /// `Retry-After`), 400/413/422 mark an input as rejected so the pipeline can isolate it; errors inside a
-/// 200 body and bodies cut mid-JSON are retryable. The key never appears in an error.
+/// 200 body and bodies cut mid-JSON are retryable. The key never appears in an error. The provider's
+/// `x-ratelimit-*` headers come back as ``EmbeddingResponse/rateLimits`` (or ``ProviderError/rateLimits``), so the
+/// pipeline paces to the account's limits without being told them (see ``RateLimitHeaders``).
 public struct OpenAIEmbedder: Embedder {
     public struct Configuration: Sendable {
         /// Which provider this is (`openai`, `openrouter` or `openai-compatible`), for the identity and messages.
@@ -109,10 +111,19 @@ public struct OpenAIEmbedder: Embedder {
         }
         let bytes = Array(body.readableBytesView)
         let status = Int(response.status.code)
-        guard status == 200 else {
-            throw classify(status: status, headers: response.headers, body: bytes)
+        // The limits the provider reports go back with the answer or the error, so the pipeline paces to them.
+        let limits = RateLimitHeaders.hint(from: response.headers)
+        do {
+            guard status == 200 else {
+                throw classify(status: status, headers: response.headers, body: bytes)
+            }
+            var answer = try parse(bytes, expected: texts.count)
+            answer.rateLimits = limits
+            return answer
+        } catch var error as ProviderError {
+            error.rateLimits = limits
+            throw error
         }
-        return try parse(bytes, expected: texts.count)
     }
 
     func requestBody(_ texts: [String]) -> [UInt8] {

@@ -16,6 +16,11 @@ struct FakeProviderLogic {
         }
         var reply = FakeReply()
         reply.delay = options.latency
+        if head.method == .GET, head.uri.hasSuffix("/stats") {
+            reply.delay = 0
+            reply.body = server.statsBody()
+            return reply
+        }
         guard head.method == .POST, head.uri.hasSuffix("/embeddings") else {
             return error(404, "no route \(head.method) \(head.uri)", delay: reply.delay)
         }
@@ -28,13 +33,18 @@ struct FakeProviderLogic {
             return error(400, "'input' must be a non-empty array of strings", delay: reply.delay)
         }
         let dimensions = json["dimensions"]?.int ?? options.dimensions
+        let tokens = inputs.reduce(0) { $0 + options.tokenCount($1) }
+        let arrival = FakeProviderServer.Arrival(time: server.elapsed, inputs: inputs.count, tokens: tokens)
+        reply.headers = server.rateLimitHeaders(tokens: tokens, now: arrival.time)
         server.state.withLock { state in
+            state.stats.arrivals.append(arrival)
             state.stats.inputsSeen.append(contentsOf: inputs)
             if let requested = json["dimensions"]?.int { state.stats.requestedDimensions.insert(requested) }
         }
         switch fault {
         case .status(let status, let retryAfter, let message):
             var faulted = error(status, message, delay: reply.delay)
+            faulted.headers = reply.headers
             if let retryAfter { faulted.headers.append(("Retry-After", retryAfter)) }
             return faulted
         case .errorIn200(let code, let message):
@@ -76,7 +86,6 @@ struct FakeProviderLogic {
             text += vector.map { nan ? "NaN" : "\($0)" }.joined(separator: ",")
             text += "]}"
         }
-        let tokens = inputs.reduce(0) { $0 + options.tokenCount($1) }
         text +=
             """
             ],"model":"\(json["model"]?.string ?? "")",\

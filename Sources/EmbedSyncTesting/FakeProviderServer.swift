@@ -29,14 +29,17 @@ public final class FakeProviderServer: Sendable {
         public var maxInputTokens: Int? = nil
         /// The refusal's message instead of OpenAI's (which states the limit and the count).
         public var overflowMessage: String? = nil
+        /// Limits reported in `x-ratelimit-*` headers; `nil` sends none.
+        public var rateLimits: RateLimits?
 
         public init(
             dimensions: Int = 8, apiKey: String? = nil, latency: Double = 0,
-            tokenCount: (@Sendable (String) -> Int)? = nil
+            tokenCount: (@Sendable (String) -> Int)? = nil, rateLimits: RateLimits? = nil
         ) {
             self.dimensions = dimensions
             self.apiKey = apiKey
             self.latency = latency
+            self.rateLimits = rateLimits
             self.tokenCount = tokenCount ?? { text in text.split(whereSeparator: \.isWhitespace).count + 1 }
         }
     }
@@ -71,6 +74,8 @@ public final class FakeProviderServer: Sendable {
         public var embeddedCounts: [String: Int] = [:]
         /// `dimensions` values requested.
         public var requestedDimensions: Set<Int> = []
+        /// Every embeddings request with inputs, when it arrived and its tokens: the rate a run sent at.
+        public var arrivals: [Arrival] = []
     }
 
     public let options: Options
@@ -82,6 +87,16 @@ public final class FakeProviderServer: Sendable {
         var faults: [Fault] = []
         var stats = Stats()
         var gate = Gate()
+        var buckets: [String: (level: Double, at: Double)] = [:]
+    }
+
+    /// When the server started, for arrival times.
+    let started = ContinuousClock.now
+
+    /// Seconds since the server started.
+    var elapsed: Double {
+        let duration = ContinuousClock.now - started
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private init(options: Options, channel: any Channel) {

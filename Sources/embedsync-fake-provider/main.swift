@@ -1,9 +1,11 @@
 // A fake OpenAI-style embeddings server for trying EmbedSync without a key:
 //   embedsync-fake-provider [--port N] [--dimensions N] [--api-key KEY] [--latency SECONDS]
+//                           [--limit-requests PER_MINUTE] [--limit-tokens PER_MINUTE]
 //                           [--max-input-tokens N [--tokens-per-scalar]]
 // --max-input-tokens refuses longer inputs with OpenAI's 400 "maximum context length" message; --tokens-per-scalar
 // counts one token per Unicode scalar (as a text of CJK or symbols can), so EmbedSync's estimates fall short.
 // It prints its base URL and serves until killed. See EmbedSyncTesting.FakeProviderServer for the fault markers.
+// --limit-* send OpenAI's x-ratelimit-* headers for those limits; GET /v1/stats lists every request's arrival.
 import EmbedSyncTesting
 import Foundation
 
@@ -18,6 +20,12 @@ while let argument = arguments.next() {
     case "--latency": options.latency = arguments.next().flatMap(Double.init) ?? 0
     case "--max-input-tokens": options.maxInputTokens = arguments.next().flatMap(Int.init)
     case "--tokens-per-scalar": options.tokenCount = { $0.unicodeScalars.count }
+    case "--limit-requests":
+        options.rateLimits = options.rateLimits ?? .init()
+        options.rateLimits?.requestsPerMinute = arguments.next().flatMap(Int.init)
+    case "--limit-tokens":
+        options.rateLimits = options.rateLimits ?? .init()
+        options.rateLimits?.tokensPerMinute = arguments.next().flatMap(Int.init)
     default:
         FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
         exit(2)

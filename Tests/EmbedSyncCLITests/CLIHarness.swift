@@ -17,10 +17,12 @@ struct CLIHarness {
     var databasePath: String { folder.appendingPathComponent("app.db").path }
 
     static func make(
-        rows: Int, latency: Double = 0, provider configure: (inout FakeProviderServer.Options) -> Void = { _ in }
+        rows: Int, latency: Double = 0, rateLimits: FakeProviderServer.RateLimits? = nil,
+        provider configure: (inout FakeProviderServer.Options) -> Void = { _ in }
     ) async throws -> CLIHarness {
         let folder = try TestFiles.makeFolder("embedsync-cli")
-        var options = FakeProviderServer.Options(dimensions: 16, apiKey: canaryKey, latency: latency)
+        var options = FakeProviderServer.Options(
+            dimensions: 16, apiKey: canaryKey, latency: latency, rateLimits: rateLimits)
         configure(&options)
         let server = try await FakeProviderServer.start(options)
         let harness = CLIHarness(

@@ -18,15 +18,19 @@ struct KillLoopTests {
     static let batch = 10
     static let concurrency = 2
 
-    /// Runs the loop: each round starts the binary and kills it either at a random time after start or a random
-    /// moment after its next commit. Returns how many rounds were killed while rows were still missing.
+    /// Runs the loop: each round lets a random 0-4 requests through the provider's gate and holds the rest, starts the
+    /// binary and kills it either at a random time after start (while it starts, scans, or waits) or a random moment
+    /// after its next commit. The gate bounds each round's progress however the machine schedules it, so the kills
+    /// stay spread through the backfill. Returns how many rounds were killed while rows were still missing.
     static func killLoop(
-        arguments: [String], environment: [String: String], stored: @escaping @Sendable () async throws -> Int
+        arguments: [String], environment: [String: String], server: FakeProviderServer,
+        stored: @escaping @Sendable () async throws -> Int
     ) async throws -> Int {
         var generator = SystemRandomNumberGenerator()
         var midBackfill = 0
         for round in 0..<kills {
             let before = try await stored()
+            server.closeGate(after: Int.random(in: 0...4, using: &generator))
             let process = Process()
             process.executableURL = KillAndResumeTests.binary
             process.arguments = arguments
@@ -39,7 +43,7 @@ struct KillLoopTests {
             } else {
                 // After the next commit: the kill lands between commits, or inside the next batch's transaction.
                 let deadline = Date().addingTimeInterval(120)
-                while try await stored() <= before, process.isRunning {
+                while try await stored() <= before, server.heldRequests == 0, process.isRunning {
                     guard Date() < deadline else {
                         Issue.record("round \(round) committed nothing in 120 s")
                         break
@@ -51,6 +55,7 @@ struct KillLoopTests {
             if before < rows { midBackfill += 1 }
             kill(process.processIdentifier, SIGKILL)
             try await waitUntil("round \(round)'s process exits", timeout: 60) { !process.isRunning }
+            server.openGate()
         }
         return midBackfill
     }
@@ -66,10 +71,12 @@ struct KillLoopTests {
                 "--batch-size", "\(Self.batch)", "--concurrency", "\(Self.concurrency)", "--quiet",
             ]
         let path = cli.databasePath
-        let midBackfill = try await Self.killLoop(arguments: arguments, environment: cli.environment) {
+        let midBackfill = try await Self.killLoop(
+            arguments: arguments, environment: cli.environment, server: cli.server
+        ) {
             try Self.count(path)
         }
-        #expect(midBackfill >= Self.kills / 2, "most kills land mid-backfill (\(midBackfill))")
+        #expect(midBackfill == Self.kills, "every kill lands mid-backfill (\(midBackfill))")
         let final = await cli.run(arguments + ["--json"])
         #expect(final.status == 0, "\(final.stderr)")
 

@@ -30,12 +30,15 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Environment variable holding the API key.") var apiKeyEnv: String?
     @Option(help: "Folder with the local model's files.") var modelDir: String?
     @Option(name: [.customLong("batch-size"), .customLong("batch")], help: "Inputs per request.") var batchSize: String?
-    @Option(help: "Requests in flight at once (default 4).") var concurrency: String?
+    @Option(help: "Requests in flight at once (default 4); with a rate limit, the most in flight.")
+    var concurrency: String?
     @Option(help: "Retries per request after the first attempt (default 5).") var maxRetries: String?
     @Option(help: "Seconds one provider request may take before it is retried (default 120).") var requestTimeout:
         String?
-    @Option(help: "Client-side request limit per minute.") var requestsPerMinute: String?
-    @Option(help: "Client-side token limit per minute.") var tokensPerMinute: String?
+    @Option(help: "Client-side request limit per minute, evenly paced (default: the provider's reported limit).")
+    var requestsPerMinute: String?
+    @Option(help: "Client-side token limit per minute, evenly paced (default: the provider's reported limit).")
+    var tokensPerMinute: String?
     @Option(help: "PostgreSQL, libSQL: seconds before a killed worker's claimed rows go to others (default 120).")
     var claimLease: String?
     @Option(

@@ -18,10 +18,13 @@ public struct EmbeddingResponse: Sendable {
     public var vectors: [[Float]]
     /// `usage.prompt_tokens` (or `total_tokens`) as reported by the provider; `nil` when it reports none.
     public var billedTokens: Int?
+    /// The provider's rate limits as it reported them with this response; `nil` when it reports none.
+    public var rateLimits: RateLimitHint?
 
-    public init(vectors: [[Float]], billedTokens: Int?) {
+    public init(vectors: [[Float]], billedTokens: Int?, rateLimits: RateLimitHint? = nil) {
         self.vectors = vectors
         self.billedTokens = billedTokens
+        self.rateLimits = rateLimits
     }
 }
 

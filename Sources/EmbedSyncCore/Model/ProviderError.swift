@@ -26,16 +26,19 @@ public struct ProviderError: Error, CustomStringConvertible, Sendable {
     public var retryAfter: Double?
     /// Set on a ``Kind/rejected`` input that is longer than the model's context: the pipeline shortens it and retries.
     public var overflow: InputOverflow?
+    /// The provider's rate limits as it reported them with this error (a 429 usually carries them).
+    public var rateLimits: RateLimitHint?
 
     public init(
         _ kind: Kind, _ text: ErrorMessage, statusCode: Int? = nil, retryAfter: Double? = nil,
-        overflow: InputOverflow? = nil
+        overflow: InputOverflow? = nil, rateLimits: RateLimitHint? = nil
     ) {
         self.kind = kind
         self.text = text
         self.statusCode = statusCode
         self.retryAfter = retryAfter
         self.overflow = overflow
+        self.rateLimits = rateLimits
     }
 
     public var isRetryable: Bool { kind == .rateLimited || kind == .transient || kind == .unreachable }

@@ -31,7 +31,8 @@ public struct Estimator: Sendable {
         var tokens = 0
         var overLimit = 0
         var requests = 0
-        var packer = BatchPacker(batchSize: batchSize, maxTokensPerRequest: limits.maxTokensPerRequest)
+        var packer = BatchPacker(
+            batchSize: batchSize, maxTokensPerRequest: configuration.maxTokensPerRequest(for: limits))
         let counts = try await Survey(store: store, classifier: classifier, pageSize: configuration.pageSize).run {
             row in
             // The same inputs the runner would send: truncated or split by the long-input policy.
@@ -63,8 +64,8 @@ public struct Estimator: Sendable {
         return estimate
     }
 
-    /// From the throttle when it binds, the measured speed when known, else ~1 s per request spread over the
-    /// concurrency.
+    /// From the configured rate limits when they bind, the measured speed when known, else ~1 s per request spread
+    /// over the concurrency.
     func projectedSeconds(rows: Int, tokens: Int, requests: Int) -> Double {
         var seconds = 0.0
         if let textsPerSecond, textsPerSecond > 0 {

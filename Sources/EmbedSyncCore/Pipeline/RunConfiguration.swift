@@ -4,10 +4,18 @@ public struct RunConfiguration: Sendable {
     public var selection: Selection
     /// Inputs per request; `nil` uses the embedder's default. Always capped by the provider's limits.
     public var batchSize: Int?
-    /// Requests in flight at once.
+    /// Requests in flight at once while no rate limit paces the run. A paced run (``requestsPerMinute``,
+    /// ``tokensPerMinute`` or limits the provider reports) keeps rate × measured latency in flight instead, up to
+    /// ``maxConcurrency``.
     public var concurrency: Int
+    /// The most requests in flight in a paced run; `nil` allows up to 64. The CLI sets it to `--concurrency` when
+    /// the user gives one.
+    public var maxConcurrency: Int?
     public var retry: RetryPolicy
+    /// Requests started per minute, at most, evenly spaced.
     public var requestsPerMinute: Int?
+    /// Tokens sent per minute, at most, evenly spaced (the pipeline's own counts, corrected by the provider's
+    /// `usage`).
     public var tokensPerMinute: Int?
     /// Stop before a batch would take the run's cost past this many USD.
     public var maxCostUSD: Double?
@@ -29,8 +37,9 @@ public struct RunConfiguration: Sendable {
         template: TextTemplate, selection: Selection = Selection(), batchSize: Int? = nil, concurrency: Int = 4,
         retry: RetryPolicy = RetryPolicy(), requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil,
         maxCostUSD: Double? = nil, pricing: Pricing? = nil, exclusive: Bool = false, pageSize: Int = 1000,
-        longInputs: LongInputPolicy = .truncate, lockWaitSeconds: Double? = nil
+        longInputs: LongInputPolicy = .truncate, maxConcurrency: Int? = nil, lockWaitSeconds: Double? = nil
     ) {
+        self.maxConcurrency = maxConcurrency
         self.template = template
         self.selection = selection
         self.batchSize = batchSize
@@ -51,6 +60,18 @@ extension RunConfiguration {
     /// The batch size used with a provider: the configured one (or the provider's default), capped by its input limit.
     public func batchSize(for limits: ProviderLimits) -> Int {
         max(1, min(batchSize ?? limits.defaultBatchSize, limits.maxInputs))
+    }
+
+    /// The most tokens packed into one request: the provider's limit, and with ``tokensPerMinute`` at most a quarter
+    /// second's worth of it (or one request's share when ``requestsPerMinute`` allows fewer, larger requests), so
+    /// no single request is a burst that takes a sub-minute window over the limit.
+    public func maxTokensPerRequest(for limits: ProviderLimits) -> Int {
+        guard let tokensPerMinute, tokensPerMinute > 0 else { return limits.maxTokensPerRequest }
+        var share = Double(tokensPerMinute) / 240
+        if let requestsPerMinute, requestsPerMinute > 0 {
+            share = max(share, (Double(tokensPerMinute) / Double(requestsPerMinute)).rounded(.up))
+        }
+        return max(1, min(limits.maxTokensPerRequest, Int(share)))
     }
 
     /// The texts a row sends: itself, or truncated, or split into pieces, by `longInputs`, with their token counts.

@@ -3,7 +3,7 @@ import Foundation
 extension Runner {
     /// Embeds one batch: retries transient failures with backoff, splits a batch the provider rejects to
     /// isolate the bad input, and validates every vector. Throws only for fatal errors.
-    func embedWithRetries(_ batch: [WorkItem], throttle: Throttle, pricing: Pricing) async throws -> BatchOutcome {
+    func embedWithRetries(_ batch: [WorkItem], pacer: Pacer, pricing: Pricing) async throws -> BatchOutcome {
         var items = batch
         var outcome = BatchOutcome()
         var retries = 0
@@ -11,10 +11,18 @@ extension Runner {
         while true {
             try Task.checkCancellation()
             let requestTokens = items.reduce(0) { $0 + $1.tokens }
-            try await throttle.acquire(tokens: requestTokens)
+            try await pacer.acquire(tokens: requestTokens)
             outcome.requests += 1
             do {
-                let response = try await embedder.embed(items.map(\.text))
+                let sent = clock.now()
+                let response: EmbeddingResponse
+                do {
+                    response = try await embedder.embed(items.map(\.text))
+                } catch let error as ProviderError {
+                    await pacer.heed(error, counted: requestTokens, latency: clock.now() - sent)
+                    throw error
+                }
+                await pacer.heed(response, counted: requestTokens, latency: clock.now() - sent)
                 guard response.vectors.count == items.count else {
                     throw ProviderError(
                         .transient, "the provider returned \(response.vectors.count) vectors for \(items.count) inputs")
@@ -43,9 +51,9 @@ extension Runner {
                         logger.info("splitting a rejected batch", metadata: ["embedsync.batch.size": "\(items.count)"])
                         let middle = items.count / 2
                         outcome.merge(
-                            try await embedWithRetries(Array(items[..<middle]), throttle: throttle, pricing: pricing))
+                            try await embedWithRetries(Array(items[..<middle]), pacer: pacer, pricing: pricing))
                         outcome.merge(
-                            try await embedWithRetries(Array(items[middle...]), throttle: throttle, pricing: pricing))
+                            try await embedWithRetries(Array(items[middle...]), pacer: pacer, pricing: pricing))
                         return outcome
                     }
                     if let overflow = error.overflow, shortenings < Self.maxShortenings,
@@ -71,6 +79,8 @@ extension Runner {
                     retries += 1
                     let delay = configuration.retry.delay(
                         beforeRetry: retries, retryAfter: error.retryAfter, jitter: jitter())
+                    // The provider's Retry-After wins over any pace: no request of this run starts before it.
+                    if error.retryAfter != nil { await pacer.pause(seconds: delay) }
                     logger.info(
                         "retrying after a transient error",
                         metadata: [

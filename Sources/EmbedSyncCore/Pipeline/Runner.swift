@@ -91,7 +91,7 @@ public struct Runner: Sendable {
 
         var record = RunRecord(id: UUID().uuidString.lowercased(), startedAt: unixTime(), model: model)
         let tally = RunTally()
-        let throttle = Throttle(
+        let pacer = Pacer(
             requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute,
             clock: clock)
         let limits = embedder.limits
@@ -99,13 +99,15 @@ public struct Runner: Sendable {
         let batchSize = self.batchSize
         let pricing = configuration.pricing ?? .free
         let concurrency = max(1, configuration.concurrency)
+        let ceiling = max(1, configuration.maxConcurrency ?? 64)
         let runRecord = record
         let plannedTotal = plannedSelected
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
             var pending: [WorkItem] = []
-            var packer = BatchPacker(batchSize: batchSize, maxTokensPerRequest: limits.maxTokensPerRequest)
+            var packer = BatchPacker(
+                batchSize: batchSize, maxTokensPerRequest: configuration.maxTokensPerRequest(for: limits))
             // Selected rows another worker held when this run claimed them (stores that share rows: PostgreSQL,
             // libSQL): looked at again at the end, until that worker stores them or dies.
             var held: [RowID] = []
@@ -125,15 +127,18 @@ public struct Runner: Sendable {
                     summary.outcome = .stoppedByMaxCost
                     return false
                 }
-                if inFlight >= concurrency {
+                // Paced, the width follows rate × latency (Little's law); unpaced, it is the configured concurrency.
+                var waited = false
+                while inFlight > 0, inFlight >= (await pacer.inFlightLimit(unpaced: concurrency, ceiling: ceiling)) {
                     try await group.next()
                     inFlight -= 1
-                    if stopSignal.isRaised {
-                        // A signal arrived while this batch waited for a slot: do not start it.
-                        await tally.record(BatchOutcome(), estimatedCost: estimatedCost, committed: false)
-                        summary.outcome = .stoppedBySignal
-                        return false
-                    }
+                    waited = true
+                }
+                if waited, stopSignal.isRaised {
+                    // A signal arrived while this batch waited for a slot: do not start it.
+                    await tally.record(BatchOutcome(), estimatedCost: estimatedCost, committed: false)
+                    summary.outcome = .stoppedBySignal
+                    return false
                 }
                 var seen: Set<RowID> = []
                 let ids = items.map(\.id).filter { seen.insert($0).inserted }  // a chunked row's pieces share one id
@@ -149,7 +154,7 @@ public struct Runner: Sendable {
                 group.addTask {
                     let outcome: BatchOutcome
                     do {
-                        outcome = try await self.embedWithRetries(work, throttle: throttle, pricing: pricing)
+                        outcome = try await self.embedWithRetries(work, pacer: pacer, pricing: pricing)
                             .combiningChunks(of: work)
                     } catch {
                         await store.releaseClaims(workIDs, runID: runRecord.id)
