@@ -7,7 +7,7 @@ extension PostgresStore {
         let layout = try await layout()
         guard try await countOrphans() > 0 else { return 0 }
         return try await database("prune") {
-            let deleted = try await transaction { connection -> Int in
+            let deleted = try await transaction { [self] connection -> Int in
                 let rows = try await connection.query(
                     PostgresQuery(
                         unsafeSQL: """
@@ -53,7 +53,7 @@ extension PostgresStore {
     public func finishRun(_ run: RunRecord) async throws {
         let layout = try await layout()
         try await database("run record") {
-            try await transaction { connection in
+            try await transaction { [self] connection in
                 try await createTables(connection, layout: layout, dimensions: run.model.dimensions)
                 try await upsertRun(connection, run, delta: nil, layout: layout)
                 var builder = SQLBuilder()
@@ -134,7 +134,7 @@ extension PostgresStore {
             claims: try await tableExists(layout.claims)
         )
         try await database("reset") {
-            try await transaction { connection in
+            try await transaction { [self] connection in
                 if let column = layout.vectorColumn, let table = layout.sourceTable {
                     try await connection.query(
                         PostgresQuery(unsafeSQL: "UPDATE \(table) SET \(quoteIdentifier(column)) = NULL"),

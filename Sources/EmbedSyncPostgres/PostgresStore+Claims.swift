@@ -40,7 +40,7 @@ extension PostgresStore {
         let lease =
             Double(configuration.claimLease.components.seconds) + Double(
                 configuration.claimLease.components.attoseconds) / 1e18
-        return try await transaction { connection in
+        return try await transaction { [self] connection in
             // Free rows: a plain insert that skips rows someone holds (it never locks another worker's claim).
             // Sorted, so two workers claiming overlapping rows insert them in the same order.
             var insert = SQLBuilder()
@@ -123,7 +123,7 @@ extension PostgresStore {
         if try await tableExists(layout.claims) {
             // A claims table made by an earlier version lacks holder_pid: add it once per process.
             guard !state.withLock({ $0.existing.contains(upgraded) }) else { return }
-            try await transaction { connection in
+            try await transaction { [self] connection in
                 try await connection.query(
                     PostgresQuery(
                         unsafeSQL: "ALTER TABLE \(layout.claims) ADD COLUMN IF NOT EXISTS holder_pid integer"),
@@ -132,7 +132,7 @@ extension PostgresStore {
             state.withLock { _ = $0.existing.insert(upgraded) }
             return
         }
-        try await transaction { connection in
+        try await transaction { [self] connection in
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(\(PostgresStore.lockClass), hashtext('embedsync ddl'))", logger: logger)
             try await connection.query(
@@ -164,11 +164,19 @@ extension PostgresStore {
     /// Deletes this run's claims on `ids`. When nothing was ever committed to the target and no claim is left, the
     /// claims table is dropped again, so a run that failed before its first commit leaves the database as it was.
     public func releaseClaims(_ ids: [RowID], runID: String) async {
+        // Best effort, and bounded: it runs after a failure, maybe with the server gone (the claims then lapse).
+        let seconds = Double(configuration.transactionTimeout.components.seconds)
+        _ = try? await withDeadline(seconds: seconds, onTimeout: { CancellationError() }) { [self] in
+            await releaseClaimsNow(ids, runID: runID)
+        }
+    }
+
+    private func releaseClaimsNow(_ ids: [RowID], runID: String) async {
         guard !ids.isEmpty, let layout = try? await layout(), (try? await tableExists(layout.claims)) == true else {
             return
         }
         do {
-            try await transaction { connection in
+            try await transaction { [self] connection in
                 var builder = SQLBuilder()
                 builder.sql = """
                     DELETE FROM \(layout.claims) WHERE target = \(builder.bind(layout.targetName)) AND run_id =
@@ -178,7 +186,7 @@ extension PostgresStore {
                 try await connection.query(builder.query, logger: logger)
             }
             guard try await !tableExists(layout.target), try await !tableExists(layout.runs) else { return }
-            try await transaction { connection in
+            try await transaction { [self] connection in
                 try await connection.query(
                     PostgresQuery(unsafeSQL: "LOCK TABLE \(layout.claims) IN ACCESS EXCLUSIVE MODE NOWAIT"),
                     logger: logger)
@@ -225,7 +233,11 @@ extension PostgresStore {
                     }
                     return state.guardConnection
                 }
-                try? await previous?.close()
+                if let previous {
+                    _ = try? await withDeadline(seconds: 5, onTimeout: { CancellationError() }) {
+                        try await previous.close()
+                    }
+                }
             } else {
                 try? await connection.close()
             }
@@ -244,6 +256,8 @@ extension PostgresStore {
             }
             return state.guardConnection
         }
-        try? await connection?.close()
+        guard let connection else { return }
+        // Closing says goodbye to the server and waits for it: bounded, for a server that went silent or away.
+        _ = try? await withDeadline(seconds: 5, onTimeout: { CancellationError() }) { try await connection.close() }
     }
 }

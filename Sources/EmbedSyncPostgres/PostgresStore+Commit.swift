@@ -12,7 +12,7 @@ extension PostgresStore {
         let vectorType = try await vectorSchema() + ".vector"
         let claimsExist = try await tableExists(layout.claims)
         try await database("commit") {
-            try await transaction { connection in
+            try await transaction { [self] connection in
                 try await createTables(connection, layout: layout, dimensions: batch.model.dimensions)
                 let kept = try await currentRows(connection, batch: batch, layout: layout)
                 if !kept.isEmpty {

@@ -98,7 +98,7 @@ extension PostgresStore: DetachedTargetStore {
         let layout = try await layout()
         let texts = ids.map(\.description)
         return try await database("prune") {
-            let deleted = try await transaction { connection -> Int in
+            let deleted = try await transaction { [self] connection -> Int in
                 try await createTables(connection, layout: layout, dimensions: run.model.dimensions)
                 var builder = SQLBuilder()
                 builder.sql = """

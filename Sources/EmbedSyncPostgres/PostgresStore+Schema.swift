@@ -233,41 +233,6 @@ extension PostgresStore {
         return try rows.first.map { try $0.decode((String, String).self) }
     }
 
-    /// The schema pgvector is installed in, quoted, e.g. `"public"` (Supabase: `"extensions"`).
-    /// - Throws: ``EmbedSyncError`` with the `CREATE EXTENSION vector;` hint when the extension is missing.
-    func vectorSchema() async throws -> String {
-        let rows = try await database("extension check") {
-            try await client.query(
-                """
-                SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE \
-                e.extname = 'vector'
-                """,
-                logger: logger
-            ).collect()
-        }
-        if let schema = try rows.first?.decode(String.self) { return quoteIdentifier(schema) }
-        let available = try await database("extension check") {
-            try await client.query("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'", logger: logger)
-                .collect()
-        }
-        if (try available.first?.decode(Int64.self) ?? 0) > 0 {
-            throw EmbedSyncError(
-                .usage,
-                """
-                The database '\(url.database)' has no `vector` extension. Run CREATE EXTENSION vector; in it (as its \
-                owner or a superuser; on Supabase: Database → Extensions → vector), then try again.
-                """
-            )
-        }
-        throw EmbedSyncError(
-            .usage,
-            """
-            The PostgreSQL server at \(url) does not have pgvector installed, so the database '\(url.database)' \
-            cannot store vectors. Install pgvector on the server, then run CREATE EXTENSION vector;.
-            """
-        )
-    }
-
     /// The vector column's declared dimensions (`atttypmod`; `nil` when it is plain `vector`), or `nil` when `table`
     /// has no such column of type vector.
     func vectorColumnInfo(table: String, column: String) async throws -> (typeName: String, dimensions: Int?)? {
@@ -284,7 +249,9 @@ extension PostgresStore {
 
     func tableExists(_ qualifiedName: String) async throws -> Bool {
         if state.withLock({ $0.existing.contains(qualifiedName) }) { return true }
-        let rows = try await client.query("SELECT to_regclass(\(qualifiedName)) IS NOT NULL", logger: logger).collect()
+        let rows = try await bounded { [client, logger] in
+            try await client.query("SELECT to_regclass(\(qualifiedName)) IS NOT NULL", logger: logger).collect()
+        }
         let exists = try rows.first?.decode(Bool.self) ?? false
         if exists { state.withLock { _ = $0.existing.insert(qualifiedName) } }
         return exists

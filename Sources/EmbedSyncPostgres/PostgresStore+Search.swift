@@ -44,7 +44,7 @@ extension PostgresStore {
             """
         let statement = builder.query
         do {
-            return try await transaction(readOnly: true) { connection in
+            return try await transaction(readOnly: true) { [self] connection in
                 var hits: [SearchHit] = []
                 for try await row in try await connection.query(statement, logger: logger) {
                     let cells = row.makeRandomAccess()

@@ -37,6 +37,9 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
         public var claimLease: Duration = .seconds(120)
         /// Connections in the pool.
         public var maximumConnections: Int = 8
+        /// How long one transaction (a claim, a commit) may take before the store gives up on the server with an
+        /// error; a pool whose connections were all closed by the server, or a silent network, would wait forever.
+        public var transactionTimeout: Duration = .seconds(120)
         /// Set when the rows live in another database (`target.database`): this database then holds only vectors
         /// and bookkeeping, and ``SplitStore`` hands over the source's schema (``adoptSourceSchema(_:)``).
         public var detached = false
@@ -68,6 +71,8 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
         var adopted: SourceSchema?
         /// Tables known to exist (they only disappear through ``reset()``).
         var existing: Set<String> = []
+        /// The schema of the `vector` extension, once read (it does not move while a run goes).
+        var vectorSchema: String?
         /// The run guard's dedicated connection, holding the advisory lock.
         var guardConnection: PostgresConnection?
         /// The guard connection's backend pid, written into claims so a dead worker's claims can be taken at once.
@@ -170,21 +175,26 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
     /// Runs `body` in one transaction on a pooled connection: `COMMIT` when it returns, `ROLLBACK` when it throws.
     /// A transaction the server aborted for a deadlock or a serialization failure is run again (up to 5 times).
     func transaction<T: Sendable>(
-        readOnly: Bool = false, _ body: (PostgresConnection) async throws -> T
+        readOnly: Bool = false, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         var attempt = 0
+        let (client, logger, url) = (self.client, self.logger, self.url)
+        let timeout = configuration.transactionTimeout.components.seconds
         while true {
             do {
-                return try await client.withConnection { connection in
-                    try await connection.query(readOnly ? "START TRANSACTION READ ONLY" : "BEGIN", logger: logger)
-                    do {
-                        let value = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
-                        return value
-                    } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                        throw error
+                return try await withDeadline(
+                    seconds: Double(timeout),
+                    onTimeout: {
+                        EmbedSyncError(
+                            .database,
+                            """
+                            PostgreSQL at \(url) did not answer a transaction within \(timeout) s (its connections may \
+                            have been closed, or the network cut). What it did not confirm was not stored; run again \
+                            to continue, or allow longer with \(.databaseTimeout).
+                            """)
                     }
+                ) {
+                    try await Self.onConnection(client, readOnly: readOnly, logger: logger, body)
                 }
             } catch {
                 attempt += 1
@@ -194,6 +204,41 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
                     "retrying a transaction",
                     metadata: ["embedsync.sqlstate": "\(state)", "embedsync.attempt": "\(attempt)"])
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 10...50) * Int64(attempt)))
+            }
+        }
+    }
+
+    /// Runs `body` within ``Configuration/transactionTimeout``, like ``transaction(readOnly:_:)`` (a read outside a
+    /// transaction: a scan page, a catalog lookup).
+    func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = configuration.transactionTimeout.components.seconds
+        let url = self.url
+        return try await withDeadline(
+            seconds: Double(timeout),
+            onTimeout: {
+                EmbedSyncError(
+                    .database,
+                    """
+                    PostgreSQL at \(url) did not answer a query within \(timeout) s (its connections may have been \
+                    closed, or the network cut). Run again to continue, or allow longer with \(.databaseTimeout).
+                    """)
+            }, body)
+    }
+
+    /// `BEGIN`, `body`, `COMMIT` on a pooled connection; `ROLLBACK` when `body` throws.
+    private static func onConnection<T: Sendable>(
+        _ client: PostgresClient, readOnly: Bool, logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.query(readOnly ? "START TRANSACTION READ ONLY" : "BEGIN", logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
             }
         }
     }

@@ -21,9 +21,10 @@ final class ProxyClientSide: ChannelInboundHandler {
         let fault = self.fault
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         ClientBootstrap(group: context.eventLoop)
-            .channelInitializer { channel in
+            .channelInitializer { [proxy] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ProxyServerSide(client: client, fault: fault))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ProxyServerSide(proxy: proxy, client: client, fault: fault))
                 }
             }
             .connect(host: proxy.upstreamHost, port: proxy.upstreamPort)
@@ -42,7 +43,7 @@ final class ProxyClientSide: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        guard fault != .blackHole else { return }
+        guard fault != .blackHole, !proxy.isSilenced else { return }
         if let upstream {
             upstream.writeAndFlush(buffer, promise: nil)
         } else {
@@ -64,19 +65,22 @@ final class ProxyClientSide: ChannelInboundHandler {
 final class ProxyServerSide: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
+    let proxy: FaultProxy
     let client: any Channel
     let fault: FaultProxy.Fault
     private var relayed = 0
     private var drip: ByteBuffer?
     private var upstreamClosed = false
 
-    init(client: any Channel, fault: FaultProxy.Fault) {
+    init(proxy: FaultProxy, client: any Channel, fault: FaultProxy.Fault) {
+        self.proxy = proxy
         self.client = client
         self.fault = fault
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
+        guard !proxy.isSilenced else { return }
         switch fault {
         case .pass, .blackHole:
             client.writeAndFlush(buffer, promise: nil)

@@ -33,6 +33,7 @@ public final class FaultProxy: Sendable {
         var connections = 0
         var open: [ObjectIdentifier: any Channel] = [:]
         var listener: (any Channel)?
+        var silenced = false
     }
 
     /// The port EmbedSync connects to, on 127.0.0.1.
@@ -85,6 +86,14 @@ public final class FaultProxy: Sendable {
         for channel in open { FaultProxy.reset(channel) }
     }
 
+    /// The network goes silent: open connections stay open but carry nothing more either way, and new ones are
+    /// black-holed (a cable pulled between two hosts that keep their sockets).
+    public func silenceAll() {
+        state.withLock { $0.silenced = true }
+    }
+
+    var isSilenced: Bool { state.withLock { $0.silenced } }
+
     /// Stops listening: new connections are refused, open ones are reset.
     public func refuse() async throws {
         let listener = state.withLock { state in
@@ -103,6 +112,7 @@ public final class FaultProxy: Sendable {
         state.withLock { state in
             state.connections += 1
             state.open[ObjectIdentifier(channel)] = channel
+            if state.silenced { return .blackHole }
             return state.queued.isEmpty ? state.fallback : state.queued.removeFirst()
         }
     }

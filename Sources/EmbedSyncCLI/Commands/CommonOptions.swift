@@ -39,6 +39,9 @@ struct CommonOptions: ParsableArguments {
     var requestsPerMinute: String?
     @Option(help: "Client-side token limit per minute, evenly paced (default: the provider's reported limit).")
     var tokensPerMinute: String?
+    @Option(
+        help: "PostgreSQL: seconds one transaction may take before the command gives up on the server (default 120).")
+    var databaseTimeout: String?
     @Option(help: "PostgreSQL, libSQL: seconds before a killed worker's claimed rows go to others (default 120).")
     var claimLease: String?
     @Option(
@@ -59,6 +62,7 @@ struct CommonOptions: ParsableArguments {
             (.concurrency, concurrency),
             (.maxRetries, maxRetries), (.requestsPerMinute, requestsPerMinute), (.tokensPerMinute, tokensPerMinute),
             (.claimLease, claimLease), (.longInputs, longInputs), (.timeout, requestTimeout),
+            (.databaseTimeout, databaseTimeout),
         ]
         for case let (key, value?) in pairs { flags[key] = value }
         return flags

@@ -27,6 +27,14 @@ struct OpenedStore: Sendable {
             }
             await store.close()
             await group.triggerGracefulShutdown()
+            // A pool whose server went silent may never finish its graceful shutdown (a connection stays leased by a
+            // query nobody answers): after 10 s the group is cancelled, which closes what is left.
+            tasks.addTask {
+                try await Task.sleep(for: .seconds(10))
+                throw CancellationError()
+            }
+            if (try? await tasks.next()) == nil { tasks.cancelAll() }
+            tasks.cancelAll()
             try? await tasks.waitForAll()
             return try outcome.get()
         }
@@ -226,6 +234,9 @@ enum StoreFactory {
             url: url, source: try source(settings), idColumn: settings.string(.id), target: try target(settings),
             storeText: try settings.bool(.storeText) ?? true, environment: settings.environment)
         if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
+        if let seconds = try settings.positiveInt(.databaseTimeout) {
+            configuration.transactionTimeout = .seconds(seconds)
+        }
         return configuration
     }
 

@@ -43,6 +43,7 @@ struct SettingKey: Hashable, Sendable {
     static let claimLease = SettingKey("run.claim_lease", flag: "claim-lease")
     static let longInputs = SettingKey("run.long_inputs", flag: "long-inputs")
     static let wait = SettingKey("run.wait", flag: "wait")
+    static let databaseTimeout = SettingKey("database_timeout", flag: "database-timeout")
     static let price = SettingKey("pricing.per_million_tokens", flag: "price-per-million")
     static let batchPrice = SettingKey("pricing.batch_per_million_tokens", flag: "batch-price-per-million")
     static let host = SettingKey("serve.host", flag: "host")
@@ -60,7 +61,7 @@ struct SettingKey: Hashable, Sendable {
         .model,
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries,
         .requestsPerMinute,
-        .tokensPerMinute, .maxCost, .claimLease, .longInputs, .wait, .price, .batchPrice,
+        .tokensPerMinute, .maxCost, .claimLease, .longInputs, .wait, .databaseTimeout, .price, .batchPrice,
         .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases, .searchMode,
     ]
 }

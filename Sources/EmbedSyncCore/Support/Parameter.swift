@@ -20,6 +20,7 @@ public enum Parameter: String, Sendable, CaseIterable {
     case modelDirectory = "embedding.model_dir"
     case maxCost = "run.max_cost"
     case lockWait = "run.wait"
+    case databaseTimeout = "database_timeout"
     case ids = "ids"
     case filter = "where"
     case exclusive = "exclusive"
