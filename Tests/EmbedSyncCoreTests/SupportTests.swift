@@ -30,10 +30,17 @@ struct IDSelectionTests {
 
 @Suite("RetryPolicy")
 struct RetryPolicyTests {
-    @Test("Retry-After wins over the exponential backoff")
+    @Test("Retry-After wins over the exponential backoff, never sooner, spread over up to a quarter more")
     func retryAfter() {
         let policy = RetryPolicy(maxRetries: 5, baseDelay: 0.5, maxDelay: 30)
-        #expect(policy.delay(beforeRetry: 3, retryAfter: 7, jitter: 0.9) == 7)
+        #expect(policy.delay(beforeRetry: 3, retryAfter: 8, jitter: 0) == 8)
+        #expect(policy.delay(beforeRetry: 3, retryAfter: 8, jitter: 0.5) == 9)
+        #expect(policy.delay(beforeRetry: 1, retryAfter: 1, jitter: 0.5) == 1.125, "at least 0.25 s of spread")
+        #expect(policy.delay(beforeRetry: 1, retryAfter: 100, jitter: 1) == 105, "at most 5 s")
+        // Eight workers told "1 second" at once come back spread over a quarter second, not in one instant.
+        let returns = (0..<8).map { policy.delay(beforeRetry: 1, retryAfter: 1, jitter: Double($0) / 8) }
+        #expect(Set(returns).count == 8)
+        #expect((returns.max() ?? 0) - (returns.min() ?? 0) >= 0.2)
     }
 
     @Test("backoff doubles per retry, with jitter between half and all of it, capped")

@@ -18,11 +18,14 @@ public struct RetryPolicy: Sendable {
 
     /// The wait before retry number `retry` (1-based).
     /// - Parameters:
-    ///   - retryAfter: the provider's `Retry-After`, in seconds, which wins when present.
+    ///   - retryAfter: the provider's `Retry-After`, in seconds, which wins when present: never retried sooner, and
+    ///     spread over up to a quarter more (at least 0.25 s, at most 5 s), so workers sharing a key that were all told
+    ///     "1 second" do not come back in the same instant.
     ///   - jitter: a number in 0..<1 (random in production, fixed in tests).
     public func delay(beforeRetry retry: Int, retryAfter: Double?, jitter: Double) -> Double {
         if let retryAfter, retryAfter >= 0 {
-            return min(retryAfter, maxRetryAfter)
+            let wait = min(retryAfter, maxRetryAfter)
+            return wait + min(max(wait / 4, 0.25), 5) * jitter
         }
         let exponential = min(maxDelay, baseDelay * Double(1 << min(max(retry - 1, 0), 20)))
         return exponential * (0.5 + 0.5 * jitter)
