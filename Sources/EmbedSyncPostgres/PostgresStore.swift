@@ -189,8 +189,8 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
                             .database,
                             """
                             PostgreSQL at \(url) did not answer a transaction within \(timeout) s (its connections may \
-                            have been closed, or the network cut). What it did not confirm was not stored; run again \
-                            to continue, or allow longer with \(.databaseTimeout).
+                            have been closed, or the network cut). An unconfirmed batch is committed whole or not at \
+                            all; run again to continue, or allow longer with \(.databaseTimeout).
                             """)
                     }
                 ) {
