@@ -23,6 +23,10 @@ public final class InMemoryStore: SearchableStore, Sendable {
     let shared: Shared
     /// Whether this store object holds the run guard.
     let holdsGuard = Mutex(false)
+    private let scans = Mutex(0)
+
+    /// Pages read through ``scan(after:limit:fields:)`` by this store object: how many passes a run made.
+    public var scannedPages: Int { scans.withLock { $0 } }
 
     struct StoredVector {
         var vector: [Float]
@@ -104,7 +108,8 @@ public final class InMemoryStore: SearchableStore, Sendable {
     public func validateTarget(model: ModelIdentity) async throws {}
 
     public func scan(after: RowID?, limit: Int, fields: [String]) async throws -> [ScannedRow] {
-        shared.database.withLock { state in
+        scans.withLock { $0 += 1 }
+        return shared.database.withLock { state in
             let ids = state.source.keys.filter { id in after.map { id > $0 } ?? true }.sorted().prefix(limit)
             return ids.map { scanned($0, state: state, fields: fields) }
         }

@@ -82,10 +82,22 @@ public struct Runner: Sendable {
             store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids)
         var summary = RunSummary(outcome: .completed, model: model)
 
-        // Planning pass: how many rows the work pass will embed, for the progress bar and ETA.
+        // Planning pass: how many rows the work pass will embed, for the progress bar and ETA. When it finds nothing
+        // to embed (a keep-fresh run over an unchanged table) the work pass is skipped: one scan instead of two.
         var plannedSelected = 0
+        var plannedSkipped = (empty: 0, failed: 0)
         try await stream.forEachPage { page in
-            for row in page where classifier.classify(row).selected { plannedSelected += 1 }
+            for row in page {
+                let planned = classifier.classify(row)
+                if planned.selected {
+                    plannedSelected += 1
+                } else {
+                    if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true {
+                        plannedSkipped.empty += 1
+                    }
+                    if planned.skippedAsFailed { plannedSkipped.failed += 1 }
+                }
+            }
             return true
         }
 
@@ -210,11 +222,16 @@ public struct Runner: Sendable {
                 return true
             }
 
-            try await stream.forEachPage { page in
-                for row in page {
-                    guard try await consider(row) else { return false }
+            if plannedSelected > 0 {
+                try await stream.forEachPage { page in
+                    for row in page {
+                        guard try await consider(row) else { return false }
+                    }
+                    return summary.outcome == .completed
                 }
-                return summary.outcome == .completed
+            } else {
+                summary.skippedEmpty = plannedSkipped.empty
+                summary.skippedFailed = plannedSkipped.failed
             }
             if summary.outcome == .completed {
                 _ = try await dispatch()
@@ -274,21 +291,7 @@ public struct Runner: Sendable {
         summary.requests = record.requests
         summary.truncated += await tally.shortened
         summary.durationSeconds = clock.now() - started
-        switch summary.outcome {
-        case .stoppedByMaxCost:
-            summary.message = String(
-                format: "Stopped before a batch would pass the cost limit of %.4f USD. Run again to continue.",
-                configuration.maxCostUSD ?? 0)
-        case .stoppedBySignal:
-            summary.message = "Stopped by a signal after the batches in flight were committed. Run again to continue."
-        case .heldByOthers:
-            summary.message = """
-                \(summary.heldByOthers) selected rows are still held by other workers after waiting \
-                \(formatSeconds(configuration.lockWaitSeconds ?? 0)) for them: they are theirs to embed. Run again \
-                once those workers finish (a dead worker's rows free up when its lease ends), or wait longer.
-                """
-        default: break
-        }
+        if let message = outcomeMessage(summary) { summary.message = message }
         return summary
     }
 }
