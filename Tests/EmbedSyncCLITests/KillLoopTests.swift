@@ -111,6 +111,8 @@ struct KillLoopTests {
     static func count(_ path: String) throws -> Int {
         var configuration = Configuration()
         configuration.readonly = true
+        // A killed writer can leave the WAL index to be recovered by the next connection: wait for it, never fail.
+        configuration.busyMode = .timeout(30)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? queue.close() }
         return try queue.read { db in
