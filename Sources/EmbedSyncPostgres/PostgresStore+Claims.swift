@@ -233,11 +233,7 @@ extension PostgresStore {
                     }
                     return state.guardConnection
                 }
-                if let previous {
-                    _ = try? await withDeadline(seconds: 5, onTimeout: { CancellationError() }) {
-                        try await previous.close()
-                    }
-                }
+                if let previous { await PostgresStore.closeBounded(previous) }
             } else {
                 try? await connection.close()
             }
@@ -256,8 +252,6 @@ extension PostgresStore {
             }
             return state.guardConnection
         }
-        guard let connection else { return }
-        // Closing says goodbye to the server and waits for it: bounded, for a server that went silent or away.
-        _ = try? await withDeadline(seconds: 5, onTimeout: { CancellationError() }) { try await connection.close() }
+        if let connection { await PostgresStore.closeBounded(connection) }
     }
 }

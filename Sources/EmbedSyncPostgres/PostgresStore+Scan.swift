@@ -85,7 +85,8 @@ extension PostgresStore {
 
     private func fetchScanned(_ query: PostgresQuery, layout: Layout, fields: [String]) async throws -> [ScannedRow] {
         var rows: [ScannedRow] = []
-        for row in try await bounded({ [client, logger] in try await client.query(query, logger: logger).collect() }) {
+        let page = try await bounded { [client, logger] in try await client.query(query, logger: logger).collect() }
+        for row in page {
             let cells = row.makeRandomAccess()
             guard let idText = try cells[0].decode(String?.self) else { continue }
             let id = rowID(idText, layout: layout)

@@ -178,22 +178,10 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
         readOnly: Bool = false, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         var attempt = 0
-        let (client, logger, url) = (self.client, self.logger, self.url)
-        let timeout = configuration.transactionTimeout.components.seconds
+        let (client, logger) = (self.client, self.logger)
         while true {
             do {
-                return try await withDeadline(
-                    seconds: Double(timeout),
-                    onTimeout: {
-                        EmbedSyncError(
-                            .database,
-                            """
-                            PostgreSQL at \(url) did not answer a transaction within \(timeout) s (its connections may \
-                            have been closed, or the network cut). An unconfirmed batch is committed whole or not at \
-                            all; run again to continue, or allow longer with \(.databaseTimeout).
-                            """)
-                    }
-                ) {
+                return try await bounded("a transaction", "An unconfirmed batch is committed whole or not at all.") {
                     try await Self.onConnection(client, readOnly: readOnly, logger: logger, body)
                 }
             } catch {
@@ -208,21 +196,30 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
         }
     }
 
-    /// Runs `body` within ``Configuration/transactionTimeout``, like ``transaction(readOnly:_:)`` (a read outside a
-    /// transaction: a scan page, a catalog lookup).
-    func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs `body` within ``Configuration/transactionTimeout``: every transaction, and the reads outside one (a scan
+    /// page, a catalog lookup). Past it the error names `what` went unanswered; `note` is added to it.
+    func bounded<T: Sendable>(
+        _ what: String = "a query", _ note: String = "", _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         let timeout = configuration.transactionTimeout.components.seconds
         let url = self.url
+        let note = note.isEmpty ? "" : note + " "
         return try await withDeadline(
             seconds: Double(timeout),
             onTimeout: {
                 EmbedSyncError(
                     .database,
                     """
-                    PostgreSQL at \(url) did not answer a query within \(timeout) s (its connections may have been \
-                    closed, or the network cut). Run again to continue, or allow longer with \(.databaseTimeout).
+                    PostgreSQL at \(url) did not answer \(what) within \(timeout) s (its connections may have been \
+                    closed, or the network cut). \(note)Run again to continue, or allow longer with \(.databaseTimeout).
                     """)
             }, body)
+    }
+
+    /// Closes a dedicated connection, waiting at most 5 s: closing says goodbye to the server and waits for it, which
+    /// never ends when the server went silent.
+    static func closeBounded(_ connection: PostgresConnection) async {
+        _ = try? await withDeadline(seconds: 5, onTimeout: { CancellationError() }) { try await connection.close() }
     }
 
     /// `BEGIN`, `body`, `COMMIT` on a pooled connection; `ROLLBACK` when `body` throws.

@@ -39,23 +39,30 @@ struct PostgresFaultTests {
             .first?.decode(Int.self) ?? 0
     }
 
-    static func flags(_ url: String, _ cli: CLIHarness, baseURL: String? = nil) -> [String] {
+    static func flags(_ url: String, _ cli: CLIHarness) -> [String] {
         [
             "run", "--database", url, "--table", "items", "--provider", "openai-compatible", "--model", "fake-embed",
-            "--dimensions", "16", "--base-url", baseURL ?? cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY",
+            "--dimensions", "16", "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY",
             "--template", "{{title}}", "--batch-size", "10", "--concurrency", "2",
         ]
     }
 
-    static func start(_ arguments: [String], _ cli: CLIHarness, errors: StreamCollector) throws -> Process {
-        let process = Process()
-        process.executableURL = KillAndResumeTests.binary
-        process.arguments = arguments
-        process.environment = cli.environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors.pipe
-        try process.run()
-        return process
+    /// Waits until 4 batches are stored and 2 more are held at the provider's gate: the run is mid-way.
+    static func waitMidRun(_ database: String, _ cli: CLIHarness) async throws {
+        let deadline = Date().addingTimeInterval(120)
+        while try await Self.stored(database) < 40 || cli.server.heldRequests < 2, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Waits up to 90 s for `process` to end; kills it when it did not, and returns whether it ended by itself.
+    static func ended(_ process: Process) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(90)
+        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        let ended = !process.isRunning
+        if !ended { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return ended
     }
 
     @Test("pg_terminate_backend on every connection of the run: it ends in bounded time, a rerun completes")
@@ -67,12 +74,9 @@ struct PostgresFaultTests {
         let errors = StreamCollector()
         // A transaction the server never answers ends the run after 10 s (postgres-nio's pool can wait forever once
         // the server closed all its connections: about 1 run in 10 did).
-        let process = try Self.start(
-            Self.flags(url, cli) + ["--quiet", "--database-timeout", "10"], cli, errors: errors)
-        let midRun = Date().addingTimeInterval(120)
-        while try await Self.stored(database) < 40 || cli.server.heldRequests < 2, Date() < midRun {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let process = try KillAndResumeTests().start(
+            Self.flags(url, cli) + ["--quiet", "--database-timeout", "10"], cli, errors: errors.pipe)
+        try await Self.waitMidRun(database, cli)
         #expect(try await Self.stored(database) == 40)
         let terminated = try await CLIPostgresTests.query(
             """
@@ -81,11 +85,9 @@ struct PostgresFaultTests {
             """)
         #expect(try terminated.first?.decode(Int.self) ?? 0 >= 1)
         cli.server.openGate()
-        let deadline = Date().addingTimeInterval(90)
-        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(!process.isRunning, "the run still hangs 90 s after its connections were terminated: \(errors.text)")
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        #expect(
+            try await Self.ended(process),
+            "the run still hangs 90 s after its connections were terminated: \(errors.text)")
         // Either it recovered (0) or it stopped with a database error (3) that says so.
         #expect([0, 3].contains(process.terminationStatus), "status \(process.terminationStatus): \(errors.text)")
         if process.terminationStatus == 3 { #expect(errors.text.contains("PostgreSQL"), "\(errors.text)") }
@@ -108,19 +110,12 @@ struct PostgresFaultTests {
         let cli = try await CLIHarness.make(rows: 1)
         cli.server.closeGate(after: 4)
         let errors = StreamCollector()
-        let process = try Self.start(
-            Self.flags(proxied, cli) + ["--quiet", "--database-timeout", "5"], cli, errors: errors)
-        let midRun = Date().addingTimeInterval(120)
-        while try await Self.stored(database) < 40 || cli.server.heldRequests < 2, Date() < midRun {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let process = try KillAndResumeTests().start(
+            Self.flags(proxied, cli) + ["--quiet", "--database-timeout", "5"], cli, errors: errors.pipe)
+        try await Self.waitMidRun(database, cli)
         proxy.silenceAll()
         cli.server.openGate()
-        let deadline = Date().addingTimeInterval(90)
-        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(!process.isRunning, "the run still waits 90 s after the network went silent: \(errors.text)")
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        #expect(try await Self.ended(process), "the run still waits 90 s after the network went silent: \(errors.text)")
         #expect(process.terminationStatus == 3, "\(errors.text)")
         #expect(errors.text.contains("did not answer a transaction within 5 s"), "\(errors.text)")
         #expect(!errors.text.contains(":\(components.password ?? "")@"), "the password is never shown")

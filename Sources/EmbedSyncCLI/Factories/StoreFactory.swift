@@ -33,7 +33,7 @@ struct OpenedStore: Sendable {
                 try await Task.sleep(for: .seconds(10))
                 throw CancellationError()
             }
-            if (try? await tasks.next()) == nil { tasks.cancelAll() }
+            _ = try? await tasks.next()
             tasks.cancelAll()
             try? await tasks.waitForAll()
             return try outcome.get()

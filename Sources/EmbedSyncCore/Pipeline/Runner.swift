@@ -82,21 +82,21 @@ public struct Runner: Sendable {
             store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids)
         var summary = RunSummary(outcome: .completed, model: model)
 
-        // Planning pass: how many rows the work pass will embed, for the progress bar and ETA. When it finds nothing
-        // to embed (a keep-fresh run over an unchanged table) the work pass is skipped: one scan instead of two.
+        // Planning pass: how many rows the work pass will embed, for the progress bar and ETA, and the rows skipped
+        // (empty, or failed three times). When it finds nothing to embed (a keep-fresh run over an unchanged table)
+        // the work pass is skipped: one scan instead of two.
         var plannedSelected = 0
-        var plannedSkipped = (empty: 0, failed: 0)
         try await stream.forEachPage { page in
             for row in page {
                 let planned = classifier.classify(row)
                 if planned.selected {
                     plannedSelected += 1
-                } else {
-                    if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true {
-                        plannedSkipped.empty += 1
-                    }
-                    if planned.skippedAsFailed { plannedSkipped.failed += 1 }
+                    continue
                 }
+                if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true {
+                    summary.skippedEmpty += 1
+                }
+                if planned.skippedAsFailed { summary.skippedFailed += 1 }
             }
             return true
         }
@@ -191,14 +191,7 @@ public struct Runner: Sendable {
             /// Queues one scanned row when it is selected; `again` for a held row read a second time (counted once).
             func consider(_ row: ScannedRow, again: Bool = false) async throws -> Bool {
                 let planned = classifier.classify(row)
-                guard planned.selected else {
-                    if again { return true }
-                    if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true {
-                        summary.skippedEmpty += 1
-                    }
-                    if planned.skippedAsFailed { summary.skippedFailed += 1 }
-                    return true
-                }
+                guard planned.selected else { return true }
                 let (pieces, truncated) = configuration.inputs(for: planned.text, counter: counter, limits: limits)
                 if !again {
                     summary.selected += 1
@@ -229,9 +222,6 @@ public struct Runner: Sendable {
                     }
                     return summary.outcome == .completed
                 }
-            } else {
-                summary.skippedEmpty = plannedSkipped.empty
-                summary.skippedFailed = plannedSkipped.failed
             }
             if summary.outcome == .completed {
                 _ = try await dispatch()
