@@ -67,10 +67,12 @@ public enum EmbedSyncCLI {
         }
     }
 
-    /// Runs the process: installs SIGINT/SIGTERM handlers (first: finish in-flight batches; second: exit at once),
-    /// except for `serve`, whose `ServiceGroup` owns both signals.
+    /// Runs the process: turns core files off (they would hold the secrets; see ``CoreDumps``), installs
+    /// SIGINT/SIGTERM handlers (first: finish in-flight batches; second: exit at once), except for `serve`, whose
+    /// `ServiceGroup` owns both signals.
     public static func main() async -> Int32 {
         let environment = CLIContext.current.environment
+        CoreDumps.disable(environment: environment)
         let level = environment["EMBEDSYNC_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
