@@ -4,6 +4,7 @@
 #   scripts/postgres.sh start   # installs pgserver into .venv if needed, starts the server, prints its URL
 #   scripts/postgres.sh url     # prints the URL of the running server
 #   scripts/postgres.sh stop    # stops it (the data dir is kept; `start` reuses it)
+#   scripts/postgres.sh restart # stops it and starts it again on the same port (tests of a restart mid-run)
 #
 #   export EMBEDSYNC_TEST_POSTGRES_URL=$(scripts/postgres.sh start)
 #
@@ -66,6 +67,15 @@ free_port() {
     "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# The server must not keep the caller's other open files: a test runner waiting for this script to end (Foundation's
+# Process watches a descriptor its child inherits) would wait for the server instead.
+close_inherited_fds() {
+    local fd pid=$BASHPID
+    for fd in $(ls "/proc/$pid/fd" 2>/dev/null); do
+        if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+}
+
 print_url() {
     echo "postgres://postgres:$PASSWORD@127.0.0.1:$(cat "$PORT_FILE")/postgres"
 }
@@ -91,12 +101,12 @@ start() {
             --pwfile="$pwfile" >"$PGDIR/initdb.log" 2>&1 || { cat "$PGDIR/initdb.log" >&2; rm -f "$pwfile"; exit 1; }
         rm -f "$pwfile"
     fi
-    free_port > "$PORT_FILE"
+    if [ -n "${EMBEDSYNC_PG_PORT:-}" ]; then echo "$EMBEDSYNC_PG_PORT" > "$PORT_FILE"; else free_port > "$PORT_FILE"; fi
     local port; port="$(cat "$PORT_FILE")"
     as_owner touch "$LOG" 2>/dev/null || true
     [ "$(id -u)" = 0 ] && chown pgserver "$LOG"
-    if ! as_owner "$BIN/pg_ctl" -D "$DATA" -w -t 30 -l "$LOG" \
-        -o "-h 127.0.0.1 -p $port -k $DATA -c max_connections=200" restart >/dev/null 2>&1; then
+    if ! (close_inherited_fds; as_owner "$BIN/pg_ctl" -D "$DATA" -w -t 30 -l "$LOG" \
+        -o "-h 127.0.0.1 -p $port -k $DATA -c max_connections=200" restart >/dev/null 2>&1); then
         log "PostgreSQL did not start; its log ($LOG):"
         tail -n 30 "$LOG" >&2 || true
         exit 1
@@ -118,6 +128,13 @@ stop() {
 case "${1:-}" in
 start) start ;;
 stop) stop ;;
+restart)
+    ensure_pgserver
+    is_running || { log "not running; run scripts/postgres.sh start"; exit 1; }
+    port="$(cat "$PORT_FILE")"
+    stop
+    EMBEDSYNC_PG_PORT="$port" start
+    ;;
 url)
     ensure_pgserver
     is_running || { log "not running; run scripts/postgres.sh start"; exit 1; }
@@ -130,7 +147,7 @@ psql)
     psql_socket "$@"
     ;;
 *)
-    echo "usage: $0 start|stop|url|psql [psql args]" >&2
+    echo "usage: $0 start|stop|restart|url|psql [psql args]" >&2
     exit 2
     ;;
 esac
