@@ -34,7 +34,8 @@ struct FakeProviderLogic {
         }
         let dimensions = json["dimensions"]?.int ?? options.dimensions
         let tokens = inputs.reduce(0) { $0 + options.tokenCount($1) }
-        let arrival = FakeProviderServer.Arrival(time: server.elapsed, inputs: inputs.count, tokens: tokens)
+        let arrival = FakeProviderServer.Arrival(
+            time: server.elapsed, inputs: inputs.count, tokens: tokens, firstInput: inputs[0])
         reply.headers = server.rateLimitHeaders(tokens: tokens, now: arrival.time)
         server.state.withLock { state in
             state.stats.arrivals.append(arrival)

@@ -25,6 +25,8 @@ extension FakeProviderServer {
         public var inputs: Int
         /// Tokens the server counts for it (what it bills when it answers).
         public var tokens: Int
+        /// Its first input: a retry of a request carries the same one.
+        public var firstInput: String = ""
     }
 
     /// Takes one request of `tokens` tokens from the rate-limit buckets and returns the headers reporting them.
