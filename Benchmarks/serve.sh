@@ -3,15 +3,19 @@
 #  1. search latency over HTTP and the server's RSS with ROWS (default 100000) embedded rows held in memory;
 #  2. 32 concurrent clients posting batches of 16 texts for 30 s, against `embedsync run --batch-size 16` on the same
 #     kind of texts in the same session (texts/s, and the ratio).
-# Usage: Benchmarks/serve.sh [ROWS]    (needs `apt-get update` done for the package texts; writes under .build/bench)
+# Usage: [EMBEDSYNC_BIN=path] Benchmarks/serve.sh [ROWS]    (needs `apt-get update` done for the package texts; writes under .build/bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-100000}
 dir=.build/bench/serve
 mkdir -p "$dir"
 py=.venv/bin/python
-swift build -c release --product embedsync >&2
-bin="$(swift build -c release --show-bin-path)/embedsync"
+# EMBEDSYNC_BIN: a release binary built elsewhere (e.g. with another --scratch-path); else this builds one.
+bin=${EMBEDSYNC_BIN:-}
+if [ -z "$bin" ]; then
+    swift build -c release --product embedsync >&2
+    bin="$(swift build -c release --show-bin-path)/embedsync"
+fi
 
 # 1. A table of ROWS package summaries (repeated with a suffix past the ~64k Debian has), embedded once.
 db="$dir/search$rows.db"

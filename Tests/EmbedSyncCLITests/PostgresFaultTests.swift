@@ -127,4 +127,34 @@ struct PostgresFaultTests {
         try await cli.shutdown()
         try await Self.dropDatabase(database)
     }
+
+    @Test(
+        "SIGINT twice (quit at once) with batches in flight: an immediate rerun takes their claims over and completes")
+    func interruptedTwice() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: KillAndResumeTests.binary.path))
+        let (url, database) = try await Self.makeDatabase(rows: 200)
+        let cli = try await CLIHarness.make(rows: 1)
+        cli.server.closeGate(after: 4)
+        // A lease far longer than the test: only the dead-holder takeover can free the claims in time.
+        let flags = Self.flags(url, cli) + ["--claim-lease", "600"]
+        let process = try KillAndResumeTests().start(flags + ["--quiet"], cli)
+        try await Self.waitMidRun(database, cli)
+        kill(process.processIdentifier, SIGINT)
+        try await Task.sleep(for: .milliseconds(200))
+        kill(process.processIdentifier, SIGINT)
+        #expect(try await Self.ended(process))
+        #expect(process.terminationStatus != 0, "quit at once: \(process.terminationStatus)")
+        cli.server.openGate()
+        let claims = try await CLIPostgresTests.query(
+            "SELECT count(*)::int FROM embedsync_claims WHERE expires_at > now()", database: database)
+        let left = try claims.first?.decode(Int.self) ?? -1
+        #expect(left >= 10, "the held batches' claims outlive the quit run")
+        let stored = try await Self.stored(database)
+        let rerun = await cli.run(flags + ["--json", "--wait", "20"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try rerun.json()["embedded"]?.int == 200 - stored, "claims left by the quit run: \(left)")
+        #expect(try await Self.stored(database) == 200)
+        try await cli.shutdown()
+        try await Self.dropDatabase(database)
+    }
 }
