@@ -73,6 +73,9 @@ extension SQLiteStore {
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
             guard let id = RowID(row[0] as DatabaseValue) else { continue }
+            if case .text(let read) = id, try read.contains("\0") || SQLiteStore.text(row, at: 0) != read {
+                throw SQLiteStore.nulInID(try SQLiteStore.text(row, at: 0) ?? read)
+            }
             var values: [String: String?] = [:]
             for (index, field) in fields.enumerated() {
                 values[field] = try SQLiteStore.text(row, at: index + 1)
@@ -88,6 +91,19 @@ extension SQLiteStore {
             rows.append(scanned)
         }
         return rows
+    }
+
+    /// An id with a NUL character cannot be bound as text (SQLite's C API and GRDB read a bound string up to its
+    /// first NUL), so its vector could never be looked up again: refused before anything is written or sent.
+    static func nulInID(_ id: String) -> EmbedSyncError {
+        let shown = id.replacingOccurrences(of: "\0", with: "\\0")
+        return EmbedSyncError(
+            .usage,
+            """
+            The row id '\(shown)' contains a NUL character, which EmbedSync cannot store or look up. Choose an id \
+            column without NUL characters with \(.idColumn), or remove the NUL from the ids.
+            """
+        )
     }
 
     /// Column `index` of a cursor row as template text. TEXT is read with its stored length rather than up to

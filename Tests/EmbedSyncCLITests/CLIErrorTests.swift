@@ -1,6 +1,7 @@
 import EmbedSyncCore
 import EmbedSyncTesting
 import Foundation
+import GRDB
 import Testing
 
 @testable import EmbedSyncCLI
@@ -30,6 +31,29 @@ struct CLIErrorTests {
         #expect(result.stderr.lowercased().contains("error"), "\(name): \(result.stderr)")
         #expect(try cli.dump() == before, "\(name)")
         #expect(cli.server.stats.requests == 0, "\(name)")
+        try await cli.shutdown()
+    }
+
+    @Test("TEXT ids with a NUL character are refused before anything is sent or written (they could not be stored)")
+    func nulInTextIDs() async throws {
+        let cli = try await CLIHarness.make(rows: 1)
+        let queue = try DatabaseQueue(path: cli.databasePath)
+        try await queue.write { db in
+            try db.execute(sql: "CREATE TABLE docs (id TEXT PRIMARY KEY, body TEXT)")
+            // Built in SQL: GRDB binds a Swift string only up to its first NUL.
+            try db.execute(sql: "INSERT INTO docs VALUES ('a' || char(0) || 'b', 'first'), ('plain', 'second')")
+        }
+        try await queue.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: cli.databasePath))
+        var flags = cli.providerFlags
+        flags[flags.firstIndex(of: "products")!] = "docs"
+        flags[flags.firstIndex(of: "--template")! + 1] = "{{body}}"
+        let result = await cli.run(["run"] + flags)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(#"'a\0b' contains a NUL character"#), "\(result.stderr)")
+        #expect(result.stderr.contains("--id"), "\(result.stderr)")
+        #expect(cli.server.stats.requests == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cli.databasePath)) == before)
         try await cli.shutdown()
     }
 
