@@ -43,6 +43,7 @@ struct PostgresServerTests {
         #expect([0, 3].contains(process.terminationStatus), "status \(process.terminationStatus): \(errors.text)")
         if process.terminationStatus == 3 { #expect(errors.text.contains("PostgreSQL"), "\(errors.text)") }
         #expect(!errors.text.contains("embedsync@"), "the password is never shown")
+        print("postgres restart mid-run: the run ended with status \(process.terminationStatus)")
         let rerun = await cli.run(flags + ["--json"])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(try await Self.stored(server) == 200)

@@ -43,6 +43,9 @@ struct RetryStormTests {
         // The spread is up to a quarter of the wait (0.5 s here), random per worker: eight draws all within 0.1 s
         // of each other happen about once in 10,000 runs; a herd (no spread) always does.
         #expect(latest - earliest >= 0.1, "the retries came as one wave: \(retries.map { $0 - storm })")
+        print(
+            "429 storm: 8 workers retried \(String(format: "%.2f", earliest - storm))-"
+                + "\(String(format: "%.2f", latest - storm)) s after Retry-After: 2")
         #expect(try await PostgresFaultTests.stored(database) == 400)
         #expect(cli.server.stats.inputsEmbedded == 400, "no row was embedded twice")
         try await cli.shutdown()
