@@ -44,6 +44,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "CEmbedSyncKernels",
             ],
             swiftSettings: swiftSettings
         ),
@@ -162,7 +163,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "EmbedSyncCoreTests", dependencies: ["EmbedSyncCore", "EmbedSyncTesting"],
+            name: "EmbedSyncCoreTests", dependencies: ["EmbedSyncCore", "EmbedSyncTesting", "CEmbedSyncKernels"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncSQLiteTests",

@@ -1,3 +1,4 @@
+import CEmbedSyncKernels
 import Dispatch
 
 /// Exact nearest-neighbour scoring over a contiguous row-major matrix of float32 vectors:
@@ -15,6 +16,17 @@ public enum VectorScan {
         query: [Float], matrix: UnsafeBufferPointer<Float>, count: Int, dimensions: Int,
         norms: UnsafeBufferPointer<Float>?,
         k: Int, minScore: Float = -.infinity, threads: Int = 2
+    ) -> [(score: Float, index: Int)] {
+        topK(
+            query: query, matrix: matrix, count: count, dimensions: dimensions, norms: norms, k: k,
+            minScore: minScore, threads: threads, kernel: usesKernel)
+    }
+
+    /// ``topK(query:matrix:count:dimensions:norms:k:minScore:threads:)`` with the dot products from the C kernel
+    /// (`kernel`) or from Swift — both paths tested whatever the build.
+    static func topK(
+        query: [Float], matrix: UnsafeBufferPointer<Float>, count: Int, dimensions: Int,
+        norms: UnsafeBufferPointer<Float>?, k: Int, minScore: Float, threads: Int, kernel usesKernel: Bool
     ) -> [(score: Float, index: Int)] {
         guard count > 0, k > 0, dimensions == query.count, matrix.count >= count * dimensions else { return [] }
         let parts = max(1, min(threads, count / 2048 + 1))
@@ -35,14 +47,31 @@ public enum VectorScan {
                 let end = min(count, start + chunk)
                 guard start < end else { return }
                 var heap = TopK(k: k)
-                for row in start..<end {
-                    var score = dot(q, matrix, offset: row * dimensions, dimensions: dimensions)
+                func consider(_ dot: Float, _ row: Int) {
+                    var score = dot
                     if let norms {
                         let norm = norms[row]
                         score = norm > 0 ? score / norm : -.infinity
                     }
                     if score >= minScore, score > heap.threshold || heap.threshold == -.infinity {
                         heap.insert(score: score, index: row)
+                    }
+                }
+                if usesKernel, let base = matrix.baseAddress, let queryBase = q.baseAddress {
+                    // Blocks of scores from the C kernel (AVX-512 or AVX2 here, where Swift's SIMD types compile
+                    // to the baseline SSE2), then the heap.
+                    let scores = UnsafeMutablePointer<Float>.allocate(capacity: kernelBlock)
+                    defer { scores.deallocate() }
+                    var row = start
+                    while row < end {
+                        let rows = min(kernelBlock, end - row)
+                        es_dots(queryBase, base + row * dimensions, rows, dimensions, scores)
+                        for offset in 0..<rows { consider(scores[offset], row + offset) }
+                        row += rows
+                    }
+                } else {
+                    for row in start..<end {
+                        consider(dot(q, matrix, offset: row * dimensions, dimensions: dimensions), row)
                     }
                 }
                 shared.heaps[part] = heap
@@ -52,6 +81,15 @@ public enum VectorScan {
         for heap in heaps { merged.merge(heap) }
         return merged.sorted()
     }
+
+    /// Whether the scan's dot products go through the C kernel (`es_dots`): only when it was compiled with
+    /// optimisation (a debug build compiles C at -O0, where the Swift loop is faster).
+    static let usesKernel = es_kernels_optimized()
+    /// Rows scored per kernel call: their scores stay in L1.
+    static let kernelBlock = 1024
+
+    /// The instructions the scan uses here, for `embedsync doctor` and benchmarks: "avx512", "avx2", "c" or "swift".
+    public static var instructions: String { usesKernel ? String(cString: es_dots_isa()) : "swift" }
 
     /// Dot product of `query` with the row at `offset`, 16 lanes at a time.
     @inline(__always)
