@@ -8,7 +8,8 @@ import Synchronization
 ///
 /// The layout is the SQLite store's (the same tables, the same little-endian float32 bytes), so libSQL's own
 /// `vector_distance_cos`, `libsql_vector_idx` and `vector_top_k` work on what EmbedSync writes. Each batch commits in
-/// one transaction sent as two pipelines on one short stream; no stream is held while the provider works. Runs on
+/// one transaction sent as one HTTP request (a conditional `BEGIN … COMMIT` batch, then `close`); no stream is held
+/// while the provider works. Runs on
 /// several machines share a table through leased claims in `embedsync_claims` (see ``claim(_:runID:)``).
 ///
 /// ```swift

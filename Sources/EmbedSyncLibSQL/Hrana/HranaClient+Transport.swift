@@ -54,6 +54,7 @@ extension HranaClient {
             let status: HTTPResponseStatus
             let bytes: ByteBuffer
             do {
+                countRequest()
                 let response = try await client.execute(request, timeout: .init(configuration.timeout))
                 status = response.status
                 bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)

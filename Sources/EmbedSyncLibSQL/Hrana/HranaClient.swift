@@ -9,8 +9,9 @@ import Synchronization
 /// A Hrana-over-HTTP client for libSQL servers (sqld, Turso): stateless pipelines, one short stream each.
 ///
 /// Every call opens a stream, runs its requests and closes it in the same HTTP request, so no stream or transaction
-/// outlives a call (the server expires an idle stream after 10 s and a transaction after 5 s). ``transaction(_:)``
-/// holds one stream across two pipelines for a read-then-write that must be atomic; it never waits on anything else.
+/// outlives a call (the server expires an idle stream after 10 s and a transaction after 5 s): ``batch(_:)`` sends a
+/// whole transaction in one request. ``transaction(reads:decide:)`` holds one stream across two pipelines for a
+/// read-then-write that must decide in Swift; it never waits on anything else.
 /// `/v3/pipeline` is used, falling back to `/v2/pipeline` on a server without v3.
 public final class HranaClient: Sendable {
     /// Where the server is and how to authenticate.
@@ -52,6 +53,7 @@ public final class HranaClient: Sendable {
     let redactor: Redactor
     let logger: Logger
     private let version = Mutex("v3")
+    private let sent = Mutex(0)
 
     public init(_ configuration: Configuration, client: HTTPClient = HranaClient.sharedClient, logger: Logger) {
         self.configuration = configuration
@@ -169,6 +171,11 @@ public final class HranaClient: Sendable {
     var endpointVersion: String { version.withLock { $0 } }
 
     func useVersion2() { version.withLock { $0 = "v2" } }
+
+    /// HTTP requests sent so far (what tests count: one per write batch).
+    var requestsSent: Int { sent.withLock { $0 } }
+
+    func countRequest() { sent.withLock { $0 += 1 } }
 }
 
 extension HranaClient.Configuration: SecretHolding {
