@@ -25,6 +25,9 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
         public var authToken: String?
         /// The environment variable the token came from (messages name it, never the token).
         public var tokenVariable: String
+        /// A PEM file of the certificate authorities to trust instead of the system's bundle
+        /// (``HranaClient/Configuration/caFile``); the CLI reads it from `SSL_CERT_FILE`.
+        public var caFile: String?
         public var source: SourceSpec
         /// The id column; `nil` means the table's primary key (or `id` for a query).
         public var idColumn: String?
@@ -90,6 +93,7 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
         var hrana = HranaClient.Configuration(
             url: configuration.url, authToken: configuration.authToken, tokenVariable: configuration.tokenVariable)
         hrana.maxRetries = 4
+        hrana.caFile = configuration.caFile
         let store = LibSQLStore(configuration, client: HranaClient(hrana, logger: configuration.logger))
         _ = try await store.client.execute(HranaStatement("SELECT 1"))
         return store
@@ -193,8 +197,9 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
 extension LibSQLStore.Configuration: SecretHolding {
     public var shownFields: KeyValuePairs<String, Any> {
         [
-            "url": url, "authToken": Redacted.secret(authToken), "tokenVariable": tokenVariable, "source": source,
-            "target": target,
+            "url": url, "authToken": Redacted.secret(authToken), "tokenVariable": tokenVariable,
+            "caFile": caFile as Any,
+            "source": source, "target": target,
         ]
     }
 }

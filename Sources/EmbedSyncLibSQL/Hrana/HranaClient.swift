@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// A Hrana-over-HTTP client for libSQL servers (sqld, Turso): stateless pipelines, one short stream each.
@@ -27,6 +28,10 @@ public final class HranaClient: Sendable {
         public var maxRetries: Int = 4
         /// The largest response body read.
         public var maxResponseBytes: Int = 256 * 1024 * 1024
+        /// A PEM file of the certificate authorities to trust for `https` instead of the system's bundle (on Linux,
+        /// `/etc/ssl/certs/ca-certificates.crt` or `/etc/pki/tls/certs/ca-bundle.crt`, and `/etc/ssl/certs`): for a
+        /// self-hosted sqld whose certificate a private CA signed. `nil` trusts the system's bundle.
+        public var caFile: String?
 
         public init(url: LibSQLURL, authToken: String?, tokenVariable: String) {
             self.url = url
@@ -50,6 +55,9 @@ public final class HranaClient: Sendable {
 
     public let configuration: Configuration
     let client: HTTPClient
+    /// The TLS settings for `https` (`nil`: the client's, trusting the system's bundle), or why
+    /// ``Configuration/caFile`` cannot be used.
+    let tls: Result<TLSConfiguration?, EmbedSyncError>
     let redactor: Redactor
     let logger: Logger
     private let version = Mutex("v3")
@@ -60,6 +68,27 @@ public final class HranaClient: Sendable {
         self.client = client
         self.redactor = Redactor(secrets: [configuration.authToken].compactMap { $0 })
         self.logger = logger
+        self.tls = HranaClient.tlsConfiguration(caFile: configuration.caFile)
+    }
+
+    /// TLS that trusts only the certificates in `caFile`, as OpenSSL does when `SSL_CERT_FILE` names a file.
+    static func tlsConfiguration(caFile: String?) -> Result<TLSConfiguration?, EmbedSyncError> {
+        guard let caFile else { return .success(nil) }
+        do {
+            let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+            guard !certificates.isEmpty else { throw HranaClient.protocolError("no certificate") }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(certificates)
+            return .success(tls)
+        } catch {
+            return .failure(
+                EmbedSyncError(
+                    .usage,
+                    """
+                    The CA file '\(caFile)' (\(.caFile)) is missing or holds no PEM certificate (\(error)). Point \
+                    \(.caFile) at the PEM file of the certificate authority that signed the libSQL server's certificate.
+                    """))
+        }
     }
 
     /// Runs one statement on a fresh stream and returns its rows.
