@@ -6,7 +6,9 @@ extension LibSQLStore {
     /// `embedded` counter raised by the rows written (`counted`, which adds `changes()`).
     ///
     /// With `fields` (a batch to re-check), every statement is limited to the rows whose source row still holds the
-    /// scanned fields (``keptCondition(fields:)``), so the same rows are kept by each.
+    /// scanned fields (``keptCondition(fields:schema:)``): each evaluates the same condition over the same source rows,
+    /// which the transaction's write lock keeps still, so each keeps the same rows. (The kept set cannot be computed
+    /// once and shared: sqld refuses temporary tables, so the fields travel with each statement that needs them.)
     func keptWrites(
         _ rows: [EmbeddedRow], model: ModelIdentity, fields: [String]?, schema: SourceSchema, now: Double,
         counted: HranaStatement

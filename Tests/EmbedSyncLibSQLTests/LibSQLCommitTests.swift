@@ -154,4 +154,30 @@ struct LibSQLCommitTests {
             }
         }
     }
+
+    @Test("column mode: vectors go to the source's column and the side table, only for rows unchanged since the scan")
+    func columnMode() async throws {
+        let table = LibSQLTestServer.uniqueName("docs")
+        let admin = try LibSQLTestServer.client()
+        _ = try await admin.batch(
+            [
+                HranaStatement(
+                    "CREATE TABLE \(table) (id INTEGER PRIMARY KEY, title TEXT, n INTEGER, r REAL, b BLOB, "
+                        + "note TEXT COLLATE NOCASE, embedding F32_BLOB(4))")
+            ] + Self.rows.map { HranaStatement("INSERT INTO \(table) (id, title, n, r, b, note) VALUES \($0)") })
+        let store = try await LibSQLTestServer.store(source: .table(table), target: .column("embedding"))
+        let planned = try await Self.planned(store)
+        _ = try await admin.batch([HranaStatement("UPDATE \(table) SET title = 'alpha, edited' WHERE id = 1")])
+        try await store.commit(try Self.batch(planned, run: "run-1"))
+        let vectors = try await admin.execute(
+            HranaStatement("SELECT id FROM \(table) WHERE length(embedding) = 16 ORDER BY id"))
+        #expect(vectors.rows.compactMap { $0.first?.int } == [2, 3, 4, 5, 6])
+        let side = try await admin.execute(HranaStatement("SELECT id FROM \(store.targetTable) ORDER BY id"))
+        #expect(side.rows.compactMap { $0.first?.int } == [2, 3, 4, 5, 6])
+        #expect(try await store.lastRun()?.embedded == 5)
+        _ = try? await admin.batch([
+            HranaStatement("DROP TABLE IF EXISTS \(table)"),
+            HranaStatement("DROP TABLE IF EXISTS \(store.targetTable)"),
+        ])
+    }
 }
