@@ -69,8 +69,6 @@ struct SettingKey: Hashable, Sendable {
 extension Parameter {
     /// The flag that sets this parameter, as the CLI's messages spell it (`--target-table`).
     var flag: String {
-        // Read from the environment only, as OpenSSL tools read it.
-        if self == .caFile { return "SSL_CERT_FILE" }
         if let setting = SettingKey.all.first(where: { $0.key == rawValue }) { return setting.flag }
         return "--" + rawValue
     }

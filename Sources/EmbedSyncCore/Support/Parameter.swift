@@ -6,7 +6,6 @@
 public enum Parameter: String, Sendable, CaseIterable {
     case database = "database"
     case authTokenVariable = "auth_token_env"
-    case caFile = "ca_file"
     case table = "source.table"
     case query = "source.query"
     case idColumn = "source.id"

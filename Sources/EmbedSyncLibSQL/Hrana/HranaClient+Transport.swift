@@ -104,14 +104,14 @@ extension HranaClient {
         case let error as NIOSSLExtraError where error == .failedToValidateHostname: reason = String(describing: error)
         default: return nil
         }
-        let trusted: ErrorMessage =
-            configuration.caFile.map { "'\($0)' (\(.caFile))" } ?? "the system's CA bundle"
+        let variable = configuration.caFileVariable
+        let trusted = configuration.caFile.map { "'\($0)' (\(variable))" } ?? "the system's CA bundle"
         return EmbedSyncError(
             .database,
             """
             libSQL at \(configuration.url) presented a TLS certificate that no CA in \(trusted) signed, or that does \
             not name this host (\(redactor.redact(reason).prefix(300))). For a server whose certificate a private CA \
-            signed, point \(.caFile) at that CA's PEM file; use libsql://HOST:PORT?tls=0 only for a server without \
+            signed, point \(variable) at that CA's PEM file; use libsql://HOST:PORT?tls=0 only for a server without \
             TLS.
             """,
             underlying: DatabaseFailure(sqlState: HranaClient.certificateCode, message: reason))

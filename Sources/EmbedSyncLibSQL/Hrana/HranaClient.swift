@@ -32,6 +32,8 @@ public final class HranaClient: Sendable {
         /// `/etc/ssl/certs/ca-certificates.crt` or `/etc/pki/tls/certs/ca-bundle.crt`, and `/etc/ssl/certs`): for a
         /// self-hosted sqld whose certificate a private CA signed. `nil` trusts the system's bundle.
         public var caFile: String?
+        /// Where messages say ``caFile`` is set: the environment variable the CLI reads it from, as OpenSSL tools do.
+        public var caFileVariable = "SSL_CERT_FILE"
 
         public init(url: LibSQLURL, authToken: String?, tokenVariable: String) {
             self.url = url
@@ -68,11 +70,11 @@ public final class HranaClient: Sendable {
         self.client = client
         self.redactor = Redactor(secrets: [configuration.authToken].compactMap { $0 })
         self.logger = logger
-        self.tls = HranaClient.tlsConfiguration(caFile: configuration.caFile)
+        self.tls = HranaClient.tlsConfiguration(caFile: configuration.caFile, variable: configuration.caFileVariable)
     }
 
     /// TLS that trusts only the certificates in `caFile`, as OpenSSL does when `SSL_CERT_FILE` names a file.
-    static func tlsConfiguration(caFile: String?) -> Result<TLSConfiguration?, EmbedSyncError> {
+    static func tlsConfiguration(caFile: String?, variable: String) -> Result<TLSConfiguration?, EmbedSyncError> {
         guard let caFile else { return .success(nil) }
         do {
             let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
@@ -85,8 +87,8 @@ public final class HranaClient: Sendable {
                 EmbedSyncError(
                     .usage,
                     """
-                    The CA file '\(caFile)' (\(.caFile)) is missing or holds no PEM certificate (\(error)). Point \
-                    \(.caFile) at the PEM file of the certificate authority that signed the libSQL server's certificate.
+                    The CA file '\(caFile)' (\(variable)) is missing or holds no PEM certificate (\(error)). Point \
+                    \(variable) at the PEM file of the certificate authority that signed the libSQL server's certificate.
                     """))
         }
     }
