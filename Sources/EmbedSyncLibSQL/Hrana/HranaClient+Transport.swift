@@ -100,7 +100,10 @@ extension HranaClient {
     func certificateFailure(_ error: any Error) -> EmbedSyncError? {
         let reason: String
         switch error {
-        case NIOSSLError.handshakeFailed(let cause): reason = String(describing: cause)
+        // NIOSSL keeps BoringSSL's error codes private: its reason name is the stable part of the description. Other
+        // handshake failures (a server without TLS) stay transport errors, whose message suggests ?tls=0.
+        case NIOSSLError.handshakeFailed(let cause) where "\(cause)".contains("CERTIFICATE_VERIFY_FAILED"):
+            reason = String(describing: cause)
         case let error as NIOSSLExtraError where error == .failedToValidateHostname: reason = String(describing: error)
         default: return nil
         }

@@ -88,7 +88,8 @@ public final class HranaClient: Sendable {
                     .usage,
                     """
                     The CA file '\(caFile)' (\(variable)) is missing or holds no PEM certificate (\(error)). Point \
-                    \(variable) at the PEM file of the certificate authority that signed the libSQL server's certificate.
+                    \(variable) at the PEM file of the certificate authority that signed the libSQL server's \
+                    certificate.
                     """))
         }
     }
