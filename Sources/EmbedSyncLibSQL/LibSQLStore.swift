@@ -8,7 +8,8 @@ import Synchronization
 ///
 /// The layout is the SQLite store's (the same tables, the same little-endian float32 bytes), so libSQL's own
 /// `vector_distance_cos`, `libsql_vector_idx` and `vector_top_k` work on what EmbedSync writes. Each batch commits in
-/// one transaction sent as two pipelines on one short stream; no stream is held while the provider works. Runs on
+/// one transaction sent as one HTTP request (a conditional `BEGIN … COMMIT` batch, then `close`); no stream is held
+/// while the provider works. Runs on
 /// several machines share a table through leased claims in `embedsync_claims` (see ``claim(_:runID:)``).
 ///
 /// ```swift
@@ -24,6 +25,9 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
         public var authToken: String?
         /// The environment variable the token came from (messages name it, never the token).
         public var tokenVariable: String
+        /// A PEM file of the certificate authorities to trust instead of the system's bundle
+        /// (``HranaClient/Configuration/caFile``); the CLI reads it from `SSL_CERT_FILE`.
+        public var caFile: String?
         public var source: SourceSpec
         /// The id column; `nil` means the table's primary key (or `id` for a query).
         public var idColumn: String?
@@ -89,6 +93,7 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
         var hrana = HranaClient.Configuration(
             url: configuration.url, authToken: configuration.authToken, tokenVariable: configuration.tokenVariable)
         hrana.maxRetries = 4
+        hrana.caFile = configuration.caFile
         let store = LibSQLStore(configuration, client: HranaClient(hrana, logger: configuration.logger))
         _ = try await store.client.execute(HranaStatement("SELECT 1"))
         return store
@@ -192,8 +197,9 @@ public final class LibSQLStore: EmbeddingStore, Sendable {
 extension LibSQLStore.Configuration: SecretHolding {
     public var shownFields: KeyValuePairs<String, Any> {
         [
-            "url": url, "authToken": Redacted.secret(authToken), "tokenVariable": tokenVariable, "source": source,
-            "target": target,
+            "url": url, "authToken": Redacted.secret(authToken), "tokenVariable": tokenVariable,
+            "caFile": caFile as Any,
+            "source": source, "target": target,
         ]
     }
 }

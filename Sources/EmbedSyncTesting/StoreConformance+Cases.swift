@@ -23,7 +23,8 @@ extension StoreConformance {
     ) -> BatchCommit {
         let embedded = rows.map { row in
             EmbeddedRow(
-                id: row.id, vector: vectors[row.id] ?? unit(row.id), contentHash: row.contentHash, text: row.text)
+                id: row.id, vector: vectors[row.id] ?? unit(row.id), contentHash: row.contentHash, text: row.text,
+                sourceValues: row.values)
         }
         var commit = BatchCommit(
             run: RunRecord(id: run, startedAt: 1_000, model: model), model: model, embedded: embedded, failed: failed,

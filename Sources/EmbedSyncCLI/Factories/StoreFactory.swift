@@ -191,6 +191,8 @@ enum StoreFactory {
             idColumn: settings.string(.id), target: try target(settings),
             storeText: try settings.bool(.storeText) ?? true)
         if let lease = try settings.positiveInt(.claimLease) { configuration.claimLease = .seconds(lease) }
+        // Trust a private CA the way OpenSSL tools do: SSL_CERT_FILE replaces the system's bundle.
+        if let file = settings.environment["SSL_CERT_FILE"], !file.isEmpty { configuration.caFile = file }
         configuration.searchMode = try searchMode(settings, libSQL: true)
         return configuration
     }

@@ -84,7 +84,8 @@ extension BatchOutcome {
             combined.embedded.append(
                 EmbeddedRow(
                     id: id, vector: TextChunker.combine(rowVectors, weights: rowWeights),
-                    contentHash: piece.contentHash, text: piece.wholeText ?? piece.text))
+                    contentHash: piece.contentHash, text: piece.wholeText ?? piece.text,
+                    sourceValues: piece.sourceValues))
         }
         return combined
     }

@@ -77,4 +77,6 @@ struct WorkItem: Sendable {
     var wholeText: String? = nil
     /// Whether part of the row's text is not sent (cut at the limit, or shortened after the provider refused it).
     var truncated = false
+    /// The template fields the text was rendered from, as scanned (handed to the store's commit).
+    var sourceValues: [String: String?]? = nil
 }

@@ -38,7 +38,9 @@ extension Runner {
                                 message: problem, attempts: retries + 1))
                     } else {
                         outcome.embedded.append(
-                            EmbeddedRow(id: item.id, vector: vector, contentHash: item.contentHash, text: item.text))
+                            EmbeddedRow(
+                                id: item.id, vector: vector, contentHash: item.contentHash, text: item.text,
+                                sourceValues: item.sourceValues))
                     }
                 }
                 return outcome

@@ -207,7 +207,8 @@ public struct Runner: Sendable {
                     pending.append(
                         WorkItem(
                             id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens,
-                            wholeText: pieces.count > 1 ? planned.text : nil, truncated: truncated))
+                            wholeText: pieces.count > 1 ? planned.text : nil, truncated: truncated,
+                            sourceValues: row.values))
                 }
                 if packer.add(pieces: pieces.count, tokens: tokens) {
                     guard try await dispatch() else { return false }

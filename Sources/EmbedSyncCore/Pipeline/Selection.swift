@@ -35,6 +35,8 @@ public struct PlannedRow: Sendable {
     public var selected: Bool
     /// Whether it was left out because it failed in too many runs.
     public var skippedAsFailed: Bool
+    /// The template fields it was rendered from, as scanned.
+    public var values: [String: String?] = [:]
 }
 
 /// Renders rows and decides which need embedding.
@@ -80,6 +82,6 @@ public struct RowClassifier: Sendable {
         }
         return PlannedRow(
             id: row.id, text: text, contentHash: hash, state: state, selected: selected,
-            skippedAsFailed: skippedAsFailed)
+            skippedAsFailed: skippedAsFailed, values: row.values)
     }
 }

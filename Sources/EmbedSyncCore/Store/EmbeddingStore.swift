@@ -116,12 +116,18 @@ public struct EmbeddedRow: Sendable {
     public var vector: [Float]
     public var contentHash: String
     public var text: String
+    /// The template fields as the scan read them (`nil` when not known), so a store can check inside its commit, in
+    /// SQL, that the row still holds them: the same fields render the same text, so the same content hash.
+    public var sourceValues: [String: String?]?
 
-    public init(id: RowID, vector: [Float], contentHash: String, text: String) {
+    public init(
+        id: RowID, vector: [Float], contentHash: String, text: String, sourceValues: [String: String?]? = nil
+    ) {
         self.id = id
         self.vector = vector
         self.contentHash = contentHash
         self.text = text
+        self.sourceValues = sourceValues
     }
 }
 

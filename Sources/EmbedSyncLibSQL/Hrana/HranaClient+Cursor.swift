@@ -31,8 +31,10 @@ extension HranaClient {
         request.headers.add(name: "Content-Type", value: "application/json")
         if let token = configuration.authToken { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.body = .bytes(ByteBuffer(bytes: body))
+        if configuration.url.base.hasPrefix("https://") { request.tlsConfiguration = try tls.get() }
         var baton: String?
         do {
+            countRequest()
             let response = try await client.execute(request, timeout: .init(timeout))
             if response.status == .notFound { return false }
             guard response.status == .ok else {
@@ -50,6 +52,7 @@ extension HranaClient {
         } catch let error as EmbedSyncError {
             throw error
         } catch {
+            if let failure = certificateFailure(error) { throw failure }
             let reason = redactor.redact(String(describing: error)).prefix(300)
             throw EmbedSyncError(
                 .database, "Reading from libSQL at \(configuration.url) failed: \(reason).",

@@ -3,12 +3,15 @@ import EmbedSyncCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 extension HranaClient {
     /// Codes of failures after which the pipeline may be sent again: the server did not run it.
     static let notRunCodes: Set<String> = ["STREAM_EXPIRED", "HTTP_5XX", "HTTP_429"]
     /// Transport failures: the request may or may not have reached the server.
     static let transportCode = "TRANSPORT"
+    /// The server's TLS certificate was refused: trying again cannot help.
+    static let certificateCode = "TLS_CERTIFICATE"
 
     /// Sends one pipeline on a fresh stream (no baton) and returns one outcome per request, retrying when the server
     /// did not run it (5xx, an expired stream) and, for reads, when the server could not be reached.
@@ -51,13 +54,16 @@ extension HranaClient {
                 request.headers.add(name: "Authorization", value: "Bearer \(token)")
             }
             request.body = .bytes(ByteBuffer(bytes: body))
+            if configuration.url.base.hasPrefix("https://") { request.tlsConfiguration = try tls.get() }
             let status: HTTPResponseStatus
             let bytes: ByteBuffer
             do {
+                countRequest()
                 let response = try await client.execute(request, timeout: .init(configuration.timeout))
                 status = response.status
                 bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)
             } catch {
+                if let failure = certificateFailure(error) { throw failure }
                 let reason = redactor.redact(String(describing: error)).prefix(300)
                 throw EmbedSyncError(
                     .database,
@@ -88,6 +94,30 @@ extension HranaClient {
             }
             throw httpFailure(status, body: Data(bytes.readableBytesView), writes: writes)
         }
+    }
+
+    /// A failed TLS handshake (an untrusted or mismatched certificate) as an error that names the fix; never retried.
+    func certificateFailure(_ error: any Error) -> EmbedSyncError? {
+        let reason: String
+        switch error {
+        // NIOSSL keeps BoringSSL's error codes private: its reason name is the stable part of the description. Other
+        // handshake failures (a server without TLS) stay transport errors, whose message suggests ?tls=0.
+        case NIOSSLError.handshakeFailed(let cause) where "\(cause)".contains("CERTIFICATE_VERIFY_FAILED"):
+            reason = String(describing: cause)
+        case let error as NIOSSLExtraError where error == .failedToValidateHostname: reason = String(describing: error)
+        default: return nil
+        }
+        let variable = configuration.caFileVariable
+        let trusted = configuration.caFile.map { "'\($0)' (\(variable))" } ?? "the system's CA bundle"
+        return EmbedSyncError(
+            .database,
+            """
+            libSQL at \(configuration.url) presented a TLS certificate that no CA in \(trusted) signed, or that does \
+            not name this host (\(redactor.redact(reason).prefix(300))). For a server whose certificate a private CA \
+            signed, point \(variable) at that CA's PEM file; use libsql://HOST:PORT?tls=0 only for a server without \
+            TLS.
+            """,
+            underlying: DatabaseFailure(sqlState: HranaClient.certificateCode, message: reason))
     }
 
     /// A non-200 answer as an error that names the fix; 401 and 403 name the token's variable, never the token.

@@ -4,13 +4,15 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// A Hrana-over-HTTP client for libSQL servers (sqld, Turso): stateless pipelines, one short stream each.
 ///
 /// Every call opens a stream, runs its requests and closes it in the same HTTP request, so no stream or transaction
-/// outlives a call (the server expires an idle stream after 10 s and a transaction after 5 s). ``transaction(_:)``
-/// holds one stream across two pipelines for a read-then-write that must be atomic; it never waits on anything else.
+/// outlives a call (the server expires an idle stream after 10 s and a transaction after 5 s): ``batch(_:)`` sends a
+/// whole transaction in one request. ``transaction(reads:decide:)`` holds one stream across two pipelines for a
+/// read-then-write that must decide in Swift; it never waits on anything else.
 /// `/v3/pipeline` is used, falling back to `/v2/pipeline` on a server without v3.
 public final class HranaClient: Sendable {
     /// Where the server is and how to authenticate.
@@ -26,6 +28,12 @@ public final class HranaClient: Sendable {
         public var maxRetries: Int = 4
         /// The largest response body read.
         public var maxResponseBytes: Int = 256 * 1024 * 1024
+        /// A PEM file of the certificate authorities to trust for `https` instead of the system's bundle (on Linux,
+        /// `/etc/ssl/certs/ca-certificates.crt` or `/etc/pki/tls/certs/ca-bundle.crt`, and `/etc/ssl/certs`): for a
+        /// self-hosted sqld whose certificate a private CA signed. `nil` trusts the system's bundle.
+        public var caFile: String?
+        /// Where messages say ``caFile`` is set: the environment variable the CLI reads it from, as OpenSSL tools do.
+        public var caFileVariable = "SSL_CERT_FILE"
 
         public init(url: LibSQLURL, authToken: String?, tokenVariable: String) {
             self.url = url
@@ -49,15 +57,41 @@ public final class HranaClient: Sendable {
 
     public let configuration: Configuration
     let client: HTTPClient
+    /// The TLS settings for `https` (`nil`: the client's, trusting the system's bundle), or why
+    /// ``Configuration/caFile`` cannot be used.
+    let tls: Result<TLSConfiguration?, EmbedSyncError>
     let redactor: Redactor
     let logger: Logger
     private let version = Mutex("v3")
+    private let sent = Mutex(0)
 
     public init(_ configuration: Configuration, client: HTTPClient = HranaClient.sharedClient, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.redactor = Redactor(secrets: [configuration.authToken].compactMap { $0 })
         self.logger = logger
+        self.tls = HranaClient.tlsConfiguration(caFile: configuration.caFile, variable: configuration.caFileVariable)
+    }
+
+    /// TLS that trusts only the certificates in `caFile`, as OpenSSL does when `SSL_CERT_FILE` names a file.
+    static func tlsConfiguration(caFile: String?, variable: String) -> Result<TLSConfiguration?, EmbedSyncError> {
+        guard let caFile else { return .success(nil) }
+        do {
+            let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+            guard !certificates.isEmpty else { throw HranaClient.protocolError("no certificate") }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(certificates)
+            return .success(tls)
+        } catch {
+            return .failure(
+                EmbedSyncError(
+                    .usage,
+                    """
+                    The CA file '\(caFile)' (\(variable)) is missing or holds no PEM certificate (\(error)). Point \
+                    \(variable) at the PEM file of the certificate authority that signed the libSQL server's \
+                    certificate.
+                    """))
+        }
     }
 
     /// Runs one statement on a fresh stream and returns its rows.
@@ -169,6 +203,11 @@ public final class HranaClient: Sendable {
     var endpointVersion: String { version.withLock { $0 } }
 
     func useVersion2() { version.withLock { $0 = "v2" } }
+
+    /// HTTP requests sent so far (what tests count: one per write batch).
+    var requestsSent: Int { sent.withLock { $0 } }
+
+    func countRequest() { sent.withLock { $0 += 1 } }
 }
 
 extension HranaClient.Configuration: SecretHolding {
