@@ -3,19 +3,16 @@
 #  1. search latency over HTTP and the server's RSS with ROWS (default 100000) embedded rows held in memory;
 #  2. 32 concurrent clients posting batches of 16 texts for 30 s, against `embedsync run --batch-size 16` on the same
 #     kind of texts in the same session (texts/s, and the ratio).
-# Usage: [EMBEDSYNC_BIN=path] Benchmarks/serve.sh [ROWS]    (needs `apt-get update` done for the package texts; writes under .build/bench)
+# Usage: [SCRATCH=DIR] Benchmarks/serve.sh [ROWS]    (needs `apt-get update` done for the package texts; writes under .build/bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-100000}
 dir=.build/bench/serve
 mkdir -p "$dir"
 py=.venv/bin/python
-# EMBEDSYNC_BIN: a release binary built elsewhere (e.g. with another --scratch-path); else this builds one.
-bin=${EMBEDSYNC_BIN:-}
-if [ -z "$bin" ]; then
-    swift build -c release --product embedsync >&2
-    bin="$(swift build -c release --show-bin-path)/embedsync"
-fi
+SCRATCH=${SCRATCH:-$(pwd)/.build}   # the build folder (--scratch-path), e.g. one kept apart from debug builds
+swift build -c release --scratch-path "$SCRATCH" --product embedsync >&2
+bin="$SCRATCH/release/embedsync"
 
 # 1. A table of ROWS package summaries (repeated with a suffix past the ~64k Debian has), embedded once.
 db="$dir/search$rows.db"

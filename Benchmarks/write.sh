@@ -12,5 +12,6 @@ export LIBSQL_AUTH_TOKEN
 for d in 384 1536; do
     bash scripts/postgres.sh psql -c "DROP TABLE IF EXISTS bench_items_${d}_embeddings; DROP TABLE IF EXISTS bench_items_$d; CREATE TABLE bench_items_$d (id bigint PRIMARY KEY, body text); INSERT INTO bench_items_$d SELECT g, 'row ' || g FROM generate_series(1, $rows) g;" >/dev/null
 done
-swift build -c release --product embedsync-bench >&2
-"$(swift build -c release --show-bin-path)/embedsync-bench" write --rows "$rows" --postgres "$url" --libsql "$libsql"
+SCRATCH=${SCRATCH:-$(pwd)/.build}   # the build folder (--scratch-path)
+swift build -c release --scratch-path "$SCRATCH" --product embedsync-bench >&2
+"$SCRATCH/release/embedsync-bench" write --rows "$rows" --postgres "$url" --libsql "$libsql"
