@@ -59,6 +59,66 @@ struct PostgresClaimTests {
         }
     }
 
+    @Test("a claim that waited on another worker's first commit sees what it stored (no stale 'no target yet')")
+    func claimAfterFirstCommit() async throws {
+        try await TestDatabase.with { db in
+            try await makeDocs(db, rows: 20)
+            let first = try await db.store(source: .table(db.name("docs")))
+            let second = try await db.store(source: .table(db.name("docs")))
+            // The second worker reads the rows while no target exists, on both connections of its pool, so its
+            // backends remember "no such table" (PostgreSQL caches a failed name lookup).
+            for _ in 0..<4 {
+                async let a = second.scan(after: nil, limit: 100, fields: ["title"])
+                async let b = second.scan(after: nil, limit: 100, fields: ["title"])
+                _ = try await (a, b)
+            }
+            let ids = (1...10).map { RowID.int(Int64($0)) }
+            #expect(try await first.claim(ids, runID: "first") == Set(ids))
+            // The second worker has claimed before (another row): its claims table is set up, as mid-run.
+            #expect(try await second.claim([.int(20)], runID: "second") == [.int(20)])
+            // The first worker's first commit creates the target, stores the rows and deletes its claims, then
+            // waits inside its transaction at a gate (an advisory lock this test holds): not committed yet.
+            let claims = db.sql("embedsync_claims")
+            try await db.execute(
+                """
+                CREATE FUNCTION \(db.sql("gate"))() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END $$
+                """)
+            try await db.execute(
+                "CREATE TRIGGER gate AFTER DELETE ON \(claims) FOR EACH STATEMENT EXECUTE FUNCTION \(db.sql("gate"))()")
+            try await db.execute("SELECT pg_advisory_lock(4242)")
+            let model = testModel
+            let commit = Task {
+                try await first.commit(
+                    BatchCommit(
+                        run: RunRecord(id: "first", startedAt: 0, model: model), model: model,
+                        embedded: ids.map {
+                            EmbeddedRow(id: $0, vector: testVector("\($0)", dimensions: 8), contentHash: "h", text: "t")
+                        },
+                        failed: [], tokens: 0, costUSD: 0, requests: 1))
+            }
+            func waiting(_ event: String) async throws -> Int {
+                try await db.query("SELECT count(*)::int FROM pg_stat_activity WHERE wait_event = \(event)")
+                    .first?.decode(Int.self) ?? 0
+            }
+            func waitFor(_ event: String) async throws {
+                let deadline = ContinuousClock.now + .seconds(120)
+                while try await waiting(event) < 1, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try #require(try await waiting(event) >= 1, "nothing waits on \(event)")
+            }
+            try await waitFor("advisory")
+            // The second worker claims the same rows: its insert waits for the first commit's deleted claims.
+            let claim = Task { try await second.claim(ids, runID: "second") }
+            try await waitFor("transactionid")
+            try await db.execute("SELECT pg_advisory_unlock(4242)")
+            try await commit.value
+            // The rows are stored now: the second worker must give them back, not embed them again.
+            #expect(try await claim.value.isEmpty)
+        }
+    }
+
     @Test("a claim whose lease expired (a killed worker) is taken over by another worker")
     func expiredClaimIsTakenOver() async throws {
         try await TestDatabase.with { db in
