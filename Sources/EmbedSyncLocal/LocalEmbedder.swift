@@ -38,8 +38,9 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
         precision == .fp32 ? name : "\(name):\(precision.rawValue)"
     }
 
-    /// Short Debian package texts per second on the 2-core reference machine (AVX-512 VNNI), release build,
-    /// `Benchmarks/local/compare.sh`: the figure `estimate` projects durations with.
+    /// Short Debian package texts per second on the 2-core reference machine, end to end (database included): the
+    /// figure `estimate` projects durations with. int8's is fp32's × 2.25, below the model-alone int8/fp32 ratios
+    /// `Benchmarks/local/compare.sh` measured (2.4–2.9×, short and long), since a run also reads and writes rows.
     public static func referenceTextsPerSecond(_ precision: ModelPrecision) -> Double {
         switch precision {
         case .fp32: 400

@@ -152,8 +152,8 @@ func main() -> Int32 {
             Data(
                 """
                 usage: embedsync-local-bench --variant short|long --n N [--corpus PATH] [--model-dir DIR] [--workers \
-                W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512] [--precision fp32|int8] \
-                [--int8-kernel vnni|portable] [--int8-group G] [--texts FILE --dump OUT]\n
+                W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512] \
+                [--precision fp32|int8] [--int8-kernel vnni|portable] [--int8-group G] [--texts FILE --dump OUT]\n
                 """
                 .utf8))
         return 64
