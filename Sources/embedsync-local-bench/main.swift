@@ -4,6 +4,9 @@
 //   embedsync-local-bench --variant short|long --n 2000 [--corpus PATH] [--model-dir DIR]
 //                         [--workers 2] [--blas-threads 1] [--tokens-per-pass 2048] [--repeat 1]
 //                         [--kernel blas|avx512]   (default: avx512 where the CPU has it)
+//                         [--precision fp32|int8] [--int8-kernel vnni|portable] [--int8-group 32]
+//                         [--texts FILE --dump OUT]  (embed FILE's texts, one JSON string a line, write the
+//                                                     vectors to OUT as little-endian float32, 384 a text)
 //   embedsync-local-bench --sgemm-peak               (sustained sgemm GFLOP/s on 2 threads, per kernel)
 //
 // Prints one JSON line. The timed region is one `embed` call on all N texts (tokenization included),
@@ -20,6 +23,11 @@ struct Options {
     var tokensPerPass = 512
     var repeats = 1
     var kernel = MatrixKernel.automatic
+    var precision = ModelPrecision.fp32
+    var int8Kernel = Int8Kernel.automatic
+    var int8Group = Int8Kernel.groupSize
+    var textsFile: String?
+    var dump: String?
 }
 
 func parseOptions(_ arguments: [String]) -> Options? {
@@ -51,6 +59,17 @@ func parseOptions(_ arguments: [String]) -> Options? {
         case "--kernel":
             guard let kernel = MatrixKernel(rawValue: value) else { return nil }
             options.kernel = kernel
+        case "--precision":
+            guard let precision = ModelPrecision(rawValue: value) else { return nil }
+            options.precision = precision
+        case "--int8-kernel":
+            guard let kernel = Int8Kernel(rawValue: value) else { return nil }
+            options.int8Kernel = kernel
+        case "--int8-group":
+            guard let n = Int(value), n > 0 else { return nil }
+            options.int8Group = n
+        case "--texts": options.textsFile = value
+        case "--dump": options.dump = value
         default: return nil
         }
         index += 2
@@ -109,6 +128,13 @@ func loadTexts(path: String, variant: String, count: Int) throws -> [String] {
     return texts
 }
 
+/// One JSON string per line.
+func loadTextLines(path: String) throws -> [String] {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap { line in
+        try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) as? String
+    }
+}
+
 func main() -> Int32 {
     let environment = ProcessInfo.processInfo.environment
     if CommandLine.arguments.dropFirst().first == "--sgemm-peak" {
@@ -126,7 +152,8 @@ func main() -> Int32 {
             Data(
                 """
                 usage: embedsync-local-bench --variant short|long --n N [--corpus PATH] [--model-dir DIR] [--workers \
-                W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512]\n
+                W] [--blas-threads B] [--tokens-per-pass T] [--repeat R] [--kernel blas|avx512] \
+                [--precision fp32|int8] [--int8-kernel vnni|portable] [--int8-group G] [--texts FILE --dump OUT]\n
                 """
                 .utf8))
         return 64
@@ -135,7 +162,12 @@ func main() -> Int32 {
         options.corpus ?? environment["CORPUS"]
         ?? (environment["PERF_DIR"] ?? (NSTemporaryDirectory() + "perf-anchors")) + "/debian_packages.jsonl"
     do {
-        let texts = try loadTexts(path: corpus, variant: options.variant, count: options.count)
+        let texts =
+            if let file = options.textsFile {
+                try loadTextLines(path: file)
+            } else {
+                try loadTexts(path: corpus, variant: options.variant, count: options.count)
+            }
         let loadStart = Date()
         let locator = ModelLocator(
             modelDirectory: options.modelDirectory ?? environment["EMBEDSYNC_MODEL_DIR"],
@@ -144,7 +176,14 @@ func main() -> Int32 {
         let model = try SentenceEmbeddingModel(
             directory: directory, workers: options.workers,
             blasThreads: options.blasThreads, tokensPerPass: options.tokensPerPass,
-            kernel: options.kernel)
+            kernel: options.kernel, precision: options.precision, int8Kernel: options.int8Kernel,
+            int8Group: options.int8Group)
+        if let dump = options.dump {
+            let vectors = try model.embed(texts)
+            let data = vectors.flatMap { $0 }.withUnsafeBufferPointer { Data(buffer: $0) }
+            try data.write(to: URL(fileURLWithPath: dump))
+            return 0
+        }
         let loadSeconds = Date().timeIntervalSince(loadStart)
         _ = try model.embed(Array(texts.prefix(64)))
         var tokens = 0
@@ -169,7 +208,8 @@ func main() -> Int32 {
         let result: [String: Any] = [
             "engine": "embedsync-local", "variant": options.variant, "n": texts.count,
             "workers": options.workers, "blas_threads": options.blasThreads, "tokens_per_pass": options.tokensPerPass,
-            "kernel": model.kernel.rawValue,
+            "kernel": model.kernel.rawValue, "precision": model.precision.rawValue,
+            "int8_kernel": model.precision == .int8 ? model.int8Kernel.rawValue : "-",
             "wall_s": wall, "texts_per_s": Double(texts.count) / wall, "tokens_per_s": Double(tokens) / wall,
             "mean_tokens": Double(tokens) / Double(max(1, texts.count)),
             "gflops_per_s": flops / wall / 1e9, "load_s": loadSeconds, "peak_rss_kb": peakResidentKilobytes(),

@@ -29,6 +29,8 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Provider base URL, e.g. http://localhost:11434/v1.") var baseURL: String?
     @Option(help: "Environment variable holding the API key.") var apiKeyEnv: String?
     @Option(help: "Folder with the local model's files.") var modelDir: String?
+    @Option(help: "local: fp32 (default) or int8 (faster on AVX-512 VNNI; vectors within cosine 0.99 of fp32).")
+    var precision: String?
     @Option(name: [.customLong("batch-size"), .customLong("batch")], help: "Inputs per request.") var batchSize: String?
     @Option(help: "Requests in flight at once (default 4); with a rate limit, the most in flight.")
     var concurrency: String?
@@ -58,7 +60,8 @@ struct CommonOptions: ParsableArguments {
             (.targetTable, targetTable), (.targetColumn, targetColumn), (.targetDatabase, targetDatabase),
             (.provider, provider), (.model, model),
             (.dimensions, dimensions),
-            (.baseURL, baseURL), (.apiKeyEnv, apiKeyEnv), (.modelDir, modelDir), (.batchSize, batchSize),
+            (.baseURL, baseURL), (.apiKeyEnv, apiKeyEnv), (.modelDir, modelDir), (.precision, precision),
+            (.batchSize, batchSize),
             (.concurrency, concurrency),
             (.maxRetries, maxRetries), (.requestsPerMinute, requestsPerMinute), (.tokensPerMinute, tokensPerMinute),
             (.claimLease, claimLease), (.longInputs, longInputs), (.timeout, requestTimeout),

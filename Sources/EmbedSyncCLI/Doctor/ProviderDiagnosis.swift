@@ -43,7 +43,8 @@ struct ProviderDiagnosis {
         let started = ContinuousClock.now
         let embedder: LocalEmbedder
         do {
-            embedder = LocalEmbedder(model: try SentenceEmbeddingModel(directory: folder, threads: 2))
+            embedder = LocalEmbedder(
+                model: try SentenceEmbeddingModel(directory: folder, threads: 2, precision: providers.precision()))
         } catch {
             return withoutModel(
                 .fail("model", error, fix: "Reinstall the model: `embedsync model install`."), kernel: kernel,
@@ -51,8 +52,8 @@ struct ProviderDiagnosis {
         }
         let model = DoctorCheck.ok(
             "model",
-            "\(embedder.model.name) (\(embedder.identity.dimensions) dimensions) in \(folder.path), "
-                + "from \(origin(of: folder, locator: locator))")
+            "\(embedder.model.name) (\(embedder.identity.dimensions) dimensions\(precisionNote(embedder.model))) in "
+                + "\(folder.path), from \(origin(of: folder, locator: locator))")
         let tokenizer = DoctorCheck.ok("tokenizer", "WordPiece, the model's vocab.txt: exact token counts")
         let probe = await self.probe(embedder, started: started, what: "loaded and embedded a test sentence")
         return Outcome(checks: [model, kernel, tokenizer, noKey, probe], identity: embedder.identity)
@@ -64,6 +65,13 @@ struct ProviderDiagnosis {
     ) -> Outcome {
         let skipped = { (name: String) in DoctorCheck.skip(name, "not checked: \(reason)") }
         return Outcome(checks: [model, kernel, skipped("tokenizer"), key, skipped("provider")], identity: nil)
+    }
+
+    /// `, int8 weights (AVX-512 VNNI)` for an int8 model, else nothing.
+    private func precisionNote(_ model: SentenceEmbeddingModel) -> String {
+        guard model.precision == .int8 else { return "" }
+        let kernel = model.int8Kernel == .vnni ? "AVX-512 VNNI" : "plain C: this CPU has no AVX-512 VNNI, slow"
+        return ", int8 weights (\(kernel))"
     }
 
     private func origin(of folder: URL, locator: ModelLocator) -> String {

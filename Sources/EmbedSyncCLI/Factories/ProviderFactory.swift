@@ -53,14 +53,35 @@ struct ProviderFactory {
         variable.flatMap { settings.environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The local model's `--precision`: fp32 unless set.
+    /// - Throws: ``EmbedSyncError`` (`.usage`) for an unknown value, or int8 with a provider other than `local`.
+    func precision() throws -> ModelPrecision {
+        guard let text = settings.string(.precision) else { return .fp32 }
+        guard let precision = ModelPrecision(rawValue: text.lowercased()) else {
+            let names = ModelPrecision.allCases.map(\.rawValue).joined(separator: " or ")
+            throw EmbedSyncError(.usage, "\(settings.origin(.precision)) must be \(names), not '\(text)'.")
+        }
+        if precision != .fp32, try provider() != .local {
+            throw EmbedSyncError(
+                .usage,
+                """
+                \(settings.origin(.precision)) \(precision.rawValue) applies to the local model only; provider \
+                '\(providerName)' computes its vectors itself.
+                """
+            )
+        }
+        return precision
+    }
+
     /// - Parameter needsKey: `run` needs the API key; `estimate` and `status` do not.
     func makeEmbedder(needsKey: Bool) throws -> any Embedder {
         let provider = try provider()
         let entry = provider.entry
+        let precision = try precision()
         if provider == .local {
             return try LocalEmbedder.load(
                 modelDirectory: settings.string(.modelDir), environment: settings.environment,
-                pythonPrefixes: pythonPrefixes, threads: 2)
+                pythonPrefixes: pythonPrefixes, threads: 2, precision: precision)
         }
         guard let model = settings.string(.model) ?? entry.defaultModel else {
             throw EmbedSyncError(

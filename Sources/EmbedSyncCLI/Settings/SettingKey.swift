@@ -33,6 +33,7 @@ struct SettingKey: Hashable, Sendable {
     static let baseURL = SettingKey("embedding.base_url", flag: "base-url")
     static let apiKeyEnv = SettingKey("embedding.api_key_env", flag: "api-key-env")
     static let modelDir = SettingKey("embedding.model_dir", flag: "model-dir")
+    static let precision = SettingKey("embedding.precision", flag: "precision")
     static let timeout = SettingKey("embedding.timeout", flag: "request-timeout")
     static let batchSize = SettingKey("run.batch_size", flag: "batch-size")
     static let concurrency = SettingKey("run.concurrency", flag: "concurrency")
@@ -59,7 +60,7 @@ struct SettingKey: Hashable, Sendable {
         .database, .authTokenEnv, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn,
         .targetDatabase, .storeText, .provider,
         .model,
-        .dimensions, .baseURL, .apiKeyEnv, .modelDir, .timeout, .batchSize, .concurrency, .maxRetries,
+        .dimensions, .baseURL, .apiKeyEnv, .modelDir, .precision, .timeout, .batchSize, .concurrency, .maxRetries,
         .requestsPerMinute,
         .tokensPerMinute, .maxCost, .claimLease, .longInputs, .wait, .databaseTimeout, .price, .batchPrice,
         .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases, .searchMode,

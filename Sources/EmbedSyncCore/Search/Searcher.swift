@@ -42,7 +42,8 @@ public struct Searcher: Sendable {
                 .usage,
                 """
                 The stored vectors were made by \(models), not \(model.storageKey). Search with the same \
-                \(.provider), \(.model) and \(.dimensions), or run `embedsync run` to re-embed.
+                \(.provider), \(.model) and \(.dimensions) (for the local model also \(.precision)), or run \
+                `embedsync run` to re-embed.
                 """
             )
         }

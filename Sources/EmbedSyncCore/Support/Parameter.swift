@@ -18,6 +18,7 @@ public enum Parameter: String, Sendable, CaseIterable {
     case baseURL = "embedding.base_url"
     case apiKeyVariable = "embedding.api_key_env"
     case modelDirectory = "embedding.model_dir"
+    case precision = "embedding.precision"
     case maxCost = "run.max_cost"
     case lockWait = "run.wait"
     case databaseTimeout = "database_timeout"

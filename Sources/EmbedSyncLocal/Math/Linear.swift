@@ -2,8 +2,8 @@ import CEmbedSyncKernels
 
 /// A fully connected layer `y = x · Wᵀ + b` with a PyTorch-layout weight `W[out×in]`.
 ///
-/// The one place the encoder multiplies by a weight matrix, so a reduced-precision path
-/// (int8 or bf16 weights) can replace this type without touching the model code.
+/// The one place the encoder multiplies by a weight matrix: the weight's number format (``ModelPrecision``) and
+/// the vector instructions (``MatrixKernel``, ``Int8Kernel``) are chosen here, apart from the model code.
 struct Linear: Sendable {
     let inputSize: Int
     let outputSize: Int
@@ -15,14 +15,29 @@ struct Linear: Sendable {
         case rowMajor([Float])
         /// Packed for the AVX-512 kernel.
         case packed(PackedWeight)
+        /// Quantised to int8 and packed for `Int8Kernel`.
+        case int8(QuantizedWeight, Int8Kernel)
     }
 
     /// A layer that multiplies with `kernel`; `weight` is `outputSize × inputSize`, row-major.
-    /// Call with `.avx512` only where `MatrixKernel.avx512.isAvailable`.
-    init(weight: [Float], bias: [Float], inputSize: Int, outputSize: Int, kernel: MatrixKernel = .blas) {
+    /// Call with `.avx512` only where `MatrixKernel.avx512.isAvailable`, and `.vnni` only where it is available.
+    /// With `.int8`, a layer whose input size is not a multiple of 4 stays fp32 (`int8Kernel` then unused).
+    init(
+        weight: [Float], bias: [Float], inputSize: Int, outputSize: Int, kernel: MatrixKernel = .blas,
+        precision: ModelPrecision = .fp32, int8Kernel: Int8Kernel = .automatic,
+        int8Group: Int = Int8Kernel.groupSize
+    ) {
         self.bias = bias
         self.inputSize = inputSize
         self.outputSize = outputSize
+        if precision == .int8, inputSize % 4 == 0, inputSize > 0, outputSize > 0 {
+            let group = QuantizedWeight.group(inputs: inputSize, preferred: int8Group)
+            storage = .int8(
+                weight.withUnsafeBufferPointer { w in
+                    QuantizedWeight(weight: w.baseAddress!, outputs: outputSize, inputs: inputSize, group: group)
+                }, int8Kernel)
+            return
+        }
         switch kernel {
         case .blas:
             storage = .rowMajor(weight)
@@ -36,10 +51,18 @@ struct Linear: Sendable {
 
     /// Computes `output[rows×outputSize] = input[rows×inputSize] · Wᵀ + b`.
     ///
-    /// The bias is written first and the product accumulated onto it, which spares a zeroing pass and a
-    /// separate bias pass.
-    func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+    /// On fp32 weights the bias is written first and the product accumulated onto it, which spares a zeroing
+    /// pass and a separate bias pass. On int8 weights the input is first quantised into `workspace` (a temporary
+    /// one when `nil`), and the kernel adds the bias as it writes.
+    func apply(
+        _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
+        workspace: Int8Workspace? = nil
+    ) {
         guard rows > 0 else { return }
+        if case .int8(let weight, let kernel) = storage {
+            applyInt8(weight, kernel: kernel, input, rows: rows, into: output, workspace: workspace ?? Int8Workspace())
+            return
+        }
         bias.withUnsafeBufferPointer { b in
             guard let b = b.baseAddress else { return }
             for row in 0..<rows {
@@ -59,6 +82,37 @@ struct Linear: Sendable {
             }
         case .packed(let packed):
             es_gemm_packed_avx512(rows, outputSize, inputSize, input, inputSize, packed.pointer, output, outputSize)
+        case .int8:
+            break  // handled above
+        }
+    }
+
+    /// Whether the weight is held as int8.
+    var isQuantized: Bool {
+        if case .int8 = storage { true } else { false }
+    }
+
+    private func applyInt8(
+        _ weight: QuantizedWeight, kernel: Int8Kernel, _ input: UnsafePointer<Float>, rows: Int,
+        into output: UnsafeMutablePointer<Float>, workspace: Int8Workspace
+    ) {
+        let groups = inputSize / weight.group
+        workspace.reserve(values: rows * inputSize, scales: rows * groups)
+        bias.withUnsafeBufferPointer { b in
+            guard let b = b.baseAddress else { return }
+            switch kernel {
+            case .portable:
+                es_i8_quantize_rows(input, rows, inputSize, inputSize, weight.group, workspace.values, workspace.scales)
+                es_i8_gemm(
+                    rows, outputSize, inputSize, weight.group, workspace.values, workspace.scales, weight.packed,
+                    weight.scales, weight.corrections, b, output, outputSize)
+            case .vnni:
+                es_i8_quantize_rows_avx512(
+                    input, rows, inputSize, inputSize, weight.group, workspace.values, workspace.scales)
+                es_i8_gemm_vnni(
+                    rows, outputSize, inputSize, weight.group, workspace.values, workspace.scales, weight.packed,
+                    weight.scales, weight.corrections, b, output, outputSize)
+            }
         }
     }
 }

@@ -79,7 +79,7 @@ struct BertEncoder: Sendable {
         let qkvStride = 3 * h
         let scale = 1 / Float(d).squareRoot()
         let qkv = scratch.queryKeyValue
-        layer.queryKeyValue.apply(scratch.hidden, rows: tokens, into: qkv)
+        layer.queryKeyValue.apply(scratch.hidden, rows: tokens, into: qkv, workspace: scratch.int8)
 
         let scores = scratch.scores
         for s in 0..<(offsets.count - 1) {
@@ -106,14 +106,14 @@ struct BertEncoder: Sendable {
             }
         }
 
-        layer.attentionOutput.apply(scratch.context, rows: tokens, into: scratch.projection)
+        layer.attentionOutput.apply(scratch.context, rows: tokens, into: scratch.projection, workspace: scratch.int8)
         layer.attentionNorm.apply(scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden)
-        layer.intermediate.apply(scratch.hidden, rows: tokens, into: scratch.intermediate)
+        layer.intermediate.apply(scratch.hidden, rows: tokens, into: scratch.intermediate, workspace: scratch.int8)
         switch kernel {
         case .blas: VectorMath.gelu(scratch.intermediate, count: tokens * config.intermediateSize)
         case .avx512: es_gelu_avx512(scratch.intermediate, tokens * config.intermediateSize)
         }
-        layer.output.apply(scratch.intermediate, rows: tokens, into: scratch.projection)
+        layer.output.apply(scratch.intermediate, rows: tokens, into: scratch.projection, workspace: scratch.int8)
         layer.outputNorm.apply(scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden)
     }
 }

@@ -13,6 +13,8 @@ final class EncoderScratch {
     private(set) var projection = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var intermediate = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var scores = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// Quantised activations for int8 layers.
+    let int8 = Int8Workspace()
 
     init(hiddenSize: Int, intermediateSize: Int) {
         self.hiddenSize = hiddenSize

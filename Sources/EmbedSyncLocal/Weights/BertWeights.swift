@@ -19,9 +19,13 @@ struct BertWeights: Sendable {
     let embeddingNorm: LayerNormParameters
     let layers: [EncoderLayerWeights]
 
-    /// Loads and checks every tensor of `url` for `config`, preparing the weight matrices for `kernel`.
+    /// Loads and checks every tensor of `url` for `config`, preparing the weight matrices for `kernel`, or, with
+    /// `precision` `.int8`, quantising them for `int8Kernel` (groups of `int8Group` inputs share a scale).
     /// - Throws: `LocalModelError(.invalidWeights)` naming each missing, unexpected, mis-typed or mis-shaped tensor.
-    init(url: URL, config: BertConfiguration, kernel: MatrixKernel) throws {
+    init(
+        url: URL, config: BertConfiguration, kernel: MatrixKernel, precision: ModelPrecision = .fp32,
+        int8Kernel: Int8Kernel = .automatic, int8Group: Int = Int8Kernel.groupSize
+    ) throws {
         let file = try SafeTensorsFile(url: url)
         let expected = CheckpointKeys.expectedShapes(for: config)
         var found: [String: SafeTensorsFile.TensorInfo] = [:]
@@ -77,7 +81,8 @@ struct BertWeights: Sendable {
             let bias = prefixes.flatMap { tensor($0 + ".bias") }
             return Linear(
                 weight: weight, bias: bias, inputSize: bias.isEmpty ? 0 : weight.count / bias.count,
-                outputSize: bias.count, kernel: kernel)
+                outputSize: bias.count, kernel: kernel, precision: precision, int8Kernel: int8Kernel,
+                int8Group: int8Group)
         }
         func norm(_ prefix: String) -> LayerNormParameters {
             LayerNormParameters(
