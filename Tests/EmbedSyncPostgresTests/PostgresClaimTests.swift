@@ -97,9 +97,12 @@ struct PostgresClaimTests {
                         },
                         failed: [], tokens: 0, costUSD: 0, requests: 1))
             }
+            // Only this test's backends count (their statements name its schema): other tests wait on locks too.
+            let mine = "%\(db.schema)%"
             func waiting(_ event: String) async throws -> Int {
-                try await db.query("SELECT count(*)::int FROM pg_stat_activity WHERE wait_event = \(event)")
-                    .first?.decode(Int.self) ?? 0
+                try await db.query(
+                    "SELECT count(*)::int FROM pg_stat_activity WHERE wait_event = \(event) AND query LIKE \(mine)"
+                ).first?.decode(Int.self) ?? 0
             }
             func waitFor(_ event: String) async throws {
                 let deadline = ContinuousClock.now + .seconds(120)
