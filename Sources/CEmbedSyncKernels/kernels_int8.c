@@ -1,4 +1,5 @@
 #include "EmbedSyncInt8Kernels.h"
+#include "EmbedSyncKernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -78,15 +79,11 @@ void es_i8_gemm(size_t m, size_t n, size_t k, size_t group, const uint8_t *q, co
 #ifdef ES_I8_X86
 
 bool es_avx512_vnni_available(void) {
+    // AVX-512F with its register state enabled (the fp32 kernel's check), plus BW and VNNI.
+    if (!es_avx512_available()) return false;
     unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
-    if (!(ecx & (1u << 27))) return false;  // OSXSAVE
-    unsigned xcr0_lo, xcr0_hi;
-    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-    if ((xcr0_lo & 0xE6u) != 0xE6u) return false;  // XMM, YMM, opmask and ZMM state
     if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
-    bool f = (ebx & (1u << 16)) != 0, bw = (ebx & (1u << 30)) != 0, vnni = (ecx & (1u << 11)) != 0;
-    return f && bw && vnni;
+    return (ebx & (1u << 30)) != 0 && (ecx & (1u << 11)) != 0;
 }
 
 #define ES_I8_TARGET __attribute__((target("avx512f,avx512bw,avx512vnni")))

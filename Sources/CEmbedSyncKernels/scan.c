@@ -1,4 +1,5 @@
 #include "EmbedSyncScan.h"
+#include "EmbedSyncKernels.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define ES_SCAN_X86 1
@@ -19,6 +20,7 @@ static void es_dots_c(const float *query, const float *matrix, size_t rows, size
 
 /// 0: plain C, 1: AVX2 with FMA, 2: AVX-512F, by CPUID and the vector state the OS enabled (XCR0).
 static int es_scan_level(void) {
+    if (es_avx512_available()) return 2;
     unsigned eax, ebx, ecx, edx;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
     bool fma = (ecx & (1u << 12)) != 0;
@@ -27,7 +29,6 @@ static int es_scan_level(void) {
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
     if ((xcr0_lo & 0x6u) != 0x6u) return 0;  // XMM and YMM state
     if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
-    if ((ebx & (1u << 16)) && (xcr0_lo & 0xE6u) == 0xE6u) return 2;  // AVX512F with opmask and ZMM state
     return ((ebx & (1u << 5)) && fma) ? 1 : 0;  // AVX2 and FMA
 }
 
