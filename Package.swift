@@ -181,7 +181,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "EmbedSyncLibSQLTests", dependencies: ["EmbedSyncLibSQL", "EmbedSyncTesting"],
+            name: "EmbedSyncLibSQLTests",
+            dependencies: [
+                "EmbedSyncLibSQL", "EmbedSyncTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbedSyncLocalTests", dependencies: ["EmbedSyncLocal", "EmbedSyncCore", "CEmbedSyncKernels"],

@@ -51,7 +51,7 @@ extension LibSQLStore {
             first = try await client.execute(HranaStatement("SELECT * FROM (\(sql)) LIMIT 1"))
         } catch let error as EmbedSyncError
             where error.code == .database && error.sqlState?.hasPrefix("HTTP") != true
-            && error.sqlState != HranaClient.transportCode
+            && !HranaClient.isTransport(error.sqlState)
         {
             throw EmbedSyncError(
                 .usage,

@@ -69,7 +69,7 @@ extension LibSQLStore: SearchableStore {
             described = try await client.describe(ids)
         } catch let error as EmbedSyncError
             where error.sqlState?.hasPrefix("HTTP") != true
-            && error.sqlState != HranaClient.transportCode
+            && !HranaClient.isTransport(error.sqlState)
         {
             let reason = (error.underlying as? DatabaseFailure)?.message ?? error.message
             throw EmbedSyncError(

@@ -41,7 +41,7 @@ final class PrivateSQLD: Sendable {
         sqld.executableURL = URL(fileURLWithPath: binary)
         sqld.arguments = [
             "--db-path", folder.appendingPathComponent("data.sqld").path, "--http-listen-addr",
-            "127.0.0.1:\(port)", "--no-welcome", "--auth-jwt-key-file", key,
+            "127.0.0.1:\(port)", "--no-welcome", "--auth-jwt-key-file", key, "--max-log-size", "1000000",
         ]
         sqld.standardOutput = FileHandle.nullDevice
         sqld.standardError = FileHandle.nullDevice

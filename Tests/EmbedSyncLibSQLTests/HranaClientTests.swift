@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import EmbedSyncCore
 import Foundation
 import Testing
@@ -52,7 +53,7 @@ struct HranaUnreachableTests {
             Issue.record("nothing listens on port 1")
         } catch let error as EmbedSyncError {
             #expect(error.code == .database)
-            #expect(error.sqlState == "TRANSPORT")
+            #expect(error.sqlState == "TRANSPORT_NOT_SENT")
             #expect(error.message.contains("Cannot reach libSQL at http://127.0.0.1:1"))
             #expect(!error.message.contains("canary-token-123456"))
         }
@@ -107,7 +108,12 @@ struct HranaClientTests {
             case "garbage": "canary-\(UUID().uuidString)"
             default: LibSQLTestServer.token("expired")
             }
-        let client = try LibSQLTestServer.client(token: token, variable: "MY_TURSO_TOKEN")
+        // sqld answers 401 before it reads the body and then closes the connection without saying so: on the shared
+        // pool, another test's request could be handed that connection as it closes.
+        let connections = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = HranaClient(
+            .init(url: try LibSQLURL(LibSQLTestServer.url), authToken: token, tokenVariable: "MY_TURSO_TOKEN"),
+            client: connections, logger: LibSQLTestServer.logger)
         do {
             _ = try await client.execute(HranaStatement("SELECT 1"))
             Issue.record("the server accepted \(kind)")
@@ -116,6 +122,7 @@ struct HranaClientTests {
             #expect(error.message.contains("MY_TURSO_TOKEN"))
             if let token { #expect(!error.message.contains(token)) }
         }
+        try await connections.shutdown()
     }
 
     @Test("a read-only token reads, and writing with it is reported as read-only")
@@ -130,20 +137,5 @@ struct HranaClientTests {
             #expect(error.message.contains("read-only"))
             #expect(error.message.contains("TURSO_AUTH_TOKEN"))
         }
-    }
-
-    @Test("a transaction reads, decides and writes on one stream")
-    func transaction() async throws {
-        let client = try LibSQLTestServer.client()
-        let table = LibSQLTestServer.uniqueName("txn")
-        _ = try await client.batch([HranaStatement("CREATE TABLE \(table) (x INTEGER)")])
-        let written = try await client.transaction(reads: [HranaStatement("SELECT count(*) FROM \(table)")]) { reads in
-            let count = reads[0].rows.first?.first?.int ?? -1
-            return [HranaStatement("INSERT INTO \(table) VALUES (?)", [.integer(count + 41)])]
-        }
-        #expect(written.first?.affectedRowCount == 1)
-        let value = try await client.execute(HranaStatement("SELECT x FROM \(table)"))
-        #expect(value.rows.first?.first == .integer(41))
-        _ = try await client.batch([HranaStatement("DROP TABLE \(table)")])
     }
 }

@@ -10,20 +10,32 @@ extension HranaClient {
     static let notRunCodes: Set<String> = ["STREAM_EXPIRED", "HTTP_5XX", "HTTP_429"]
     /// Transport failures: the request may or may not have reached the server.
     static let transportCode = "TRANSPORT"
+    /// Transport failures before the request was written (a refused connection, a pooled connection closing as the
+    /// request was handed to it): the server never saw it, so even a write may be sent again.
+    static let notSentCode = "TRANSPORT_NOT_SENT"
+
+    /// Whether `code` is a transport failure of either kind: nothing the server said.
+    static func isTransport(_ code: String?) -> Bool { code == transportCode || code == notSentCode }
     /// The server's TLS certificate was refused: trying again cannot help.
     static let certificateCode = "TLS_CERTIFICATE"
 
     /// Sends one pipeline on a fresh stream (no baton) and returns one outcome per request, retrying when the server
-    /// did not run it (5xx, an expired stream) and, for reads, when the server could not be reached.
-    /// - Parameter writes: the pipeline writes (a 403 then means a read-only token; transport errors are not retried).
+    /// did not run it (5xx, an expired stream, a request that was never sent) and, for reads, when the server could
+    /// not be reached.
+    /// - Parameter writes: the pipeline writes (a 403 then means a read-only token; a transport error after the
+    ///   request was sent is not retried: the server may have committed it).
     func pipeline(_ requests: [HranaRequest], writes: Bool) async throws -> [HranaOutcome] {
         var attempt = 0
         while true {
             do {
-                return try await send(requests, baton: nil, writes: writes).results
+                guard writes else { return try await send(requests, baton: nil, writes: false).results }
+                return try await WriteGate.forServer(configuration.url.base).run {
+                    try await send(requests, baton: nil, writes: true).results
+                }
             } catch let error as EmbedSyncError {
                 guard attempt < configuration.maxRetries, let code = error.sqlState,
-                    HranaClient.notRunCodes.contains(code) || (!writes && code == HranaClient.transportCode)
+                    HranaClient.notRunCodes.contains(code) || code == HranaClient.notSentCode
+                        || (!writes && code == HranaClient.transportCode)
                 else { throw error }
                 attempt += 1
                 logger.info(
@@ -47,31 +59,32 @@ extension HranaClient {
         }
         while true {
             let version = endpointVersion
-            var request = HTTPClientRequest(url: configuration.url.base + "/\(version)/pipeline")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            if let token = configuration.authToken {
-                request.headers.add(name: "Authorization", value: "Bearer \(token)")
-            }
-            request.body = .bytes(ByteBuffer(bytes: body))
-            if configuration.url.base.hasPrefix("https://") { request.tlsConfiguration = try tls.get() }
+            let request = try pipelineRequest(version: version, body: body)
             let status: HTTPResponseStatus
             let bytes: ByteBuffer
+            let delegate = SentTrackingResponse(request: request, maxBodySize: configuration.maxResponseBytes)
             do {
                 countRequest()
-                let response = try await client.execute(request, timeout: .init(configuration.timeout))
+                let task = client.execute(
+                    request: request, delegate: delegate, deadline: .now() + .init(configuration.timeout))
+                let response = try await withTaskCancellationHandler {
+                    try await task.get()
+                } onCancel: {
+                    task.cancel()
+                }
                 status = response.status
-                bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)
+                bytes = response.body ?? ByteBuffer()
             } catch {
                 if let failure = certificateFailure(error) { throw failure }
                 let reason = redactor.redact(String(describing: error)).prefix(300)
+                let code = delegate.headWasSent ? HranaClient.transportCode : HranaClient.notSentCode
                 throw EmbedSyncError(
                     .database,
                     """
                     Cannot reach libSQL at \(configuration.url): \(reason). Check the URL and that the server is \
                     running (libsql://HOST uses TLS; add ?tls=0 for a server without TLS).
                     """,
-                    underlying: DatabaseFailure(sqlState: HranaClient.transportCode, message: String(reason)))
+                    underlying: DatabaseFailure(sqlState: code, message: String(reason)))
             }
             if status == .ok {
                 do {
@@ -93,6 +106,22 @@ extension HranaClient {
                 continue
             }
             throw httpFailure(status, body: Data(bytes.readableBytesView), writes: writes)
+        }
+    }
+
+    /// The HTTP request of one pipeline.
+    private func pipelineRequest(version: String, body: Data) throws -> HTTPClient.Request {
+        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        if let token = configuration.authToken { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let url = configuration.url.base + "/\(version)/pipeline"
+        do {
+            return try HTTPClient.Request(
+                url: url, method: .POST, headers: headers, body: .byteBuffer(ByteBuffer(bytes: body)),
+                tlsConfiguration: configuration.url.base.hasPrefix("https://") ? try tls.get() : nil)
+        } catch let error as EmbedSyncError {
+            throw error
+        } catch {
+            throw EmbedSyncError(.usage, "The libSQL URL \(configuration.url) is not a valid HTTP URL (\(error)).")
         }
     }
 

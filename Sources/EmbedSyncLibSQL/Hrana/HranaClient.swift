@@ -11,8 +11,9 @@ import Synchronization
 ///
 /// Every call opens a stream, runs its requests and closes it in the same HTTP request, so no stream or transaction
 /// outlives a call (the server expires an idle stream after 10 s and a transaction after 5 s): ``batch(_:)`` sends a
-/// whole transaction in one request. ``transaction(reads:decide:)`` holds one stream across two pipelines for a
-/// read-then-write that must decide in Swift; it never waits on anything else.
+/// whole transaction in one request. Nothing holds sqld's write lock across two requests: a writer waiting for the
+/// next request while other requests fill the connection pool deadlocks until the server's 5 s timeout, and sqld
+/// 0.24's lock queue does not always recover from that timeout.
 /// `/v3/pipeline` is used, falling back to `/v2/pipeline` on a server without v3.
 public final class HranaClient: Sendable {
     /// Where the server is and how to authenticate.
@@ -150,20 +151,20 @@ public final class HranaClient: Sendable {
     }
 
     /// The atomic batch: BEGIN IMMEDIATE, statements chained on success, COMMIT, ROLLBACK when COMMIT did not run.
-    static func transactionSteps(_ statements: [HranaStatement], begin: Bool = true) -> [HranaBatchStep] {
-        var steps: [HranaBatchStep] = []
-        if begin { steps.append(HranaBatchStep(HranaStatement("BEGIN IMMEDIATE"))) }
+    static func transactionSteps(_ statements: [HranaStatement]) -> [HranaBatchStep] {
+        var steps = [HranaBatchStep(HranaStatement("BEGIN IMMEDIATE"))]
         for statement in statements {
-            steps.append(HranaBatchStep(statement, when: steps.isEmpty ? nil : .ok(steps.count - 1)))
+            steps.append(HranaBatchStep(statement, when: .ok(steps.count - 1)))
         }
         let commit = steps.count
-        steps.append(HranaBatchStep(HranaStatement("COMMIT"), when: steps.isEmpty ? nil : .ok(commit - 1)))
+        steps.append(HranaBatchStep(HranaStatement("COMMIT"), when: .ok(commit - 1)))
         steps.append(HranaBatchStep(HranaStatement("ROLLBACK"), when: .not(.ok(commit))))
         return steps
     }
 
     /// The statements' results from a transaction batch (BEGIN first, COMMIT and ROLLBACK last), or its first error.
-    static func batchResults(_ outcome: HranaOutcome, count: Int, offset: Int = 1) throws -> [HranaResult] {
+    static func batchResults(_ outcome: HranaOutcome, count: Int) throws -> [HranaResult] {
+        let offset = 1
         switch outcome {
         case .error(let error): throw failure(error)
         case .ok(.batch(let results, let errors)):
