@@ -40,7 +40,7 @@ extension PostgresStore {
         let lease =
             Double(configuration.claimLease.components.seconds) + Double(
                 configuration.claimLease.components.attoseconds) / 1e18
-        return try await transaction { [self] connection in
+        let granted = try await transaction { [self] connection in
             // Free rows: a plain insert that skips rows someone holds (it never locks another worker's claim).
             // Sorted, so two workers claiming overlapping rows insert them in the same order.
             var insert = SQLBuilder()
@@ -80,13 +80,19 @@ extension PostgresStore {
                         try $0.decode(String.self)
                     })
             }
-            // Whether the target exists is read here, after the claims, never before: a worker whose first commit
-            // created the target (and deleted its claims) between an earlier check and these inserts would otherwise
-            // have its rows granted again unchecked — the double embedding of an early batch seen under load.
+            return granted
+        }
+        guard !granted.isEmpty else { return [] }
+        // Rows another worker stored after our scan read them are checked in a second transaction, never in the one
+        // that claimed them. An insert that waited for another worker's first commit (which creates the target and
+        // deletes that worker's claims) gets those rows, but its transaction still has the catalog of before that
+        // commit cached: `to_regclass` said "no target" and the batch was embedded twice. A new transaction reads
+        // the catalog afresh. Until it ends, the rows are only held, never embedded.
+        return try await transaction { [self] connection in
             let targetExists =
                 try await connection.query("SELECT to_regclass(\(layout.target)) IS NOT NULL", logger: logger)
                 .collect().first?.decode(Bool.self) ?? false
-            guard targetExists, !granted.isEmpty else { return Set(granted.compactMap { byText[$0] }) }
+            guard targetExists else { return Set(granted.compactMap { byText[$0] }) }
 
             // Rows stored by another worker since our scan read them are up to date now: give them back.
             var check = SQLBuilder()
@@ -104,6 +110,7 @@ extension PostgresStore {
                 guard let sawStored else { return nil }
                 return (current[id] ?? "") == sawStored ? nil : id
             }
+            var kept = granted
             if !lost.isEmpty {
                 var release = SQLBuilder()
                 release.sql = """
@@ -112,9 +119,9 @@ extension PostgresStore {
                       AND row_id = ANY(\(release.bind(lost))::text[])
                     """
                 try await connection.query(release.query, logger: logger)
-                granted.subtract(lost)
+                kept.subtract(lost)
             }
-            return Set(granted.compactMap { byText[$0] })
+            return Set(kept.compactMap { byText[$0] })
         }
     }
 

@@ -79,19 +79,14 @@ struct PostgresWorkersTests {
             stats.embeddedCounts.filter { $0.value == 2 }.map {
                 $0.key.replacingOccurrences(of: "Item number ", with: "")
             })
-        // Known bug (issue 15), still seen now and then: two live workers starting together both embed the first
-        // batch (rows 1-10). One cause was fixed (the claim read whether the target existed before claiming); another
-        // remains. Recorded as a known issue until it is found.
-        withKnownIssue("two workers starting together can both embed the first batch (issue 15)", isIntermittent: true)
-        {
-            #expect(
-                twice.isSubset(of: claimedAtKill),
-                "billed twice outside the claims in flight at the kill: \(twice.subtracting(claimedAtKill))")
-            #expect(
-                stats.inputsEmbedded <= 1000 + 2 * 10,
-                "provider embedded \(stats.inputsEmbedded) inputs for 1000 rows (the killed worker had 2 batches of 10)"
-            )
-        }
+        // Two workers starting together once both embedded the first batch (rows 1-10): the second's claim waited
+        // for the first's first commit and then read a stale "no target yet" (see PostgresStore.claim).
+        #expect(
+            twice.isSubset(of: claimedAtKill),
+            "billed twice outside the claims in flight at the kill: \(twice.subtracting(claimedAtKill))")
+        #expect(
+            stats.inputsEmbedded <= 1000 + 2 * 10,
+            "provider embedded \(stats.inputsEmbedded) inputs for 1000 rows (the killed worker had 2 batches of 10)")
         #expect(stats.embeddedCounts.values.allSatisfy { $0 <= 2 })
         try await sql.execute("DROP TABLE \(table) CASCADE")
         try await cli.shutdown()
