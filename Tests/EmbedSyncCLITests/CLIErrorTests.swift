@@ -57,6 +57,22 @@ struct CLIErrorTests {
         try await cli.shutdown()
     }
 
+    @Test(
+        "names with a NUL character in embedsync.yaml are refused with status 2; nothing sent or written",
+        arguments: ["target:\n  table: \"emb\\0x\"\n", "source:\n  id: \"id\\0x\"\n"])
+    func nulInConfiguredNames(_ yaml: String) async throws {
+        let cli = try await CLIHarness.make(rows: 3)
+        try yaml.write(
+            to: cli.folder.appendingPathComponent("embedsync.yaml"), atomically: true, encoding: .utf8)
+        let before = try Data(contentsOf: URL(fileURLWithPath: cli.databasePath))
+        let result = await cli.run(["run"] + cli.providerFlags)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("embedsync.yaml") || result.stderr.contains("No column"), "\(result.stderr)")
+        #expect(cli.server.stats.requests == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cli.databasePath)) == before)
+        try await cli.shutdown()
+    }
+
     @Test("a missing key is a usage error naming the variable; nothing written")
     func missingKey() async throws {
         let cli = try await CLIHarness.make(rows: 10)
