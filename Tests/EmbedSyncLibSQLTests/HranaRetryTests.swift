@@ -42,6 +42,30 @@ struct HranaRetryTests {
         try await proxy.shutdown()
     }
 
+    @Test(
+        "a server that accepts and never answers ends a read and a write within the request timeout; no write resent",
+        .timeLimit(.minutes(1)))
+    func blackHole() async throws {
+        let proxy = try await FaultProxy.start(upstreamPort: try Self.upstreamPort())
+        proxy.setDefault(.blackHole)
+        var configuration = HranaClient.Configuration(
+            url: try LibSQLURL("http://127.0.0.1:\(proxy.port)"), authToken: LibSQLTestServer.token("rw"),
+            tokenVariable: "TURSO_AUTH_TOKEN")
+        configuration.maxRetries = 1
+        configuration.timeout = .seconds(1)
+        let client = HranaClient(configuration, logger: LibSQLTestServer.logger)
+        let started = ContinuousClock.now
+        await #expect(throws: EmbedSyncError.self) { try await client.execute(HranaStatement("SELECT 1")) }
+        #expect(client.requestsSent == 2)
+        await #expect(throws: EmbedSyncError.self) {
+            try await client.batch([HranaStatement("CREATE TABLE never_answered (x)")])
+        }
+        #expect(client.requestsSent == 3)
+        // Two reads and a write of 1 s each, and one pause between the reads.
+        #expect(ContinuousClock.now - started < .seconds(30))
+        try await proxy.shutdown()
+    }
+
     @Test("a write refused before it was sent is sent again, up to the retries, and says nothing reached the server")
     func neverSent() async throws {
         let proxy = try await FaultProxy.start(upstreamPort: try Self.upstreamPort())
