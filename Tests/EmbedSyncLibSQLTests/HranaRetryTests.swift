@@ -8,11 +8,13 @@ import Testing
 @Suite("HranaClient sends a write again only when it never left", .enabled(if: LibSQLTestServer.shouldRun))
 struct HranaRetryTests {
     /// A client of the test server through `proxy`, with `retries` retries.
-    static func client(through proxy: FaultProxy, retries: Int) throws -> HranaClient {
+    static func client(through proxy: FaultProxy, retries: Int, timeout: Duration = .seconds(60)) throws -> HranaClient
+    {
         var configuration = HranaClient.Configuration(
             url: try LibSQLURL("http://127.0.0.1:\(proxy.port)"), authToken: LibSQLTestServer.token("rw"),
             tokenVariable: "TURSO_AUTH_TOKEN")
         configuration.maxRetries = retries
+        configuration.timeout = timeout
         return HranaClient(configuration, logger: LibSQLTestServer.logger)
     }
 
@@ -48,12 +50,7 @@ struct HranaRetryTests {
     func blackHole() async throws {
         let proxy = try await FaultProxy.start(upstreamPort: try Self.upstreamPort())
         proxy.setDefault(.blackHole)
-        var configuration = HranaClient.Configuration(
-            url: try LibSQLURL("http://127.0.0.1:\(proxy.port)"), authToken: LibSQLTestServer.token("rw"),
-            tokenVariable: "TURSO_AUTH_TOKEN")
-        configuration.maxRetries = 1
-        configuration.timeout = .seconds(1)
-        let client = HranaClient(configuration, logger: LibSQLTestServer.logger)
+        let client = try Self.client(through: proxy, retries: 1, timeout: .seconds(1))
         let started = ContinuousClock.now
         await #expect(throws: EmbedSyncError.self) { try await client.execute(HranaStatement("SELECT 1")) }
         #expect(client.requestsSent == 2)
