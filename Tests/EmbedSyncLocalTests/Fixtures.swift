@@ -2,6 +2,15 @@ import Foundation
 
 @testable import EmbedSyncLocal
 
+/// `count` deterministic values in [-1, 1] from a linear congruential generator started at `seed`.
+func pseudoRandom(_ count: Int, seed: UInt64) -> [Float] {
+    var state = seed
+    return (0..<count).map { _ in
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Int64(bitPattern: state >> 11) % 20001 - 10000) / 10000
+    }
+}
+
 /// Builders for small synthetic model files in temporary folders.
 enum Fixtures {
     struct Tensor {

@@ -7,14 +7,6 @@ import Testing
 
 @Suite("int8 weights: kernels and accuracy against the fp32 reference")
 struct Int8Tests {
-    private func pseudoRandom(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(bitPattern: state >> 11) % 20001 - 10000) / 10000
-        }
-    }
-
     private func apply(_ layer: Linear, _ a: [Float], rows: Int) -> [Float] {
         var output = [Float](repeating: .nan, count: rows * layer.outputSize)
         a.withUnsafeBufferPointer { input in

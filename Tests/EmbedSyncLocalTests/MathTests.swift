@@ -6,14 +6,6 @@ import Testing
 
 @Suite("Math kernels")
 struct MathTests {
-    private func pseudoRandom(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(bitPattern: state >> 11) % 20001 - 10000) / 10000
-        }
-    }
-
     @Test(
         "Linear equals the reference matmul plus bias with every kernel this CPU runs, edge tiles included",
         arguments: MatrixKernel.allCases.filter(\.isAvailable),
