@@ -3,6 +3,10 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A TCP proxy that sits between EmbedSync and a server it talks to (a provider, PostgreSQL) and breaks the network
 /// in the ways real networks break: a peer that accepts and never answers, a connection reset in the middle of a
 /// response, a response that arrives a few bytes at a time, a port that refuses connections.
@@ -34,6 +38,9 @@ public final class FaultProxy: Sendable {
         var open: [ObjectIdentifier: any Channel] = [:]
         var listener: (any Channel)?
         var silenced = false
+        /// A socket bound to ``port`` without listening, once refusing: connections to the port are refused, and no
+        /// other server (another test's, which asks the OS for any free port) can take the port meanwhile.
+        var placeholder: Int32?
     }
 
     /// The port EmbedSync connects to, on 127.0.0.1.
@@ -101,11 +108,39 @@ public final class FaultProxy: Sendable {
             return state.listener
         }
         try await listener?.close()
+        if listener != nil { holdPort() }
         resetAll()
     }
 
     public func shutdown() async throws {
         try await refuse()
+        let placeholder = state.withLock { state in
+            defer { state.placeholder = nil }
+            return state.placeholder
+        }
+        if let placeholder { close(placeholder) }
+    }
+
+    /// Binds ``port`` again, without listening.
+    private func holdPort() {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return }
+        var yes: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            close(descriptor)
+            return
+        }
+        state.withLock { $0.placeholder = descriptor }
     }
 
     func accepted(_ channel: any Channel) -> Fault {
