@@ -16,6 +16,8 @@ public struct TextTemplate: Sendable {
     /// The field names the template refers to, in first-use order.
     public let fields: [String]
     private let compiled: MustacheTemplate
+    /// The same template as plain concatenation, when it is simple enough (most are); `nil`: Mustache renders it.
+    private let plan: TemplatePlan?
 
     /// Compiles a template.
     /// - Throws: ``EmbedSyncError`` with code `.usage` when the template does not parse.
@@ -28,6 +30,7 @@ public struct TextTemplate: Sendable {
                 .usage, "The template does not parse: \(error). Check its {{#section}}…{{/section}} pairs.",
                 underlying: error)
         }
+        plan = TemplatePlan(source)
         fields = TextTemplate.fieldNames(in: source)
         if fields.isEmpty {
             throw EmbedSyncError(
@@ -45,20 +48,70 @@ public struct TextTemplate: Sendable {
 
     /// Renders a row: NULL and empty values make their sections vanish, empty lines are dropped, the result is trimmed.
     public func render(_ values: [String: String?]) -> String {
+        if let plan { return TextTemplate.tidy(plan.render(values)) }
+        return renderWithMustache(values)
+    }
+
+    /// ``render(_:)`` through Mustache alone (what ``TemplatePlan`` must equal; tests compare the two).
+    func renderWithMustache(_ values: [String: String?]) -> String {
         var context: [String: Any] = [:]
         for (key, value) in values {
             if let value, !value.isEmpty { context[key] = value }
         }
-        let rendered = compiled.render(context)
-        var lines: [Substring] = []
-        for line in rendered.split(separator: "\n", omittingEmptySubsequences: false) {
-            if !line.unicodeScalars.allSatisfy(Self.isBlank) { lines.append(line) }
+        return TextTemplate.tidy(compiled.render(context))
+    }
+
+    /// Drops whitespace-only lines and trims the text. Lines end at each LF that does not follow a CR (a CRLF is one
+    /// `Character`, and lines were once split by `Character`: content hashes depend on this staying the same).
+    static func tidy(_ rendered: String) -> String {
+        var rendered = rendered
+        let kept: [UInt8]? = rendered.withUTF8 { bytes in
+            guard !forEachLine(of: bytes, { !isBlank($0) }) else { return nil }  // nothing to drop: no copy
+            var kept: [UInt8] = []
+            kept.reserveCapacity(bytes.count)
+            forEachLine(of: bytes) { line in
+                if !isBlank(line) {
+                    if !kept.isEmpty { kept.append(0x0A) }
+                    kept.append(contentsOf: line)
+                }
+                return true
+            }
+            return kept
         }
-        let text = lines.joined(separator: "\n").unicodeScalars
-        guard let first = text.firstIndex(where: { !Self.isBlank($0) }),
-            let last = text.lastIndex(where: { !Self.isBlank($0) })
+        let text = kept.map { String(decoding: $0, as: UTF8.self) } ?? rendered
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last, isBlank(first) || isBlank(last) else { return text }
+        guard let from = scalars.firstIndex(where: { !isBlank($0) }),
+            let to = scalars.lastIndex(where: { !isBlank($0) })
         else { return "" }
-        return String(text[first...last])
+        return String(scalars[from...to])
+    }
+
+    /// Calls `body` with each line until it returns `false`; returns whether every call returned `true`.
+    @discardableResult
+    private static func forEachLine(
+        of bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
+    ) -> Bool {
+        var start = 0
+        for index in 0...bytes.count
+        where index == bytes.count || (bytes[index] == 0x0A && (index == 0 || bytes[index - 1] != 0x0D)) {
+            guard body(UnsafeBufferPointer(rebasing: bytes[start..<index])) else { return false }
+            start = index + 1
+        }
+        return true
+    }
+
+    /// Whether a line of UTF-8 holds only whitespace (ASCII bytes checked directly, anything else by its scalars).
+    private static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        var ascii = true
+        for byte in line {
+            if byte >= 0x80 {
+                ascii = false
+            } else if byte != 0x20 && !(byte >= 0x09 && byte <= 0x0D) {
+                return false
+            }
+        }
+        return ascii || String(decoding: line, as: UTF8.self).unicodeScalars.allSatisfy(isBlank)
     }
 
     /// Whitespace as embedding tokenizers see it: Unicode's White_Space property (Python's `str.strip` and BERT
