@@ -3,7 +3,7 @@
 # by `embedsync run` (release build) through the fake provider (DIMS-d vectors), then run again with nothing to do,
 # then `estimate` and `status`. Prints one JSON line per command: wall seconds and peak RSS (GNU time).
 # Usage: Benchmarks/keepfresh.sh [ROWS=200000] [STORE=sqlite|postgres] [DIMS=384]
-# STORE=postgres uses EMBEDSYNC_BENCH_POSTGRES_URL, or starts a throwaway one with scripts/postgres.sh.
+# STORE=postgres uses EMBEDSYNC_BENCH_POSTGRES_URL, or the project's throwaway one (scripts/postgres.sh start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-200000}
@@ -24,40 +24,38 @@ for _ in $(seq 100); do [ -s "$WORK/url" ] && break; sleep 0.1; done
 URL=$(head -1 "$WORK/url")
 
 TABLE=keepfresh_$ROWS
+# Rows of Debian-like text: a name, a one-line summary (6 words) and a paragraph (24 words).
+WORDS="library tool data file system network server client package support module interface python development
+documentation command line utility graphics audio video kernel driver shared runtime binary source compiler plugin
+extension"
 if [ "$STORE" = postgres ]; then
-    DB=${EMBEDSYNC_BENCH_POSTGRES_URL:-$(bash scripts/postgres.sh start)}
-    export VIRTUAL_ENV="$(pwd)/.venv"
-    PY="$VIRTUAL_ENV/bin/python3"
+    if [ -n "${EMBEDSYNC_BENCH_POSTGRES_URL:-}" ]; then
+        DB=$EMBEDSYNC_BENCH_POSTGRES_URL PSQL=(psql "$DB")
+    else
+        DB=$(bash scripts/postgres.sh start) PSQL=(bash scripts/postgres.sh psql)
+    fi
+    words=$(printf "'%s'," $WORDS)
+    pick="(ARRAY[${words%,}])[1 + ((g * 7919 + k * 104729) % 31)]"
+    "${PSQL[@]}" -q -c "DROP TABLE IF EXISTS ${TABLE}_embeddings; DROP TABLE IF EXISTS $TABLE;
+        CREATE TABLE $TABLE (id bigint PRIMARY KEY, name text, summary text, body text);
+        INSERT INTO $TABLE SELECT g, 'pkg-' || g,
+            (SELECT string_agg($pick, ' ') FROM generate_series(1, 6) k),
+            (SELECT string_agg($pick, ' ') FROM generate_series(7, 30) k)
+        FROM generate_series(1, $ROWS) g;" >/dev/null
 else
     DB="$WORK/bench.db"
-    PY=python3
-fi
-# Rows of Debian-like text: a name, a one-line summary and a paragraph.
-"$PY" - "$STORE" "$DB" "$TABLE" "$ROWS" <<'PY'
-import random, sys
-store, db, table, rows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-words = ("library tool data file system network server client package support module interface python "
-         "development documentation command line utility graphics audio video kernel driver shared "
-         "runtime binary source compiler plugin extension format parser database").split()
+    python3 - "$DB" "$TABLE" "$ROWS" "$WORDS" <<'PY'
+import random, sqlite3, sys
+db, table, rows, words = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split()
 rng = random.Random(7)
-def row(i):
-    return (i, f"pkg-{i}", " ".join(rng.choices(words, k=6)), " ".join(rng.choices(words, k=24)))
-if store == "postgres":
-    import psycopg
-    with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {table}_embeddings")
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute(f"CREATE TABLE {table} (id bigint PRIMARY KEY, name text, summary text, body text)")
-        with conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
-            for i in range(1, rows + 1):
-                copy.write_row(row(i))
-else:
-    import sqlite3
-    conn = sqlite3.connect(db)
-    conn.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name TEXT, summary TEXT, body TEXT)")
-    conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", (row(i) for i in range(1, rows + 1)))
-    conn.commit()
+conn = sqlite3.connect(db)
+conn.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name TEXT, summary TEXT, body TEXT)")
+conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)",
+                 ((i, f"pkg-{i}", " ".join(rng.choices(words, k=6)), " ".join(rng.choices(words, k=24)))
+                  for i in range(1, rows + 1)))
+conn.commit()
 PY
+fi
 
 # measure NAME COMMAND...: one JSON line with the wall time and peak RSS of the command.
 measure() {

@@ -152,6 +152,19 @@ extension SQLiteStore {
         }
     }
 
+    /// Indexes a target made before the freshness index existed (once: a few seconds for a million rows).
+    public func prepareRun() async throws {
+        guard !configuration.readOnly else { return }
+        let missing = try await database("freshness index") {
+            try await queue.read { db in try db.tableExists(self.targetTable) && !self.hasFreshnessIndex(db) }
+        }
+        guard missing, !isColumnMode else { return }
+        try await database("freshness index") {
+            try enableWALIfNeeded()
+            try await queue.write { db in try self.createFreshnessIndex(db) }
+        }
+    }
+
     public func releaseRunGuard() async {
         let lock = state.withLock { state -> FileLock? in
             defer { state.lock = nil }

@@ -1,6 +1,7 @@
 import EmbedSyncCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension SQLiteStore {
     public func scan(after: RowID?, limit: Int, fields: [String]) async throws -> [ScannedRow] {
@@ -45,7 +46,10 @@ extension SQLiteStore {
     }
 
     /// `SELECT id, fields…, stored hash, stored model, failure runs, failure hash FROM source LEFT JOIN …`;
-    /// the first bound argument is the target name for the failures join.
+    /// the first bound argument is the target name for the failures join. The target is read through its freshness
+    /// index when it has one (a few dozen bytes a row instead of the row with its vector), and `+` keeps the id's
+    /// affinity out of the failures join so that it uses the (target, row_id) key instead of scanning the target's
+    /// failures for every row.
     private func scanSelect(_ db: Database, schema: SourceSchema, fields: [String]) throws -> String {
         let id = "s.\(quoteIdentifier(schema.idColumn))"
         var columns = [id]
@@ -53,44 +57,84 @@ extension SQLiteStore {
         var joins = ""
         if try db.tableExists(targetTable) {
             columns += ["t.content_hash", "t.model"]
-            joins += " LEFT JOIN \(quoteIdentifier(targetTable)) AS t ON t.id = \(id)"
+            let indexed = try hasFreshnessIndex(db) ? " INDEXED BY \(quoteIdentifier(freshnessIndex))" : ""
+            joins += " LEFT JOIN \(quoteIdentifier(targetTable)) AS t\(indexed) ON t.id = \(id)"
         } else {
             columns += ["NULL", "NULL"]
         }
         if try db.tableExists("embedsync_failures") {
             columns += ["f.runs", "f.content_hash"]
-            joins += " LEFT JOIN embedsync_failures AS f ON f.target = ? AND f.row_id = \(id)"
+            joins += " LEFT JOIN embedsync_failures AS f ON f.target = ? AND f.row_id = +\(id)"
         } else {
             columns += ["NULL", "NULL", "?"]
         }
         return "SELECT \(columns.joined(separator: ", ")) FROM \(sourceSQL) AS s\(joins)"
     }
 
+    /// Reads the scan's rows straight from the statement: one copy of each text, no intermediate values.
     private func fetchScanned(
         _ db: Database, sql: String, arguments: StatementArguments, fields: [String]
     ) throws -> [ScannedRow] {
         var rows: [ScannedRow] = []
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try cursor.next() {
-            guard let id = RowID(row[0] as DatabaseValue) else { continue }
-            if case .text(let read) = id, try read.contains("\0") || SQLiteStore.text(row, at: 0) != read {
-                throw SQLiteStore.nulInID(try SQLiteStore.text(row, at: 0) ?? read)
+        let statement = try db.makeStatement(sql: sql)
+        let cursor = try Row.fetchCursor(statement, arguments: arguments)
+        let handle = statement.sqliteStatement
+        let base = Int32(fields.count + 1)
+        while try cursor.next() != nil {
+            guard let id = SQLiteStore.rowID(handle, 0) else { continue }
+            if case .text(let read) = id, read.contains("\0") {
+                throw SQLiteStore.nulInID(read)
             }
-            var values: [String: String?] = [:]
+            var values: [String: String?] = Dictionary(minimumCapacity: fields.count)
             for (index, field) in fields.enumerated() {
-                values[field] = try SQLiteStore.text(row, at: index + 1)
+                values[field] = SQLiteStore.text(handle, Int32(index + 1))
             }
-            let base = fields.count + 1
             var scanned = ScannedRow(id: id, values: values)
-            if let hash = row[base] as String?, let model = row[base + 1] as String? {
+            if sqlite3_column_type(handle, base) != SQLITE_NULL, sqlite3_column_type(handle, base + 1) != SQLITE_NULL,
+                let hash = SQLiteStore.text(handle, base), let model = SQLiteStore.text(handle, base + 1)
+            {
                 scanned.stored = StoredState(contentHash: hash, modelKey: model)
             }
-            if let runs = row[base + 2] as Int? {
-                scanned.failure = FailureState(runs: runs, contentHash: row[base + 3] as String?)
+            if sqlite3_column_type(handle, base + 2) != SQLITE_NULL {
+                let hash =
+                    sqlite3_column_type(handle, base + 3) == SQLITE_NULL ? nil : SQLiteStore.text(handle, base + 3)
+                scanned.failure = FailureState(runs: Int(sqlite3_column_int64(handle, base + 2)), contentHash: hash)
             }
             rows.append(scanned)
         }
         return rows
+    }
+
+    /// Column `index` of the current row as template text: TEXT with its stored length (a NUL inside a text does not
+    /// cut it short), numbers printed plainly, BLOBs decoded as UTF-8, NULL as `nil`.
+    static func text(_ handle: OpaquePointer, _ index: Int32) -> String? {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_NULL: return nil
+        case SQLITE_INTEGER: return String(sqlite3_column_int64(handle, index))
+        case SQLITE_FLOAT: return text(sqlite3_column_double(handle, index).databaseValue)
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, index))
+            guard count > 0, let bytes = sqlite3_column_blob(handle, index) else { return "" }
+            return String(data: Data(bytes: bytes, count: count), encoding: .utf8)
+        default:
+            guard let bytes = sqlite3_column_text(handle, index) else { return "" }
+            let count = Int(sqlite3_column_bytes(handle, index))
+            return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+        }
+    }
+
+    /// Column `index` of the current row as a row id (`nil` for NULL), read as ``RowID/init(_:)`` reads a value.
+    static func rowID(_ handle: OpaquePointer, _ index: Int32) -> RowID? {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_NULL: return nil
+        case SQLITE_INTEGER: return .int(sqlite3_column_int64(handle, index))
+        case SQLITE_FLOAT: return RowID(sqlite3_column_double(handle, index).databaseValue)
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, index))
+            guard count > 0, let bytes = sqlite3_column_blob(handle, index) else { return .text("") }
+            return .text(String(decoding: UnsafeRawBufferPointer(start: bytes, count: count), as: UTF8.self))
+        default: return .text(text(handle, index) ?? "")
+        }
     }
 
     /// An id with a NUL character cannot be bound as text (SQLite's C API and GRDB read a bound string up to its
@@ -104,16 +148,6 @@ extension SQLiteStore {
             column without NUL characters with \(.idColumn), or remove the NUL from the ids.
             """
         )
-    }
-
-    /// Column `index` of a cursor row as template text. TEXT is read with its stored length rather than up to
-    /// its first NUL (GRDB's `String` decoding stops there), so a NUL inside a text does not cut it short.
-    static func text(_ row: Row, at index: Int) throws -> String? {
-        let value = row[index] as DatabaseValue
-        guard case .string = value.storage else { return text(value) }
-        return try row.withUnsafeData(atIndex: index) { bytes in
-            bytes.map { String(decoding: $0, as: UTF8.self) }
-        } ?? ""
     }
 
     /// A field as template text: numbers printed plainly, BLOBs decoded as UTF-8, NULL as `nil`.

@@ -66,6 +66,7 @@ public struct Runner: Sendable {
             return summary
         }
         do {
+            try await store.prepareRun()
             let summary = try await runGuarded(fields: fields, started: started)
             await store.releaseRunGuard()
             return summary

@@ -46,6 +46,10 @@ public protocol EmbeddingStore: Sendable {
     /// Releases the run guard.
     func releaseRunGuard() async
 
+    /// Makes what keeps a run's reads cheap and was not made with the target (SQLite: the freshness index of a
+    /// target written by an older version). Called by a run once it holds the run guard, before it reads rows.
+    func prepareRun() async throws
+
     /// Deletes every stored vector and bookkeeping row for this target.
     func reset() async throws
 
@@ -66,6 +70,9 @@ public protocol EmbeddingStore: Sendable {
 }
 
 extension EmbeddingStore {
+    /// Most stores make everything with the target.
+    public func prepareRun() async throws {}
+
     /// Stores whose runs never wait for each other (they share rows through claims) ignore the timeout.
     public func acquireRunGuard(wait: Bool, timeout: Double?) async throws -> Bool {
         try await acquireRunGuard(wait: wait)

@@ -110,6 +110,7 @@ public final class SplitStore: SearchableStore {
         try await prepared().acquireRunGuard(wait: wait, timeout: timeout)
     }
     public func releaseRunGuard() async { await target.releaseRunGuard() }
+    public func prepareRun() async throws { try await prepared().prepareRun() }
     public func reset() async throws { try await prepared().reset() }
     public var sharing: StoreSharing { target.sharing }
 
