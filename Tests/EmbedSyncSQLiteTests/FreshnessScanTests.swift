@@ -66,9 +66,8 @@ struct FreshnessScanTests {
 
         let articles = try db.store()
         _ = try await run(articles, embedder)
-        try db.execute(
-            "INSERT INTO embedsync_failures VALUES ('articles_embeddings', 1, 'h2', 'invalid_input', 'm', 1, 3, NULL, 0)"
-        )
+        let failure = "INSERT INTO embedsync_failures VALUES ('articles_embeddings', 1, 'h2', 'x', 'm', 1, 3, NULL, 0)"
+        try db.execute(failure)
         let scanned = try await articles.scan(after: nil, limit: 10, fields: ["title"])
         #expect(scanned.first?.failure == FailureState(runs: 3, contentHash: "h2"))
         await articles.close()
