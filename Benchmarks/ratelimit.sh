@@ -4,16 +4,18 @@
 # limit, what the provider received per minute over the whole run, and the busiest and quietest 10 s window
 # (scaled to a minute). The last scenario sets no flag: the fake provider reports the limits in OpenAI's
 # x-ratelimit-* headers and the run paces to them.
-# Usage: Benchmarks/ratelimit.sh [SECONDS=60] [RPM=600] [TPM=60000]
+# Usage: [BIN=DIR] Benchmarks/ratelimit.sh [SECONDS=60] [RPM=600] [TPM=60000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-60}
 RPM=${2:-600}
 TPM=${3:-60000}
 SCRATCH=${SCRATCH:-$(pwd)/.build}   # the build folder (--scratch-path)
-swift build -c release --scratch-path "$SCRATCH" --product embedsync >&2
-swift build -c release --scratch-path "$SCRATCH" --product embedsync-fake-provider >&2
-BIN="$SCRATCH/release"
+if [ -z "${BIN:-}" ]; then   # BIN=DIR: use the prebuilt binaries in DIR instead of building
+    swift build -c release --scratch-path "$SCRATCH" --product embedsync >&2
+    swift build -c release --scratch-path "$SCRATCH" --product embedsync-fake-provider >&2
+    BIN="$SCRATCH/release"
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/embedsync-ratelimit.XXXXXX")
 FAKE_PID=
 cleanup() { [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null; rm -rf "$WORK"; }

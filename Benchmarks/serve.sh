@@ -3,7 +3,8 @@
 #  1. search latency over HTTP and the server's RSS with ROWS (default 100000) embedded rows held in memory;
 #  2. 32 concurrent clients posting batches of 16 texts for 30 s, against `embedsync run --batch-size 16` on the same
 #     kind of texts in the same session (texts/s, and the ratio).
-# Usage: [SCRATCH=DIR] Benchmarks/serve.sh [ROWS]    (needs `apt-get update` done for the package texts; writes under .build/bench)
+# Usage: [SCRATCH=DIR | BIN=DIR] Benchmarks/serve.sh [ROWS]
+# (needs `apt-get update` done for the package texts; writes under .build/bench; BIN: prebuilt binaries, no build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-100000}
@@ -11,8 +12,12 @@ dir=.build/bench/serve
 mkdir -p "$dir"
 py=.venv/bin/python
 SCRATCH=${SCRATCH:-$(pwd)/.build}   # the build folder (--scratch-path), e.g. one kept apart from debug builds
-swift build -c release --scratch-path "$SCRATCH" --product embedsync >&2
-bin="$SCRATCH/release/embedsync"
+if [ -n "${BIN:-}" ]; then   # BIN=DIR: use the prebuilt embedsync in DIR instead of building
+    bin="$BIN/embedsync"
+else
+    swift build -c release --scratch-path "$SCRATCH" --product embedsync >&2
+    bin="$SCRATCH/release/embedsync"
+fi
 
 # 1. A table of ROWS package summaries (repeated with a suffix past the ~64k Debian has), embedded once.
 db="$dir/search$rows.db"
