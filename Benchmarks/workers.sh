@@ -4,15 +4,15 @@
 # (`embedsync reset --yes`) before each N. Prints one JSON line per N: wall seconds until the last worker exits,
 # rows/s, speedup over N=1, efficiency (speedup / N), and the rows embedded summed over the workers' --json
 # summaries, which must equal ROWS (no row embedded twice, none left): the script fails loudly otherwise.
-# Default size: one worker (4 requests in flight, batches of BATCH rows) needs 3600 / 20 / 4 x 0.3 s = 13.5 s of
-# provider time plus its database work; it took 19-33 s on the 2-core machine.
+# Default size: one worker (4 requests in flight, batches of BATCH rows) needs 6000 / 20 / 4 x 0.3 s = 22.5 s of
+# provider time, plus its database work and its waits on locks in embedsync_claims.
 # Each line also counts the transactions the workers retried, by SQLSTATE (their info log: 40P01 is a deadlock, which
 # PostgreSQL detects after deadlock_timeout, 1 s by default). RUN_FLAGS: more `embedsync run` flags for every worker.
-# Usage: [BIN=DIR] [BATCH=20] [RUN_FLAGS=...] Benchmarks/workers.sh [ROWS=3600] [LATENCY=0.3] [NS=1,2,4,8]
+# Usage: [BIN=DIR] [BATCH=20] [RUN_FLAGS=...] Benchmarks/workers.sh [ROWS=6000] [LATENCY=0.3] [NS=1,2,4,8]
 # PostgreSQL: EMBEDSYNC_BENCH_POSTGRES_URL, or a throwaway one started with scripts/postgres.sh. Needs psql.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROWS=${1:-3600}
+ROWS=${1:-6000}
 LATENCY=${2:-0.3}
 NS=${3:-1,2,4,8}
 BATCH=${BATCH:-20}
