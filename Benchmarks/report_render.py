@@ -233,8 +233,14 @@ def render(records, docs):
             "renders this page again from them. Each command below is shown as it ran, from the repository root."]
     out[-1] = textwrap.fill(out[-1], 120)
     out += [""]
-    for part in (local, keepfresh, ratelimit, workers, search):
-        part(records, out, folder)
+    parts = [("local", "Local model: texts per second", local), ("keepfresh", "Keep-fresh: the no-op rerun", keepfresh),
+             ("ratelimit", "Rate limits: achieved vs configured", ratelimit),
+             ("workers", "Workers vs throughput", workers), ("search", "Search latency vs rows", search)]
+    for section, title, part in parts:
+        if any(r["section"] == section for r in records):
+            part(records, out, folder)
+        else:
+            out += [f"## {title}", "", "Not run in this report (`--sections`).", ""]
     page = os.path.join(docs, "performance.md")
     with open(page, "w") as f:
         f.write("\n".join(out).rstrip() + "\n")
