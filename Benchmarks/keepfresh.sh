@@ -2,7 +2,7 @@
 # Keep-fresh at scale, measured from outside: a table of ROWS rows (three columns, about 30 words a row) is backfilled
 # by `embedsync run` (release build) through the fake provider (DIMS-d vectors), then run again with nothing to do,
 # then `estimate` and `status`. Prints one JSON line per command: wall seconds and peak RSS (GNU time).
-# Usage: Benchmarks/keepfresh.sh [ROWS=200000] [STORE=sqlite|postgres] [DIMS=384]
+# Usage: [BIN=DIR] Benchmarks/keepfresh.sh [ROWS=200000] [STORE=sqlite|postgres] [DIMS=384]
 # STORE=postgres uses EMBEDSYNC_BENCH_POSTGRES_URL, or the project's throwaway one (scripts/postgres.sh start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,9 +10,11 @@ ROWS=${1:-200000}
 STORE=${2:-sqlite}
 DIMS=${3:-384}
 SCRATCH=${SCRATCH:-$(pwd)/.build}   # the build folder (--scratch-path)
-swift build -c release --scratch-path "$SCRATCH" --product embedsync >&2
-swift build -c release --scratch-path "$SCRATCH" --product embedsync-fake-provider >&2
-BIN="$SCRATCH/release"
+if [ -z "${BIN:-}" ]; then   # BIN=DIR: use the prebuilt binaries in DIR instead of building
+    swift build -c release --scratch-path "$SCRATCH" --product embedsync >&2
+    swift build -c release --scratch-path "$SCRATCH" --product embedsync-fake-provider >&2
+    BIN="$SCRATCH/release"
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/embedsync-keepfresh.XXXXXX")
 FAKE_PID=
 cleanup() { [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"; }
