@@ -50,6 +50,7 @@ def meta(args, bin_dir):
             "cores": output(["sh", "-c", "lscpu -p=core,socket | grep -v '^#' | sort -u | wc -l"]),
             "commit": commit, "branch": output(["git", "rev-parse", "--abbrev-ref", "HEAD"]),
             "embedsync": output([os.path.join(bin_dir, "embedsync"), "--version"]), "bin": bin_dir,
+            "built_here": os.environ.get("REPORT_BUILT") == "1",
             "quick": args.quick, "load_before": output(["cat", "/proc/loadavg"])}
 
 

@@ -227,7 +227,8 @@ def render(records, docs):
     out += [f"One run of `Benchmarks/report{' --quick' if meta.get('quick') else ''}`, {meta.get('date', '?')}: "
             f"{meta.get('cpu', '?')}, {meta.get('cores', '?')} cores ({meta.get('cpus', '?')} CPUs), "
             f"commit {meta.get('commit', '?')} on branch {meta.get('branch', '?')}, embedsync "
-            f"{meta.get('embedsync', '?')} from {meta.get('bin', '?')}; "
+            f"{meta.get('embedsync', '?')} from {meta.get('bin', '?')}"
+            f"{' (built from this checkout)' if meta.get('built_here') else ' (prebuilt, BIN; maybe another commit)'}; "
             f"load average before the run {meta.get('load_before', '?')}. The raw lines are in "
             "[performance/raw.jsonl](performance/raw.jsonl); `Benchmarks/report --from docs/performance/raw.jsonl` "
             "renders this page again from them. Each command below is shown as it ran, from the repository root."]
