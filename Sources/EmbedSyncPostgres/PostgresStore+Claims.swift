@@ -12,8 +12,8 @@ extension PostgresStore {
     /// the backend of the holder's guard connection, is gone from `pg_stat_activity` (PostgreSQL ends a backend
     /// as soon as its client's socket closes, so a killed worker's rows are free at once, and a rerun right after a
     /// crash completes the job) — or when its lease ran out (`run.claim_lease`, default 120 s: the fallback for a
-    /// holder without a guard backend). Each commit deletes the claims of its rows and refreshes the run's other
-    /// leases. A row that
+    /// holder without a guard backend). Each commit deletes the claims of its rows; a claim refreshes the run's other
+    /// leases every third of a lease. A row that
     /// another worker stored after this worker's scan read it (its stored hash or model is no longer what the scan
     /// saw) is given back at once instead of being embedded twice. The claims table is created by the first claim;
     /// ``releaseClaims(_:runID:)`` drops it again when a run gives up before anything was committed.
@@ -41,6 +41,7 @@ extension PostgresStore {
             Double(configuration.claimLease.components.seconds) + Double(
                 configuration.claimLease.components.attoseconds) / 1e18
         let granted = try await transaction { [self] connection in
+            try await refreshLeasesIfDue(connection, runID: runID, layout: layout)
             // Free rows: a plain insert that skips rows someone holds (it never locks another worker's claim).
             // Sorted, so two workers claiming overlapping rows insert them in the same order.
             var insert = SQLBuilder()
@@ -157,13 +158,28 @@ extension PostgresStore {
         }
     }
 
-    /// Extends every lease this run holds by ``Configuration/claimLease``.
-    func refreshLeases(_ connection: PostgresConnection, runID: String, layout: Layout) async throws {
-        let lease = Double(configuration.claimLease.components.seconds)
+    /// Extends the leases this run holds by ``Configuration/claimLease``, when a third of a lease has passed since the
+    /// last refresh. Rows are locked in id order, skipping those a commit of this run is releasing right now.
+    func refreshLeasesIfDue(_ connection: PostgresConnection, runID: String, layout: Layout) async throws {
+        let lease = configuration.claimLease
+        let now = ContinuousClock.now
+        let due = state.withLock { state in
+            guard let last = state.leasesRefreshed, now - last < lease / 3 else {
+                state.leasesRefreshed = now
+                return true
+            }
+            return false
+        }
+        guard due else { return }
         var builder = SQLBuilder()
+        let target = builder.bind(layout.targetName)
+        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         builder.sql = """
-            UPDATE \(layout.claims) SET expires_at = now() + make_interval(secs => \(builder.bind(lease)))
-            WHERE target = \(builder.bind(layout.targetName)) AND run_id = \(builder.bind(runID))
+            UPDATE \(layout.claims) AS c SET expires_at = now() + make_interval(secs => \(builder.bind(seconds)))
+            WHERE (c.target, c.row_id) IN (
+                SELECT h.target, h.row_id FROM \(layout.claims) AS h
+                WHERE h.target = \(target) AND h.run_id = \(builder.bind(runID))
+                ORDER BY h.row_id FOR UPDATE SKIP LOCKED)
             """
         try await connection.query(builder.query, logger: logger)
     }

@@ -3,7 +3,9 @@ import PostgresNIO
 
 extension PostgresStore {
     /// Stores one batch in one transaction: the vectors (one multi-row statement fed by `unnest` over bound arrays),
-    /// the failures, the run counters, and the release of this worker's claims on the batch's rows.
+    /// the failures, the run counters, and the release of this worker's claims on the batch's rows. (Leases are
+    /// refreshed by ``claim(_:runID:)``, never here: a worker's commits run concurrently, and each one updating all
+    /// of the run's claims locked them in different orders and deadlocked.)
     ///
     /// Rows whose source text changed since they were read (the classifier re-renders the current fields) are not
     /// stored: they stay stale and the next run embeds their new text.
@@ -37,7 +39,6 @@ extension PostgresStore {
                           AND row_id = ANY(\(release.bind(ids))::text[])
                         """
                     try await connection.query(release.query, logger: logger)
-                    try await refreshLeases(connection, runID: batch.run.id, layout: layout)
                 }
                 var counted = batch
                 counted.embedded = kept
