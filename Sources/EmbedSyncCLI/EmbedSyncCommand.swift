@@ -16,7 +16,8 @@ public struct EmbedSyncCommand: AsyncParsableCommand {
         version: EmbedSyncVersion.current,
         subcommands: [
             InitCommand.self, EstimateCommand.self, RunCommand.self, StatusCommand.self, SearchCommand.self,
-            IndexCommand.self, ServeCommand.self, ResetCommand.self, DoctorCommand.self, ModelCommand.self,
+            IndexCommand.self, ChangesCommand.self, ServeCommand.self, ResetCommand.self, DoctorCommand.self,
+            ModelCommand.self,
         ]
     )
 

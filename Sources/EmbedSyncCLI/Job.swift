@@ -96,12 +96,14 @@ struct Job: Sendable {
         }
         var choice = Selection(force: selection.force, retryFailed: selection.retryFailed)
         if let ids = selection.ids { choice.ids = try IDSelection(parsing: ids) }
-        return RunConfiguration(
+        var configuration = RunConfiguration(
             template: template, selection: choice, batchSize: run.batchSize, concurrency: run.concurrency,
             retry: RetryPolicy(maxRetries: run.maxRetries), requestsPerMinute: run.requestsPerMinute,
             tokensPerMinute: run.tokensPerMinute, maxCostUSD: maxCost ?? run.maxCost, pricing: pricing,
             exclusive: exclusive,
             longInputs: run.longInputs, maxConcurrency: maxConcurrency, lockWaitSeconds: run.wait)
+        configuration.fullCheckEverySeconds = run.fullCheckEvery
+        return configuration
     }
 }
 
@@ -117,6 +119,8 @@ struct RunSettings {
     /// How long a run waits for another run that holds the table (SQLite), in seconds.
     var wait = RunSettings.defaultWait
     static let defaultWait = 600.0
+    /// With change capture: seconds between full checks (default a day).
+    var fullCheckEvery = 86_400.0
 
     init(_ settings: Settings) throws {
         batchSize = try settings.positiveInt(.batchSize)
@@ -132,6 +136,7 @@ struct RunSettings {
         tokensPerMinute = try settings.positiveInt(.tokensPerMinute)
         maxCost = try settings.number(.maxCost)
         wait = try settings.number(.wait) ?? RunSettings.defaultWait
+        fullCheckEvery = try settings.number(.fullCheckEvery) ?? fullCheckEvery
         if let value = settings.string(.longInputs) {
             guard let policy = LongInputPolicy(rawValue: value.lowercased()) else {
                 throw EmbedSyncError(

@@ -70,5 +70,8 @@ public enum StoreConformance {
         Case(description: "search orders by cosine, honours k, min score and model", body: searching),
         Case(description: "search applies the SQL filter on the source's columns", body: filtering),
         Case(description: "runs are recorded and reset removes everything stored", body: runsAndReset),
+        Case(
+            description: "change capture reads only changed rows, and every row when a full check is due",
+            body: changeCapture),
     ]
 }

@@ -16,8 +16,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Keep running, polling every SECONDS for new and changed rows, until SIGINT/SIGTERM.") var watch:
         Double?
     @Flag(help: "Refuse to start while another exclusive run holds the table (for cron).") var exclusive = false
-    @Option(help: "SQLite: seconds to wait for another run on the table before giving up with status 4 (default 600).")
+    @Option(
+        help: """
+            Seconds to wait for another run on the table (SQLite) and, at the end, for rows other workers hold, \
+            before stopping with status 4 (default 600).
+            """)
     var wait: String?
+    @Option(help: "With change capture: seconds between runs that read every row (default 86400).")
+    var fullCheckEvery: String?
+    @Flag(help: "With change capture: read every row in this run, not only the changed ones.") var fullCheck = false
 
     func validate() throws {
         if let ids = selection.ids { _ = try validatedIDs(ids) }
@@ -31,7 +38,8 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         let context = CLIContext.current
-        let flags = wait.map { [SettingKey.wait: $0] } ?? [:]
+        var flags = wait.map { [SettingKey.wait: $0] } ?? [:]
+        if let fullCheckEvery { flags[.fullCheckEvery] = fullCheckEvery }
         let status = try await Job.with(common, extraFlags: flags, readOnly: false, context: context) { job in
             try await runJob(job, context: context)
         }
@@ -45,6 +53,7 @@ struct RunCommand: AsyncParsableCommand {
             pricing: try job.providers.pricing(model: embedder.identity.model))
         // A watching process outlasts other runs: unless told otherwise, each pass waits its turn.
         if watch != nil, job.settings.string(.wait) == nil { configuration.lockWaitSeconds = nil }
+        configuration.fullCheck = fullCheck
         let reporter = ProgressReporter(
             context: context, quiet: output.quiet || output.json && !context.stderrIsTerminal)
         let runner = Runner(

@@ -24,6 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
         let orphaned = try await job.store.countOrphans()
         let last = try await job.store.lastRun()
         let failureList = failures ? try await job.store.failures(limit: 1000) : []
+        let capture = try await (job.store as? any ChangeCapturingStore)?.changeCapture()
         let model = embedder.identity
         if output.json {
             var pairs: [(String, JSONValue)] = [
@@ -33,7 +34,7 @@ struct StatusCommand: AsyncParsableCommand {
                 ("orphaned", .int(Int64(orphaned))), ("provider", .string(model.provider)),
                 ("model", .string(model.model)),
                 ("dimensions", .int(Int64(model.dimensions))), ("last_run", last.map(StatusCommand.runJSON) ?? .null),
-                ("skipped_empty", .int(Int64(counts.empty))),
+                ("skipped_empty", .int(Int64(counts.empty))), ("change_capture", ChangesCommand.json(capture)),
             ]
             if failures {
                 pairs.append(
@@ -61,6 +62,7 @@ struct StatusCommand: AsyncParsableCommand {
         table.add("Empty (skipped)", "\(counts.empty)")
         table.add("Orphaned vectors", "\(orphaned)")
         table.add("Model", model.storageKey)
+        if let capture { table.add("Change capture", "on, \(capture.pending) changes pending") }
         if let last {
             let finished = last.finishedAt.map { Date(timeIntervalSince1970: $0).description } ?? "not finished"
             table.add("Last run", "\(last.status), \(last.embedded) embedded, \(last.failed) failed, \(finished)")

@@ -27,6 +27,7 @@ enum Reports {
             ("dimensions", .int(Int64(summary.model.dimensions))),
         ]
         if summary.heldByOthers > 0 { pairs.append(("held_by_others", .int(Int64(summary.heldByOthers)))) }
+        if let capture = summary.capture { pairs.append(("capture", .string(capture.rawValue))) }
         if let message = summary.message { pairs.append(("message", .string(message))) }
         return .object(pairs)
     }

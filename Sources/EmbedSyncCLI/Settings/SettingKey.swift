@@ -44,6 +44,7 @@ struct SettingKey: Hashable, Sendable {
     static let claimLease = SettingKey("run.claim_lease", flag: "claim-lease")
     static let longInputs = SettingKey("run.long_inputs", flag: "long-inputs")
     static let wait = SettingKey("run.wait", flag: "wait")
+    static let fullCheckEvery = SettingKey("run.full_check_every", flag: "full-check-every")
     static let databaseTimeout = SettingKey("database_timeout", flag: "database-timeout")
     static let price = SettingKey("pricing.per_million_tokens", flag: "price-per-million")
     static let batchPrice = SettingKey("pricing.batch_per_million_tokens", flag: "batch-price-per-million")
@@ -62,7 +63,8 @@ struct SettingKey: Hashable, Sendable {
         .model,
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .precision, .timeout, .batchSize, .concurrency, .maxRetries,
         .requestsPerMinute,
-        .tokensPerMinute, .maxCost, .claimLease, .longInputs, .wait, .databaseTimeout, .price, .batchPrice,
+        .tokensPerMinute, .maxCost, .claimLease, .longInputs, .wait, .fullCheckEvery, .databaseTimeout, .price,
+        .batchPrice,
         .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases, .searchMode,
     ]
 }

@@ -32,6 +32,14 @@ public struct RunConfiguration: Sendable {
     /// selected rows other workers hold (stores that share rows; past it the outcome is ``RunOutcome/heldByOthers``).
     /// `nil` waits as long as it takes.
     public var lockWaitSeconds: Double?
+    /// With change capture enabled: a run reads every row when the last full check is older than this (what triggers
+    /// cannot see, such as rows changed while capture was off, is caught then). Default: a day.
+    public var fullCheckEverySeconds: Double = 86_400
+    /// With change capture enabled: read every row in this run (`--full-check`).
+    public var fullCheck = false
+    /// With change capture enabled: more changed rows than this are checked by reading every row, which is cheaper
+    /// per row than looking each one up.
+    public var maxCapturedChanges = 100_000
 
     public init(
         template: TextTemplate, selection: Selection = Selection(), batchSize: Int? = nil, concurrency: Int = 4,
@@ -109,6 +117,14 @@ public enum RunOutcome: String, Sendable {
     case heldByOthers = "held_by_others"
 }
 
+/// How a run with change capture enabled read the source.
+public enum CaptureMode: String, Sendable {
+    /// Only the rows the triggers recorded as changed.
+    case changes
+    /// Every row (a full check).
+    case fullCheck = "full_check"
+}
+
 /// What a run did: SPEC §5's run keys.
 public struct RunSummary: Sendable {
     public var outcome: RunOutcome
@@ -122,6 +138,8 @@ public struct RunSummary: Sendable {
     /// Rows whose text was split into pieces (`LongInputPolicy.chunk`).
     public var chunked: Int = 0
     public var pruned: Int = 0
+    /// With change capture enabled: how the run read rows (``CaptureMode``); `nil` without change capture.
+    public var capture: CaptureMode?
     /// Selected rows other workers still held when the run ended (``RunOutcome/heldByOthers``).
     public var heldByOthers: Int = 0
     public var failedIDs: [RowID] = []

@@ -79,15 +79,19 @@ public struct Runner: Sendable {
     private func runGuarded(fields: [String], started: Double) async throws -> RunSummary {
         let classifier = RowClassifier(
             template: configuration.template, model: model, selection: configuration.selection)
-        let stream = RowStream(
-            store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids)
+        let plan = try await capturePlan(classifier: classifier)
+        let stream = RowReader(
+            stream: RowStream(
+                store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids),
+            plan: plan)
         var summary = RunSummary(outcome: .completed, model: model)
+        if case .changes = plan { summary.capture = .changes } else if plan != nil { summary.capture = .fullCheck }
 
         // Planning pass: how many rows the work pass will embed, for the progress bar and ETA, and the rows skipped
         // (empty, or failed three times). When it finds nothing to embed (a keep-fresh run over an unchanged table)
         // the work pass is skipped: one scan instead of two.
         var plannedSelected = 0
-        try await stream.forEachPage { page in
+        var deleted = try await stream.forEachPage { page in
             for row in page {
                 let planned = classifier.classify(row)
                 if planned.selected {
@@ -218,7 +222,7 @@ public struct Runner: Sendable {
             }
 
             if plannedSelected > 0 {
-                try await stream.forEachPage { page in
+                deleted = try await stream.forEachPage { page in
                     for row in page {
                         guard try await consider(row) else { return false }
                     }
@@ -265,7 +269,8 @@ public struct Runner: Sendable {
         record.selected = summary.selected
         record.skipped = summary.skippedEmpty + summary.skippedFailed
         if summary.outcome == .completed {
-            summary.pruned = try await store.pruneOrphans(run: record)
+            summary.pruned = try await finishCapture(
+                plan, deleted: deleted, failedIDs: await tally.failedIDs, run: record)
             record.pruned = summary.pruned
         }
         let commits = await tally.commits
