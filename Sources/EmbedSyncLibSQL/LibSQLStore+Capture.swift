@@ -33,6 +33,7 @@ extension LibSQLStore: ChangeCapturingStore {
     }
 
     public func changeCapture() async throws -> CaptureState? {
+        guard CaptureLayout.supports(configuration.source, columnMode: isColumnMode) else { return nil }
         let layout = try await captureLayout()
         guard try await tableExists("embedsync_capture"), try await tableExists(layout.changes) else { return nil }
         let result = try await client.execute(

@@ -102,6 +102,9 @@ extension PostgresStore: ChangeCapturingStore {
     }
 
     public func changeCapture() async throws -> CaptureState? {
+        guard CaptureLayout.supports(configuration.source, columnMode: try await layout().isColumnMode) else {
+            return nil
+        }
         let names = try await captureNames()
         return try await database("change capture") {
             guard try await tableExists(names.state), try await tableExists(names.changes) else { return nil }

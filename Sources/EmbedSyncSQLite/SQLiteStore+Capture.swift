@@ -34,6 +34,7 @@ extension SQLiteStore: ChangeCapturingStore {
     }
 
     public func changeCapture() async throws -> CaptureState? {
+        guard CaptureLayout.supports(configuration.source, columnMode: isColumnMode) else { return nil }
         let layout = try await captureLayout()
         return try await database("change capture") {
             try await queue.read { db -> CaptureState? in

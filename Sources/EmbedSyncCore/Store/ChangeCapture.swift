@@ -125,6 +125,12 @@ package struct CaptureLayout: Sendable {
         self.idColumn = idColumn
     }
 
+    /// Whether change capture can serve this source and target at all (a table source, table mode).
+    package static func supports(_ source: SourceSpec, columnMode: Bool) -> Bool {
+        if case .table = source { return !columnMode }
+        return false
+    }
+
     package var changes: String { "\(target)_changes" }
     package var triggers: [String] { ["insert", "update", "delete"].map { "\(target)_capture_\($0)" } }
 
