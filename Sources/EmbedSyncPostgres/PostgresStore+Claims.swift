@@ -101,15 +101,15 @@ extension PostgresStore {
                 SELECT t.id::text, t.content_hash, t.model FROM \(layout.target) AS t
                 WHERE t.id = ANY(\(check.bind(Array(granted)))::text[]::\(layout.idType)[])
                 """
-            var current: [String: String] = [:]
+            var current: [String: StoredState] = [:]
             for row in try await connection.query(check.query, logger: logger).collect() {
                 let (id, hash, model) = try row.decode((String, String, String).self)
-                current[id] = PostgresStore.storedKey(StoredState(contentHash: hash, modelKey: model))
+                current[id] = StoredState(contentHash: hash, modelKey: model)
             }
             let seen = state.withLock { state in granted.map { ($0, state.seen.lookup(byText[$0] ?? .text($0))) } }
             let lost = seen.compactMap { id, sawStored -> String? in
-                guard let sawStored else { return nil }
-                return (current[id] ?? "") == sawStored ? nil : id
+                guard let sawStored else { return nil }  // not seen by a recent scan
+                return current[id] == sawStored ? nil : id
             }
             var kept = granted
             if !lost.isEmpty {

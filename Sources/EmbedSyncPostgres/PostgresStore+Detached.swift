@@ -72,7 +72,7 @@ extension PostgresStore: DetachedTargetStore {
             }
         }
         state.withLock { state in
-            for id in ids { state.seen.record(id, PostgresStore.storedKey(states[id]?.stored)) }
+            for id in ids { state.seen.record(id, states[id]?.stored) }
         }
         return states
     }

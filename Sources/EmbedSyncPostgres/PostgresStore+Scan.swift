@@ -29,10 +29,12 @@ extension PostgresStore {
     public func scan(after: RowID?, limit: Int, fields: [String]) async throws -> [ScannedRow] {
         let layout = try await layout()
         return try await database("scan") {
-            var builder = try await scanSelect(layout: layout, fields: fields)
-            if let after {
-                builder.sql += " WHERE s.\(layout.id) > \(builder.bind(after.description))::\(layout.idType)"
-            }
+            var builder = SQLBuilder()
+            // The bound is given to the target too: a merge join would otherwise read the target's index from its
+            // start for every page, which made a scan of 200,000 rows take 12 s instead of 1.
+            let bound = after.map { "\(builder.bind($0.description))::\(layout.idType)" }
+            builder = try await scanSelect(builder, layout: layout, fields: fields, targetAfter: bound)
+            if let bound { builder.sql += " WHERE s.\(layout.id) > \(bound)" }
             builder.sql += " ORDER BY s.\(layout.id) LIMIT \(builder.bind(Int64(limit)))"
             return try await fetchScanned(builder.query, layout: layout, fields: fields)
         }
@@ -42,7 +44,7 @@ extension PostgresStore {
         guard !ids.isEmpty else { return [] }
         let layout = try await layout()
         return try await database("scan") {
-            var builder = try await scanSelect(layout: layout, fields: fields)
+            var builder = try await scanSelect(SQLBuilder(), layout: layout, fields: fields, targetAfter: nil)
             builder.sql +=
                 """
                  WHERE s.\(layout.id) = ANY(\(builder.bind(ids.map(\.description)))::text[]::\(layout.idType)[]) \
@@ -53,9 +55,11 @@ extension PostgresStore {
     }
 
     /// `SELECT id, fields…, stored hash, stored model, failure runs, failure hash FROM source LEFT JOIN …`, every
-    /// value as text.
-    private func scanSelect(layout: Layout, fields: [String]) async throws -> SQLBuilder {
-        var builder = SQLBuilder()
+    /// value as text; `targetAfter` (a bound placeholder) limits the target to ids after a page's start.
+    private func scanSelect(
+        _ builder: SQLBuilder, layout: Layout, fields: [String], targetAfter: String?
+    ) async throws -> SQLBuilder {
+        var builder = builder
         var columns = ["s.\(layout.id)::text"] + fields.map { "s.\(quoteIdentifier($0))::text" }
         var joins = ""
         if try await tableExists(layout.target) {
@@ -66,6 +70,7 @@ extension PostgresStore {
                 columns += ["t.content_hash", "t.model"]
             }
             joins += " LEFT JOIN \(layout.target) AS t ON t.id = s.\(layout.id)"
+            if let targetAfter { joins += " AND t.id > \(targetAfter)" }
         } else {
             columns += ["NULL::text", "NULL::text"]
         }
@@ -83,40 +88,44 @@ extension PostgresStore {
         return builder
     }
 
+    /// Decodes the rows as they arrive (the connection's event loop parses the next ones meanwhile).
     private func fetchScanned(_ query: PostgresQuery, layout: Layout, fields: [String]) async throws -> [ScannedRow] {
-        var rows: [ScannedRow] = []
-        let page = try await bounded { [client, logger] in try await client.query(query, logger: logger).collect() }
-        for row in page {
-            let cells = row.makeRandomAccess()
-            guard let idText = try cells[0].decode(String?.self) else { continue }
-            let id = rowID(idText, layout: layout)
-            var values: [String: String?] = [:]
-            for (index, field) in fields.enumerated() {
-                values[field] = try cells[index + 1].decode(String?.self)
+        let rows = try await bounded { [client, logger] in
+            var rows: [ScannedRow] = []
+            for try await row in try await client.query(query, logger: logger) {
+                if let scanned = try PostgresStore.scanned(row, layout: layout, fields: fields) { rows.append(scanned) }
             }
-            let base = fields.count + 1
-            var scanned = ScannedRow(id: id, values: values)
-            if let hash = try cells[base].decode(String?.self), let model = try cells[base + 1].decode(String?.self) {
-                scanned.stored = StoredState(contentHash: hash, modelKey: model)
-            }
-            if let runs = try cells[base + 2].decode(Int32?.self) {
-                scanned.failure = FailureState(runs: Int(runs), contentHash: try cells[base + 3].decode(String?.self))
-            }
-            rows.append(scanned)
+            return rows
         }
         state.withLock { state in
-            for row in rows { state.seen.record(row.id, PostgresStore.storedKey(row.stored)) }
+            for row in rows { state.seen.record(row.id, row.stored) }
         }
         return rows
     }
 
-    /// What is stored for a row, as one comparable string (empty when nothing is).
-    static func storedKey(_ stored: StoredState?) -> String {
-        stored.map { "\($0.contentHash)\u{1f}\($0.modelKey)" } ?? ""
+    /// A scan row (id, fields…, stored hash, stored model, failure runs, failure hash), or `nil` for a NULL id.
+    private static func scanned(_ row: PostgresRow, layout: Layout, fields: [String]) throws -> ScannedRow? {
+        let cells = row.makeRandomAccess()
+        guard let idText = try cells[0].decode(String?.self) else { return nil }
+        var values: [String: String?] = Dictionary(minimumCapacity: fields.count)
+        for (index, field) in fields.enumerated() {
+            values[field] = try cells[index + 1].decode(String?.self)
+        }
+        let base = fields.count + 1
+        var scanned = ScannedRow(id: rowID(idText, layout: layout), values: values)
+        if let hash = try cells[base].decode(String?.self), let model = try cells[base + 1].decode(String?.self) {
+            scanned.stored = StoredState(contentHash: hash, modelKey: model)
+        }
+        if let runs = try cells[base + 2].decode(Int32?.self) {
+            scanned.failure = FailureState(runs: Int(runs), contentHash: try cells[base + 3].decode(String?.self))
+        }
+        return scanned
     }
 
     /// An id as read back from `id::text`: an integer for integer id columns, text otherwise.
-    func rowID(_ text: String, layout: Layout) -> RowID {
+    func rowID(_ text: String, layout: Layout) -> RowID { PostgresStore.rowID(text, layout: layout) }
+
+    static func rowID(_ text: String, layout: Layout) -> RowID {
         if layout.idIsInteger, let value = Int64(text) { return .int(value) }
         return .text(text)
     }

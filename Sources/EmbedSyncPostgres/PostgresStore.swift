@@ -255,19 +255,23 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
 
 /// A bounded memory of what recent scans saw stored per row: two generations of at most `limit` entries each.
 struct SeenRows {
-    var current: [RowID: String] = [:]
-    var previous: [RowID: String] = [:]
+    var current: [RowID: StoredState?] = [:]
+    var previous: [RowID: StoredState?] = [:]
     let limit = 50_000
 
-    mutating func record(_ id: RowID, _ stored: String) {
+    /// Records what a scan saw stored for a row (`nil`: nothing). Recorded for every row a keep-fresh run reads, so
+    /// it costs a dictionary insert and no allocation of its own: the table is sized once per generation.
+    mutating func record(_ id: RowID, _ stored: StoredState?) {
         if current.count >= limit {
             previous = current
             current = [:]
         }
+        if current.isEmpty { current.reserveCapacity(limit) }
         current[id] = stored
     }
 
-    func lookup(_ id: RowID) -> String? {
+    /// What the scan saw stored for a row: `nil` when the row was not seen recently, `.some(nil)` when nothing was.
+    func lookup(_ id: RowID) -> StoredState?? {
         current[id] ?? previous[id]
     }
 }
