@@ -37,7 +37,7 @@ if [ "$STORE" = postgres ]; then
         DB=$(bash scripts/postgres.sh start) PSQL=(bash scripts/postgres.sh psql)
     fi
     words=$(printf "'%s'," $WORDS)
-    pick="(ARRAY[${words%,}])[1 + ((g * 7919 + k * 104729) % 31)]"
+    pick="(ARRAY[${words%,}])[1 + ((g::bigint * 7919 + k * 104729) % 31)::int]"
     "${PSQL[@]}" -q -c "DROP TABLE IF EXISTS ${TABLE}_embeddings; DROP TABLE IF EXISTS $TABLE;
         CREATE TABLE $TABLE (id bigint PRIMARY KEY, name text, summary text, body text);
         INSERT INTO $TABLE SELECT g, 'pkg-' || g,

@@ -152,7 +152,10 @@ extension PostgresStore {
                     try await connection.query(builder.query, logger: logger)
                 }
             }
-            state.withLock { _ = $0.existing.remove(layout.target) }
+            state.withLock {
+                _ = $0.existing.remove(layout.target)
+                _ = $0.fingerprinted.remove(layout.target)
+            }
         }
     }
 }

@@ -16,9 +16,13 @@ extension PostgresStore {
         try await database("commit") {
             try await transaction { [self] connection in
                 try await createTables(connection, layout: layout, dimensions: batch.model.dimensions)
-                let kept = try await currentRows(connection, batch: batch, layout: layout)
+                // Every commit of this process clears or sets fingerprints from now on (once per process).
+                try await ensureFingerprintColumn(connection, layout: layout)
+                let (kept, fingerprints) = try await currentRows(connection, batch: batch, layout: layout)
                 if !kept.isEmpty {
-                    try await storeVectors(connection, kept, model: batch.model, layout: layout, vectorType: vectorType)
+                    try await storeVectors(
+                        connection, kept, fingerprints: fingerprints, model: batch.model, layout: layout,
+                        vectorType: vectorType)
                     var delete = SQLBuilder()
                     delete.sql = """
                         DELETE FROM \(layout.failures) WHERE target = \(delete.bind(layout.targetName))
@@ -48,27 +52,36 @@ extension PostgresStore {
         }
     }
 
-    /// The embedded rows whose source text is still the text that was embedded.
+    /// The embedded rows whose source text is still the text that was embedded, and the fingerprint of the fields
+    /// they were read with in this check (by id; ``FreshnessFilteringStore``), which is what the commit stores.
     private func currentRows(
         _ connection: PostgresConnection, batch: BatchCommit, layout: Layout
-    ) async throws -> [EmbeddedRow] {
-        guard let classifier = batch.classifier, !batch.embedded.isEmpty else { return batch.embedded }
+    ) async throws -> ([EmbeddedRow], [String: String]) {
+        guard let classifier = batch.classifier, !batch.embedded.isEmpty else { return (batch.embedded, [:]) }
         let fields = classifier.template.fields
         var builder = SQLBuilder()
-        let columns = (["s.\(layout.id)::text"] + fields.map { "s.\(quoteIdentifier($0))::text" }).joined(
-            separator: ", ")
+        var columnList = ["s.\(layout.id)::text"] + fields.map { "s.\(quoteIdentifier($0))::text" }
+        let fingerprinted = state.withLock { $0.fingerprinted.contains(layout.target) }
+        if fingerprinted {
+            let key = FreshnessKey(
+                template: classifier.template.source, modelKey: classifier.model.storageKey, fields: fields)
+            columnList.append(fingerprintSQL(&builder, key: key))
+        }
+        let columns = columnList.joined(separator: ", ")
         builder.sql = """
             SELECT \(columns) FROM \(layout.sourceSQL) AS s
             WHERE s.\(layout.id) =
                 ANY(\(builder.bind(batch.embedded.map(\.id.description)))::text[]::\(layout.idType)[])
             """
         var currentHash: [String: String] = [:]
+        var fingerprints: [String: String] = [:]
         for try await row in try await connection.query(builder.query, logger: logger) {
             let cells = row.makeRandomAccess()
             guard let id = try cells[0].decode(String?.self) else { continue }
             var values: [String: String?] = [:]
             for (index, field) in fields.enumerated() { values[field] = try cells[index + 1].decode(String?.self) }
             currentHash[id] = classifier.contentHash(text: classifier.template.render(values))
+            if fingerprinted { fingerprints[id] = try cells[fields.count + 1].decode(String.self) }
         }
         let kept = batch.embedded.filter { currentHash[$0.id.description] == $0.contentHash }
         if kept.count < batch.embedded.count {
@@ -78,12 +91,12 @@ extension PostgresStore {
                     "embedsync.skipped": "\(batch.embedded.count - kept.count)", "embedsync.run": "\(batch.run.id)",
                 ])
         }
-        return kept
+        return (kept, fingerprints)
     }
 
     private func storeVectors(
-        _ connection: PostgresConnection, _ rows: [EmbeddedRow], model: ModelIdentity, layout: Layout,
-        vectorType: String
+        _ connection: PostgresConnection, _ rows: [EmbeddedRow], fingerprints: [String: String], model: ModelIdentity,
+        layout: Layout, vectorType: String
     ) async throws {
         let dimensions = model.dimensions
         var flat: [Float] = []
@@ -125,15 +138,23 @@ extension PostgresStore {
         } else {
             // Texts are left out (NULL) when the target keeps none: unnest pads the shorter array with NULLs.
             let texts = builder.bind(configuration.storeText ? rows.map(\.text) : [])
+            // The fingerprint of the fields this commit checked the text against ('' → NULL: not known).
+            let fingerprinted = state.withLock { $0.fingerprinted.contains(layout.target) }
+            let prints = builder.bind(fingerprinted ? rows.map { fingerprints[$0.id.description] ?? "" } : [])
+            let column = fingerprinted ? ", source_fingerprint" : ""
+            let value = fingerprinted ? ", NULLIF(u.fp, '')" : ""
+            let update = fingerprinted ? ", source_fingerprint = excluded.source_fingerprint" : ""
             builder.sql = """
                 INSERT INTO \(layout.target) AS t (id, embedding, content_hash, model, dimensions, text, created_at,
-                    updated_at)
-                SELECT u.id::\(layout.idType), \(slice), u.hash, \(modelKey), \(dimensions), u.text, now(), now()
-                FROM unnest(\(ids)::text[], \(hashes)::text[], \(texts)::text[]) WITH ORDINALITY AS u(id, hash, text, n)
+                    updated_at\(column))
+                SELECT u.id::\(layout.idType), \(slice), u.hash, \(modelKey), \(dimensions), u.text, now(),
+                    now()\(value)
+                FROM unnest(\(ids)::text[], \(hashes)::text[], \(texts)::text[], \(prints)::text[])
+                    WITH ORDINALITY AS u(id, hash, text, fp, n)
                 WHERE u.id IS NOT NULL
                 ON CONFLICT (id) DO UPDATE SET embedding = excluded.embedding, content_hash = excluded.content_hash,
                     model = excluded.model, dimensions = excluded.dimensions, text = excluded.text, updated_at =
-                        excluded.updated_at
+                        excluded.updated_at\(update)
                 """
         }
         try await connection.query(builder.query, logger: logger)

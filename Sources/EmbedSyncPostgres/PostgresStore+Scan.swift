@@ -56,8 +56,8 @@ extension PostgresStore {
 
     /// `SELECT id, fields…, stored hash, stored model, failure runs, failure hash FROM source LEFT JOIN …`, every
     /// value as text; `targetAfter` (a bound placeholder) limits the target to ids after a page's start.
-    private func scanSelect(
-        _ builder: SQLBuilder, layout: Layout, fields: [String], targetAfter: String?
+    func scanSelect(
+        _ builder: SQLBuilder, layout: Layout, fields: [String], targetAfter: String?, extraColumns: [String] = []
     ) async throws -> SQLBuilder {
         var builder = builder
         var columns = ["s.\(layout.id)::text"] + fields.map { "s.\(quoteIdentifier($0))::text" }
@@ -84,16 +84,24 @@ extension PostgresStore {
         } else {
             columns += ["NULL::int4", "NULL::text"]
         }
+        columns += extraColumns
         builder.sql = "SELECT \(columns.joined(separator: ", ")) FROM \(layout.sourceSQL) AS s\(joins)"
         return builder
     }
 
     /// Decodes the rows as they arrive (the connection's event loop parses the next ones meanwhile).
-    private func fetchScanned(_ query: PostgresQuery, layout: Layout, fields: [String]) async throws -> [ScannedRow] {
+    /// `fingerprinted`: the row's fingerprint follows the scan's columns.
+    func fetchScanned(
+        _ query: PostgresQuery, layout: Layout, fields: [String], fingerprinted: Bool = false
+    ) async throws -> [ScannedRow] {
         let rows = try await bounded { [client, logger] in
             var rows: [ScannedRow] = []
             for try await row in try await client.query(query, logger: logger) {
-                if let scanned = try PostgresStore.scanned(row, layout: layout, fields: fields) { rows.append(scanned) }
+                guard var scanned = try PostgresStore.scanned(row, layout: layout, fields: fields) else { continue }
+                if fingerprinted {
+                    scanned.sourceFingerprint = try row.makeRandomAccess()[fields.count + 5].decode(String?.self)
+                }
+                rows.append(scanned)
             }
             return rows
         }

@@ -102,8 +102,9 @@ extension PostgresStore {
                                 text NOT NULL,
                             model text NOT NULL, dimensions integer NOT NULL, text text,
                             created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT
-                                now())
+                                now(), source_fingerprint text)
                         """), logger: logger)
+            try await ensureFingerprintColumn(connection, layout: layout)
         }
         try await connection.query(
             PostgresQuery(

@@ -77,6 +77,8 @@ public final class PostgresStore: SearchableStore, IndexableStore, Service, Send
         var guardConnection: PostgresConnection?
         /// The guard connection's backend pid, written into claims so a dead worker's claims can be taken at once.
         var guardPID: Int32?
+        /// Targets known to have their `source_fingerprint` column (``FreshnessFilteringStore``).
+        var fingerprinted: Set<String> = []
         /// When this run's leases were last extended.
         var leasesRefreshed: ContinuousClock.Instant?
         /// What scans saw stored for recent rows, so a claim can tell a row another worker stored meanwhile.

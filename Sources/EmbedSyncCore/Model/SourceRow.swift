@@ -8,6 +8,8 @@ public struct ScannedRow: Sendable {
     public var stored: StoredState?
     /// The row's failure record, when earlier runs failed to embed it.
     public var failure: FailureState?
+    /// The fingerprint of the row's fields, from a ``FreshnessFilteringStore``'s scan (`nil` from other scans).
+    public var sourceFingerprint: String?
 
     public init(id: RowID, values: [String: String?], stored: StoredState? = nil, failure: FailureState? = nil) {
         self.id = id

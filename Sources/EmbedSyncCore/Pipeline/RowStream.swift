@@ -4,12 +4,25 @@ public struct RowStream: Sendable {
     public let fields: [String]
     public let pageSize: Int
     public let ids: IDSelection?
+    /// Set when the store leaves rows that are certainly fresh out of its scans (``FreshnessFilteringStore``).
+    public let skippingFresh: FreshnessKey?
 
-    public init(store: any EmbeddingStore, fields: [String], pageSize: Int = 1000, ids: IDSelection? = nil) {
+    public init(
+        store: any EmbeddingStore, fields: [String], pageSize: Int = 1000, ids: IDSelection? = nil,
+        skippingFresh: FreshnessKey? = nil
+    ) {
         self.store = store
         self.fields = fields
         self.pageSize = pageSize
         self.ids = ids
+        self.skippingFresh = skippingFresh
+    }
+
+    private func page(after: RowID?) async throws -> [ScannedRow] {
+        if let key = skippingFresh, let filtering = store as? any FreshnessFilteringStore {
+            return try await filtering.scanSkippingFresh(after: after, limit: pageSize, fields: fields, key: key)
+        }
+        return try await store.scan(after: after, limit: pageSize, fields: fields)
     }
 
     /// Calls `body` with each page of rows until the source is exhausted or `body` returns `false`.
@@ -21,10 +34,10 @@ public struct RowStream: Sendable {
         }
         // The next page is read while `body` works on this one: a keep-fresh run over an unchanged table spends its
         // time half in the database and half rendering and hashing, and the two overlap on two cores.
-        var page = try await store.scan(after: nil, limit: pageSize, fields: fields)
+        var page = try await page(after: nil)
         while let last = page.last {
             let more = page.count == pageSize
-            async let following = more ? store.scan(after: last.id, limit: pageSize, fields: fields) : []
+            async let following = more ? self.page(after: last.id) : []
             guard try await body(page), more else { return }
             page = try await following
         }

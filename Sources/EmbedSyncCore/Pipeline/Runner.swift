@@ -80,31 +80,17 @@ public struct Runner: Sendable {
         let classifier = RowClassifier(
             template: configuration.template, model: model, selection: configuration.selection)
         let plan = try await capturePlan(classifier: classifier)
+        let skippingFresh = try await freshnessKey(fields: fields)
         let stream = RowReader(
             stream: RowStream(
-                store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids),
+                store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids,
+                skippingFresh: skippingFresh),
             plan: plan)
         var summary = RunSummary(outcome: .completed, model: model)
         if case .changes = plan { summary.capture = .changes } else if plan != nil { summary.capture = .fullCheck }
 
-        // Planning pass: how many rows the work pass will embed, for the progress bar and ETA, and the rows skipped
-        // (empty, or failed three times). When it finds nothing to embed (a keep-fresh run over an unchanged table)
-        // the work pass is skipped: one scan instead of two.
-        var plannedSelected = 0
-        var deleted = try await stream.forEachPage { page in
-            for row in page {
-                let planned = classifier.classify(row)
-                if planned.selected {
-                    plannedSelected += 1
-                    continue
-                }
-                if planned.state == .empty, configuration.selection.ids?.contains(row.id) ?? true {
-                    summary.skippedEmpty += 1
-                }
-                if planned.skippedAsFailed { summary.skippedFailed += 1 }
-            }
-            return true
-        }
+        var (plannedSelected, deleted) = try await planningPass(
+            stream, classifier: classifier, skippingFresh: skippingFresh, summary: &summary)
 
         var record = RunRecord(id: UUID().uuidString.lowercased(), startedAt: unixTime(), model: model)
         let tally = RunTally()
