@@ -68,6 +68,16 @@ extension PostgresStore: FreshnessFilteringStore {
         }
     }
 
+    public func countSourceRows() async throws -> Int {
+        let layout = try await layout()
+        return try await database("count") {
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(layout.sourceSQL) AS s"), logger: logger
+            ).collect()
+            return Int(try rows.first?.decode(Int64.self) ?? 0)
+        }
+    }
+
     public func markFresh(_ rows: [FreshRow], key: FreshnessKey) async throws {
         guard !rows.isEmpty else { return }
         let layout = try await layout()

@@ -46,6 +46,11 @@ struct PostgresFreshnessTests {
 
             try await db.execute("UPDATE \(docs) SET title = 'edited' WHERE id = 7")
             #expect(try await transferred(store, embedder) == [.int(7)])
+            // status and estimate count the rows left out as up to date.
+            let classifier = RowClassifier(
+                template: try TextTemplate("{{title}}"), model: embedder.identity, selection: Selection())
+            let counts = try await Survey(store: store, classifier: classifier).run()
+            #expect([counts.rowsTotal, counts.upToDate, counts.stale, counts.selected] == [50, 49, 1, 1])
             #expect(try await run(store, embedder).embedded == 1)
             // Back to the old text: the old fingerprint would match again, so a commit must have cleared it.
             try await db.execute("UPDATE \(docs) SET title = 'title 7' WHERE id = 7")

@@ -30,8 +30,18 @@ public struct Survey: Sendable {
     public func run(selectedRow: (PlannedRow) -> Void = { _ in }) async throws -> SurveyCounts {
         var counts = SurveyCounts()
         try classifier.selection.ids?.check(against: try await store.sourceSchema())
-        let stream = RowStream(store: store, fields: classifier.template.fields, pageSize: pageSize)
         let ids = classifier.selection.ids
+        // A store that skips certainly fresh rows in SQL sends only the others; the rest are counted up to date.
+        var skippingFresh: FreshnessKey?
+        if ids == nil, !classifier.selection.force, let filtering = store as? any FreshnessFilteringStore,
+            try await filtering.canSkipFresh()
+        {
+            skippingFresh = FreshnessKey(
+                template: classifier.template.source, modelKey: classifier.model.storageKey,
+                fields: classifier.template.fields)
+        }
+        let stream = RowStream(
+            store: store, fields: classifier.template.fields, pageSize: pageSize, skippingFresh: skippingFresh)
         try await stream.forEachPage { page in
             for row in page {
                 counts.rowsTotal += 1
@@ -53,6 +63,11 @@ public struct Survey: Sendable {
                 }
             }
             return true
+        }
+        if skippingFresh != nil, let filtering = store as? any FreshnessFilteringStore {
+            let total = try await filtering.countSourceRows()
+            counts.upToDate += max(0, total - counts.rowsTotal)
+            counts.rowsTotal = max(total, counts.rowsTotal)
         }
         return counts
     }

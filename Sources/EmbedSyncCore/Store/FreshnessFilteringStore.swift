@@ -12,6 +12,9 @@ public protocol FreshnessFilteringStore: EmbeddingStore {
     /// current ``ScannedRow/sourceFingerprint``.
     func scanSkippingFresh(after: RowID?, limit: Int, fields: [String], key: FreshnessKey) async throws -> [ScannedRow]
 
+    /// The number of source rows (`estimate` and `status` count the rows a filtered scan left out as up to date).
+    func countSourceRows() async throws -> Int
+
     /// Records the fingerprints of rows the classifier found up to date, where the stored hash is still
     /// `contentHash` and the row's fields still have the fingerprint the scan read.
     func markFresh(_ rows: [FreshRow], key: FreshnessKey) async throws
