@@ -42,8 +42,19 @@ extension PostgresStore: FreshnessFilteringStore {
 
     public func canSkipFresh() async throws -> Bool {
         let layout = try await layout()
-        guard !layout.isColumnMode, state.withLock({ $0.fingerprinted.contains(layout.target) }) else { return false }
-        return try await tableExists(layout.target)
+        guard !layout.isColumnMode, try await tableExists(layout.target) else { return false }
+        if state.withLock({ $0.fingerprinted.contains(layout.target) }) { return true }
+        // A read-only command (estimate, status) looks in the catalog instead of adding the column.
+        let present = try await database("fingerprint column") {
+            try await client.query(
+                """
+                SELECT count(*) FROM pg_attribute
+                WHERE attrelid = to_regclass(\(layout.target)) AND attname = 'source_fingerprint' AND NOT attisdropped
+                """, logger: logger
+            ).collect().first?.decode(Int64.self) ?? 0 > 0
+        }
+        if present { state.withLock { _ = $0.fingerprinted.insert(layout.target) } }
+        return present
     }
 
     public func scanSkippingFresh(
