@@ -36,8 +36,9 @@ public struct Runner: Sendable {
 
     var model: ModelIdentity { embedder.identity }
 
-    /// How often a run looks again at rows other workers held, once its own work is done.
-    static let heldRowsPollSeconds = 1.0
+    /// How often a run looks again at rows other workers held, once its own work is done (the first look is at once:
+    /// most were stored while this run worked).
+    static let heldRowsPollSeconds = 0.25
 
     /// The effective batch size: the configured one, capped by the provider's input limit.
     var batchSize: Int { configuration.batchSize(for: embedder.limits) }
@@ -224,8 +225,10 @@ public struct Runner: Sendable {
             if !held.isEmpty, summary.outcome == .completed {
                 observer.runNotice("\(held.count) selected rows are held by other workers; waiting for them")
             }
+            var firstLook = true
             while !held.isEmpty, summary.outcome == .completed, deadline.map({ clock.now() < $0 }) ?? true {
-                try await clock.sleep(seconds: Self.heldRowsPollSeconds)
+                if !firstLook { try await clock.sleep(seconds: Self.heldRowsPollSeconds) }
+                firstLook = false
                 if stopSignal.isRaised {
                     summary.outcome = .stoppedBySignal
                     break
