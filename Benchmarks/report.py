@@ -22,7 +22,7 @@ SIZES = {
     "quick": {"local_n": 100, "local_repeats": 1, "keepfresh_rows": [1000, 4000], "ratelimit": ["5", "600", "60000"],
               "workers": ["400", "0.05", "1,2,4"], "search": "10000,30000"},
     "full": {"local_n": 2000, "local_repeats": 3, "keepfresh_rows": [10000, 100000, 1000000],
-             "ratelimit": ["60", "600", "60000"], "workers": ["6000", "0.3", "1,2,4,8"],
+             "ratelimit": ["60", "600", "60000"], "workers": ["24000", "0.3", "1,2,4,8"],
              "search": "10000,100000,1000000"},
 }
 RATE_HEADER = re.compile(r"^(?P<scenario>\S.*?): (?P<requests>\d+) requests, (?P<tokens>\d+) tokens in ")
