@@ -32,9 +32,38 @@ public struct RowStream: Sendable {
             _ = try await body(rows)
             return
         }
-        // The next page is read while `body` works on this one: a keep-fresh run over an unchanged table spends its
-        // time half in the database and half rendering and hashing, and the two overlap on two cores.
-        var page = try await page(after: nil)
+        try await pages(after: nil, body)
+    }
+
+    /// Like ``forEachPage(_:)``, starting after the integer id `start` and wrapping around: first the rows after it,
+    /// then the rows from the first up to it. Workers sharing a table start at different places, so they seldom race
+    /// for the same rows. Text ids (whose order the database's collation decides) are read from the first row.
+    public func forEachPage(wrappingAfter start: RowID?, _ body: ([ScannedRow]) async throws -> Bool) async throws {
+        guard ids == nil, case .int(let split) = start else { return try await forEachPage(body) }
+        var stopped = false
+        try await pages(after: start) { page in
+            stopped = try await !body(page)
+            return !stopped
+        }
+        guard !stopped else { return }
+        try await pages(after: nil) { page in
+            let head = page.prefix { row in
+                if case .int(let id) = row.id { return id <= split }
+                return true
+            }
+            guard head.count == page.count else {
+                if !head.isEmpty { _ = try await body(Array(head)) }
+                return false
+            }
+            return try await body(page)
+        }
+    }
+
+    /// The pages after `after`, in id order. The next page is read while `body` works on this one: a keep-fresh run
+    /// over an unchanged table spends its time half in the database and half rendering and hashing, and the two
+    /// overlap on two cores.
+    private func pages(after: RowID?, _ body: ([ScannedRow]) async throws -> Bool) async throws {
+        var page = try await page(after: after)
         while let last = page.last {
             let more = page.count == pageSize
             async let following = more ? self.page(after: last.id) : []

@@ -64,10 +64,13 @@ struct RowReader: Sendable {
 
     /// Calls `body` with each page of rows until they are exhausted or `body` returns `false`. Returns the captured ids
     /// whose row is gone (deleted since it was captured).
+    /// `wrappingAfter`: start after this row and wrap around (``RowStream/forEachPage(wrappingAfter:_:)``).
     @discardableResult
-    func forEachPage(_ body: ([ScannedRow]) async throws -> Bool) async throws -> [RowID] {
+    func forEachPage(
+        wrappingAfter start: RowID? = nil, _ body: ([ScannedRow]) async throws -> Bool
+    ) async throws -> [RowID] {
         guard case .changes(let upTo) = plan, let capturing = stream.store as? any ChangeCapturingStore else {
-            try await stream.forEachPage(body)
+            try await stream.forEachPage(wrappingAfter: start, body)
             return []
         }
         var after: Int64 = 0

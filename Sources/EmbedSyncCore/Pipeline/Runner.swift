@@ -90,7 +90,7 @@ public struct Runner: Sendable {
         var summary = RunSummary(outcome: .completed, model: model)
         if case .changes = plan { summary.capture = .changes } else if plan != nil { summary.capture = .fullCheck }
 
-        var (plannedSelected, deleted) = try await planningPass(
+        var (plannedSelected, deleted, workStart) = try await planningPass(
             stream, classifier: classifier, skippingFresh: skippingFresh, summary: &summary)
 
         var record = RunRecord(id: UUID().uuidString.lowercased(), startedAt: unixTime(), model: model)
@@ -209,7 +209,7 @@ public struct Runner: Sendable {
             }
 
             if plannedSelected > 0 {
-                deleted = try await stream.forEachPage { page in
+                deleted = try await stream.forEachPage(wrappingAfter: workStart) { page in
                     for row in page {
                         guard try await consider(row) else { return false }
                     }
