@@ -21,16 +21,19 @@ extension PostgresStore: FreshnessFilteringStore {
         }
     }
 
+    /// 1 when the target has its `source_fingerprint` column, else 0.
+    static func fingerprintColumnCount(_ layout: Layout) -> PostgresQuery {
+        """
+        SELECT count(*) FROM pg_attribute
+        WHERE attrelid = to_regclass(\(layout.target)) AND attname = 'source_fingerprint' AND NOT attisdropped
+        """
+    }
+
     /// Adds `source_fingerprint` to the target when it lacks it (only then: `ALTER TABLE` locks the whole table), and
     /// remembers that it has it: commits clear it from then on.
     func ensureFingerprintColumn(_ connection: PostgresConnection, layout: Layout) async throws {
         guard !layout.isColumnMode, !state.withLock({ $0.fingerprinted.contains(layout.target) }) else { return }
-        let rows = try await connection.query(
-            """
-            SELECT count(*) FROM pg_attribute
-            WHERE attrelid = to_regclass(\(layout.target)) AND attname = 'source_fingerprint' AND NOT attisdropped
-            """, logger: logger
-        ).collect()
+        let rows = try await connection.query(PostgresStore.fingerprintColumnCount(layout), logger: logger).collect()
         if try rows.first?.decode(Int64.self) ?? 0 == 0 {
             try await connection.query(
                 PostgresQuery(
@@ -46,12 +49,8 @@ extension PostgresStore: FreshnessFilteringStore {
         if state.withLock({ $0.fingerprinted.contains(layout.target) }) { return true }
         // A read-only command (estimate, status) looks in the catalog instead of adding the column.
         let present = try await database("fingerprint column") {
-            try await client.query(
-                """
-                SELECT count(*) FROM pg_attribute
-                WHERE attrelid = to_regclass(\(layout.target)) AND attname = 'source_fingerprint' AND NOT attisdropped
-                """, logger: logger
-            ).collect().first?.decode(Int64.self) ?? 0 > 0
+            try await client.query(PostgresStore.fingerprintColumnCount(layout), logger: logger).collect().first?
+                .decode(Int64.self) ?? 0 > 0
         }
         if present { state.withLock { _ = $0.fingerprinted.insert(layout.target) } }
         return present
