@@ -26,16 +26,6 @@ extension Runner {
         return .fullCheck(upTo: state.latest, check)
     }
 
-    /// The key a full scan skips certainly fresh rows with, when the store can (``FreshnessFilteringStore``) and the
-    /// run checks every row as usual (not `--ids`, not `--force`, not a changes-only run).
-    func freshnessKey(fields: [String]) async throws -> FreshnessKey? {
-        let selection = configuration.selection
-        guard selection.ids == nil, !selection.force, let filtering = store as? any FreshnessFilteringStore,
-            try await filtering.canSkipFresh()
-        else { return nil }
-        return FreshnessKey(template: configuration.template.source, modelKey: model.storageKey, fields: fields)
-    }
-
     /// After a completed run: prunes the vectors of deleted rows (of the changed ones only, when only those were
     /// read) and marks the captured entries handled, putting back the rows that failed. Returns how many were pruned.
     func finishCapture(

@@ -81,7 +81,7 @@ public struct Runner: Sendable {
         let classifier = RowClassifier(
             template: configuration.template, model: model, selection: configuration.selection)
         let plan = try await capturePlan(classifier: classifier)
-        let skippingFresh = try await freshnessKey(fields: fields)
+        let skippingFresh = try await FreshnessKey.forScan(of: store, classifier: classifier)
         let stream = RowReader(
             stream: RowStream(
                 store: store, fields: fields, pageSize: configuration.pageSize, ids: configuration.selection.ids,

@@ -32,14 +32,7 @@ public struct Survey: Sendable {
         try classifier.selection.ids?.check(against: try await store.sourceSchema())
         let ids = classifier.selection.ids
         // A store that skips certainly fresh rows in SQL sends only the others; the rest are counted up to date.
-        var skippingFresh: FreshnessKey?
-        if ids == nil, !classifier.selection.force, let filtering = store as? any FreshnessFilteringStore,
-            try await filtering.canSkipFresh()
-        {
-            skippingFresh = FreshnessKey(
-                template: classifier.template.source, modelKey: classifier.model.storageKey,
-                fields: classifier.template.fields)
-        }
+        let skippingFresh = try await FreshnessKey.forScan(of: store, classifier: classifier)
         let stream = RowStream(
             store: store, fields: classifier.template.fields, pageSize: pageSize, skippingFresh: skippingFresh)
         try await stream.forEachPage { page in

@@ -22,6 +22,18 @@ public protocol FreshnessFilteringStore: EmbeddingStore {
 
 /// What a fingerprint is valid for.
 public struct FreshnessKey: Sendable, Equatable {
+    /// The key a scan of every row skips certainly fresh rows with (runs, `estimate`, `status`), when `store` can
+    /// (``FreshnessFilteringStore``) and the classifier checks every row as usual (no `--ids`, no `--force`).
+    public static func forScan(of store: any EmbeddingStore, classifier: RowClassifier) async throws -> FreshnessKey? {
+        let selection = classifier.selection
+        guard selection.ids == nil, !selection.force, let filtering = store as? any FreshnessFilteringStore,
+            try await filtering.canSkipFresh()
+        else { return nil }
+        return FreshnessKey(
+            template: classifier.template.source, modelKey: classifier.model.storageKey,
+            fields: classifier.template.fields)
+    }
+
     public var template: String
     public var modelKey: String
     public var fields: [String]
