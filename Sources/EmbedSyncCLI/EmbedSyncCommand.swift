@@ -17,7 +17,7 @@ public struct EmbedSyncCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, EstimateCommand.self, RunCommand.self, StatusCommand.self, SearchCommand.self,
             IndexCommand.self, ChangesCommand.self, ServeCommand.self, ResetCommand.self, DoctorCommand.self,
-            ModelCommand.self,
+            ModelCommand.self, BatchCommand.self,
         ]
     )
 
@@ -31,7 +31,7 @@ public enum EmbedSyncCLI {
         let context = CLIContext.current
         let wantsJSON = arguments.contains("--json")
         do {
-            var command = try EmbedSyncCommand.parseAsRoot(arguments)
+            var command = try EmbedSyncCommand.parseAsRoot(withBareWait(arguments))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -57,6 +57,17 @@ public enum EmbedSyncCLI {
             report(String(describing: error), code: "internal", json: wantsJSON, context: context)
             return ExitStatus.fatal.rawValue
         }
+    }
+
+    /// `--wait` takes SECONDS, or nothing: a bare `--wait` (last, or before another option) waits as long as it takes.
+    static func withBareWait(_ arguments: [String]) -> [String] {
+        var arguments = arguments
+        for index in arguments.indices where arguments[index] == "--wait" {
+            if index + 1 == arguments.count || arguments[index + 1].hasPrefix("-") {
+                arguments[index] = "--wait=\(RunSettings.forever)"
+            }
+        }
+        return arguments
     }
 
     static func report(_ message: String, code: String, json: Bool, context: CLIContext, prefixed: Bool = false) {

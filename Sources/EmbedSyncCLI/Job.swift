@@ -116,9 +116,12 @@ struct RunSettings {
     var tokensPerMinute: Int?
     var maxCost: Double?
     var longInputs = LongInputPolicy.truncate
-    /// How long a run waits for another run that holds the table (SQLite), in seconds.
-    var wait = RunSettings.defaultWait
+    /// How long a run waits for another run that holds the table (SQLite), in seconds; `nil` (a bare `--wait`, or
+    /// `forever`) as long as it takes.
+    var wait: Double? = RunSettings.defaultWait
     static let defaultWait = 600.0
+    /// What a bare `--wait` stands for.
+    static let forever = "forever"
     /// With change capture: seconds between full checks (default a day).
     var fullCheckEvery = 86_400.0
 
@@ -135,7 +138,8 @@ struct RunSettings {
         requestsPerMinute = try settings.positiveInt(.requestsPerMinute)
         tokensPerMinute = try settings.positiveInt(.tokensPerMinute)
         maxCost = try settings.number(.maxCost)
-        wait = try settings.number(.wait) ?? RunSettings.defaultWait
+        wait =
+            settings.string(.wait) == RunSettings.forever ? nil : try settings.number(.wait) ?? RunSettings.defaultWait
         fullCheckEvery = try settings.number(.fullCheckEvery) ?? fullCheckEvery
         if let value = settings.string(.longInputs) {
             guard let policy = LongInputPolicy(rawValue: value.lowercased()) else {

@@ -16,6 +16,11 @@ extension OpenAIEmbedder {
             throw ProviderError(
                 .transient, "the response body is not complete JSON (\(error)); the connection may have been cut")
         }
+        return try response(from: json)
+    }
+
+    /// The vectors and usage of a parsed `/embeddings` response body (a Batch API output line's `response.body`).
+    func response(from json: LenientJSON) throws -> EmbeddingResponse {
         if let errorObject = json["error"], errorObject != .null {
             let code = errorObject["code"]?.int ?? errorObject["status"]?.int
             let message = redactor.redact(errorObject["message"]?.string ?? "an error inside a 200 response")

@@ -21,6 +21,19 @@ struct FakeProviderLogic {
             reply.body = server.statsBody()
             return reply
         }
+        if FakeBatchAPI.handles(head.uri) {
+            if let key = options.apiKey, authorization != "Bearer \(key)" {
+                return error(401, "Incorrect API key provided.", delay: reply.delay)
+            }
+            if case .status(let status, let retryAfter, let message) = fault {
+                var faulted = error(status, message, delay: reply.delay)
+                if let retryAfter { faulted.headers.append(("Retry-After", retryAfter)) }
+                return faulted
+            }
+            var answer = FakeBatchAPI(server: server).respond(head: head, body: body)
+            answer.delay += reply.delay
+            return answer
+        }
         guard head.method == .POST, head.uri.hasSuffix("/embeddings") else {
             return error(404, "no route \(head.method) \(head.uri)", delay: reply.delay)
         }
@@ -103,7 +116,7 @@ struct FakeProviderLogic {
         return reply
     }
 
-    private func error(_ status: Int, _ message: String, delay: Double, cut: Bool = false) -> FakeReply {
+    func error(_ status: Int, _ message: String, delay: Double, cut: Bool = false) -> FakeReply {
         var reply = FakeReply()
         reply.status = status
         reply.delay = delay

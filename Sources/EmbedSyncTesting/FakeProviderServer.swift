@@ -88,6 +88,7 @@ public final class FakeProviderServer: Sendable {
         var stats = Stats()
         var gate = Gate()
         var buckets: [String: (level: Double, at: Double)] = [:]
+        var batches = BatchBook()
     }
 
     /// When the server started, for arrival times.

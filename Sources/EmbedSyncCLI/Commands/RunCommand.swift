@@ -19,9 +19,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(
         help: """
             Seconds to wait for another run on the table (SQLite) and, at the end, for rows other workers hold, \
-            before stopping with status 4 (default 600).
+            before stopping with status 4 (default 600); with --batch-api, how long to poll for pending batches. \
+            A bare --wait waits as long as it takes.
             """)
     var wait: String?
+    @Flag(
+        help: """
+            Send the selected rows through the provider's Batch API (openai, openai-compatible) at the batch price: \
+            apply the batches that finished, then submit the rest; results arrive within 24 h. Run again (or \
+            with --wait) to collect them.
+            """)
+    var batchAPI = false
+    @Option(help: "With --batch-api: rows per submitted batch (default and most: 50000).") var batchAPISize: Int?
     @Option(help: "With change capture: seconds between runs that read every row (default 86400).")
     var fullCheckEvery: String?
     @Flag(help: "With change capture: read every row in this run, not only the changed ones.") var fullCheck = false
@@ -40,6 +49,8 @@ struct RunCommand: AsyncParsableCommand {
         let context = CLIContext.current
         var flags = wait.map { [SettingKey.wait: $0] } ?? [:]
         if let fullCheckEvery { flags[.fullCheckEvery] = fullCheckEvery }
+        if batchAPI { flags[.batchAPI] = "true" }
+        if let batchAPISize { flags[.batchAPISize] = String(batchAPISize) }
         let status = try await Job.with(common, extraFlags: flags, readOnly: false, context: context) { job in
             try await runJob(job, context: context)
         }
@@ -47,6 +58,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func runJob(_ job: Job, context: CLIContext) async throws -> ExitStatus {
+        if try job.settings.bool(.batchAPI) == true { return try await runBatchAPI(job, context: context) }
         let embedder = try job.providers.makeEmbedder(needsKey: true)
         var configuration = try job.runConfiguration(
             selection: selection, maxCost: maxCost, exclusive: exclusive,

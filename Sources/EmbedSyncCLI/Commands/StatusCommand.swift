@@ -25,6 +25,7 @@ struct StatusCommand: AsyncParsableCommand {
         let last = try await job.store.lastRun()
         let failureList = failures ? try await job.store.failures(limit: 1000) : []
         let capture = try await (job.store as? any ChangeCapturingStore)?.changeCapture()
+        let batches = try await (job.store as? any BatchTrackingStore)?.pendingBatches() ?? []
         let model = embedder.identity
         if output.json {
             var pairs: [(String, JSONValue)] = [
@@ -35,6 +36,7 @@ struct StatusCommand: AsyncParsableCommand {
                 ("model", .string(model.model)),
                 ("dimensions", .int(Int64(model.dimensions))), ("last_run", last.map(StatusCommand.runJSON) ?? .null),
                 ("skipped_empty", .int(Int64(counts.empty))), ("change_capture", ChangesCommand.json(capture)),
+                ("batches", Reports.pendingBatchesJSON(batches, now: unixTime())),
             ]
             if failures {
                 pairs.append(
@@ -63,6 +65,16 @@ struct StatusCommand: AsyncParsableCommand {
         table.add("Orphaned vectors", "\(orphaned)")
         table.add("Model", model.storageKey)
         if let capture { table.add("Change capture", "on, \(capture.pending) changes pending") }
+        if !batches.isEmpty {
+            let rows = batches.reduce(0) { $0 + $1.requests }
+            table.add("Batch API", "\(batches.count) batches pending (\(rows) rows)")
+            for batch in batches {
+                let age = formatDuration(unixTime() - batch.createdAt)
+                table.add(
+                    "  \(batch.batchID ?? batch.fileID)", "\(batch.status.rawValue), \(batch.requests) rows, \(age) old"
+                )
+            }
+        }
         if let last {
             let finished = last.finishedAt.map { Date(timeIntervalSince1970: $0).description } ?? "not finished"
             table.add("Last run", "\(last.status), \(last.embedded) embedded, \(last.failed) failed, \(finished)")

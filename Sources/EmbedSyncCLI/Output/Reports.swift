@@ -28,6 +28,7 @@ enum Reports {
         ]
         if summary.heldByOthers > 0 { pairs.append(("held_by_others", .int(Int64(summary.heldByOthers)))) }
         if let capture = summary.capture { pairs.append(("capture", .string(capture.rawValue))) }
+        if let batch = summary.batch { pairs.append(("batch", batchJSON(batch))) }
         if let message = summary.message { pairs.append(("message", .string(message))) }
         return .object(pairs)
     }
@@ -49,6 +50,7 @@ enum Reports {
         table.add("Requests", "\(summary.requests)")
         table.add("Duration", formatDuration(summary.durationSeconds))
         table.add("Model", summary.model.storageKey)
+        if let batch = summary.batch { addBatchRows(batch, to: &table) }
         var text = table.render()
         if let message = summary.message { text += "\n" + message }
         return text

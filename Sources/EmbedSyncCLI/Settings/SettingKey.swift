@@ -45,6 +45,8 @@ struct SettingKey: Hashable, Sendable {
     static let longInputs = SettingKey("run.long_inputs", flag: "long-inputs")
     static let wait = SettingKey("run.wait", flag: "wait")
     static let fullCheckEvery = SettingKey("run.full_check_every", flag: "full-check-every")
+    static let batchAPI = SettingKey("run.batch_api", flag: "batch-api")
+    static let batchAPISize = SettingKey("run.batch_api_size", flag: "batch-api-size")
     static let databaseTimeout = SettingKey("database_timeout", flag: "database-timeout")
     static let price = SettingKey("pricing.per_million_tokens", flag: "price-per-million")
     static let batchPrice = SettingKey("pricing.batch_per_million_tokens", flag: "batch-price-per-million")
@@ -63,7 +65,8 @@ struct SettingKey: Hashable, Sendable {
         .model,
         .dimensions, .baseURL, .apiKeyEnv, .modelDir, .precision, .timeout, .batchSize, .concurrency, .maxRetries,
         .requestsPerMinute,
-        .tokensPerMinute, .maxCost, .claimLease, .longInputs, .wait, .fullCheckEvery, .databaseTimeout, .price,
+        .tokensPerMinute, .maxCost, .claimLease, .longInputs, .wait, .fullCheckEvery, .batchAPI, .batchAPISize,
+        .databaseTimeout, .price,
         .batchPrice,
         .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases, .searchMode,
     ]

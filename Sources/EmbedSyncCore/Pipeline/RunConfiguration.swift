@@ -142,6 +142,8 @@ public struct RunSummary: Sendable {
     public var capture: CaptureMode?
     /// Selected rows other workers still held when the run ended (``RunOutcome/heldByOthers``).
     public var heldByOthers: Int = 0
+    /// With `--batch-api`: what the run did with the Batch API.
+    public var batch: BatchReport?
     public var failedIDs: [RowID] = []
     public var tokens: Int = 0
     public var costUSD: Double = 0

@@ -52,28 +52,8 @@ public struct Runner: Sendable {
         let fields = try await store.checkTemplateFields(configuration.template)
         try configuration.selection.ids?.check(against: try await store.sourceSchema())
         try await store.validateTarget(model: model)
-        let wait = configuration.exclusive ? nil : configuration.lockWaitSeconds
-        guard try await store.acquireRunGuard(wait: !configuration.exclusive, timeout: wait) else {
-            if let wait {
-                throw EmbedSyncError(
-                    .stopped,
-                    """
-                    Another embedsync run still holds this table after \(formatSeconds(wait)) of waiting \
-                    (\(.lockWait)); nothing was done. Run again once it finishes, or wait longer with \(.lockWait).
-                    """)
-            }
-            var summary = RunSummary(outcome: .busy, model: model)
-            summary.message = "Another embedsync run holds this table; nothing was done (exclusive mode)."
-            return summary
-        }
-        do {
-            try await store.prepareRun()
-            let summary = try await runGuarded(fields: fields, started: started)
-            await store.releaseRunGuard()
-            return summary
-        } catch {
-            await store.releaseRunGuard()
-            throw error
+        return try await store.withRunGuard(configuration: configuration, model: model) {
+            try await runGuarded(fields: fields, started: started)
         }
     }
 
