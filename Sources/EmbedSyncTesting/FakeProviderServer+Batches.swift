@@ -4,8 +4,8 @@ import Foundation
 /// OpenAI's Files + Batch API on the fake provider: `POST /v1/files` (multipart, `purpose=batch`), `POST /v1/batches`,
 /// `GET /v1/batches[/ID]`, `POST /v1/batches/ID/cancel`, `GET /v1/files/ID/content`.
 ///
-/// A batch moves one status per `GET /v1/batches/ID`: validating → in_progress → finalizing → its ending (completed
-/// unless planned otherwise with ``planBatches(_:)``); ``holdBatches()`` keeps batches in progress until
+/// A batch moves one status per `GET /v1/batches/ID`: validating → in_progress → finalizing → its ending
+/// (completed unless planned otherwise with ``planBatches(_:)``); ``holdBatches()`` keeps batches in progress until
 /// ``releaseBatches()``. Output lines come back shuffled. Inputs with `POISON` are refused (HTTP 400, in the error
 /// file), `FAIL500` fail with HTTP 500, `NAN!` return a NaN vector; a line the validator refuses fails the whole batch
 /// with its line number, as OpenAI does.

@@ -83,9 +83,8 @@ public struct BatchRunner: Sendable {
             guard !pending.isEmpty, job.summary.outcome == .completed, let deadline, clock.now() < deadline else {
                 break
             }
-            observer.runNotice(
-                "\(pending.count) batches pending (\(job.report.pendingRows) rows); next look in \(formatSeconds(pause))"
-            )
+            let rows = job.report.pendingRows
+            observer.runNotice("\(pending.count) batches pending (\(rows) rows); next look in \(formatSeconds(pause))")
             try await clock.sleep(seconds: min(pause, max(0, deadline - clock.now())))
             pause = min(pause * 1.5, Self.longestPollSeconds)
         }
