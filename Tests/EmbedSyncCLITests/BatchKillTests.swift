@@ -1,0 +1,84 @@
+import EmbedSyncCore
+import EmbedSyncTesting
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `run --batch-api` killed with SIGKILL around its submission, through the real binary: nothing is lost and no row is
+/// sent twice.
+@Suite("embedsync binary: SIGKILL around a Batch API submission")
+struct BatchKillTests {
+    func start(_ arguments: [String], _ cli: CLIHarness) throws -> Process {
+        let process = Process()
+        process.executableURL = KillAndResumeTests.binary
+        process.arguments = arguments
+        process.environment = cli.environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test("killed after the batch was created but before its id was recorded: the rerun finds it, creates no other")
+    func killedBeforeRecordingTheID() async throws {
+        guard FileManager.default.isExecutableFile(atPath: KillAndResumeTests.binary.path) else {
+            Issue.record("The embedsync binary is not built: run `swift build` before `swift test`.")
+            return
+        }
+        let cli = try await CLIHarness.make(rows: 40)
+        defer { Task { try? await cli.shutdown() } }
+        let arguments = ["run"] + cli.providerFlags + ["--batch-api", "--batch-api-size", "20", "--quiet"]
+        // The upload is answered; the creation is made at the provider but its answer is held, so the kill lands
+        // between the two however slow the machine.
+        cli.server.closeGate(after: 1)
+        let process = try start(arguments, cli)
+        try await waitUntil("the batch is recorded without its id and its creation is held") {
+            try cli.scalar("SELECT count(*) FROM embedsync_batches WHERE batch_id IS NULL") == 1
+                && cli.server.heldRequests == 1
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        cli.server.openGate()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(cli.server.batchStats.created.count == 1)
+
+        let rerun = await cli.run(arguments + ["--wait", "--json"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == 40)
+        let stats = cli.server.batchStats
+        #expect(stats.created.count == 2, "the first file's batch is found again, the second file gets one")
+        #expect(stats.listings > 0)
+        #expect(stats.submittedInputs.count == 40 && stats.submittedInputs.values.allSatisfy { $0 == 1 })
+        #expect(cli.server.stats.inputsEmbedded == 0)
+    }
+
+    @Test("killed while its batches are pending: the rerun applies them and sends nothing again")
+    func killedWhilePending() async throws {
+        guard FileManager.default.isExecutableFile(atPath: KillAndResumeTests.binary.path) else {
+            Issue.record("The embedsync binary is not built: run `swift build` before `swift test`.")
+            return
+        }
+        let cli = try await CLIHarness.make(rows: 40)
+        defer { Task { try? await cli.shutdown() } }
+        let arguments = ["run"] + cli.providerFlags + ["--batch-api", "--batch-api-size", "20", "--quiet"]
+        cli.server.holdBatches()
+        let process = try start(arguments + ["--wait"], cli)
+        try await waitUntil("both batches are recorded with their ids") {
+            try cli.scalar("SELECT count(*) FROM embedsync_batches WHERE batch_id IS NOT NULL") == 2
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(try cli.scalar("SELECT count(*) FROM embedsync_batch_requests") == 40)
+        cli.server.releaseBatches()
+
+        let rerun = await cli.run(arguments + ["--wait", "--json"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try rerun.json()["batch"]?["submitted_batches"]?.int == 0)
+        #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == 40)
+        #expect(cli.server.batchStats.created.count == 2)
+        #expect(cli.server.batchStats.submittedInputs.values.allSatisfy { $0 == 1 })
+    }
+}
