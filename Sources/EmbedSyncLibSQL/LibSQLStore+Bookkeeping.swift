@@ -106,7 +106,9 @@ extension LibSQLStore {
                     "UPDATE \(quoteIdentifier(table)) SET \(quoteIdentifier(column)) = NULL", wantRows: false))
         }
         statements.append(HranaStatement("DROP TABLE IF EXISTS \(quoteIdentifier(targetTable))", wantRows: false))
-        for table in ["embedsync_failures", "embedsync_runs", LibSQLStore.claimsTable]
+        for table in [
+            "embedsync_failures", "embedsync_runs", LibSQLStore.claimsTable, BatchTables.requests, BatchTables.batches,
+        ]
         where try await tableExists(table) {
             statements.append(HranaStatement("DELETE FROM \(table) WHERE target = ?", [.text(targetTable)]))
         }

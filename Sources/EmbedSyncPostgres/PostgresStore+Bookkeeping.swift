@@ -131,7 +131,9 @@ extension PostgresStore {
         let layout = try await layout()
         let existing = (
             runs: try await tableExists(layout.runs), failures: try await tableExists(layout.failures),
-            claims: try await tableExists(layout.claims)
+            claims: try await tableExists(layout.claims),
+            batches: try await tableExists(qualified(layout.targetSchema, BatchTables.batches)),
+            requests: try await tableExists(qualified(layout.targetSchema, BatchTables.requests))
         )
         try await database("reset") {
             try await transaction { [self] connection in
@@ -145,6 +147,8 @@ extension PostgresStore {
                 for (table, exists) in [
                     (layout.runs, existing.runs), (layout.failures, existing.failures),
                     (layout.claims, existing.claims),
+                    (qualified(layout.targetSchema, BatchTables.requests), existing.requests),
+                    (qualified(layout.targetSchema, BatchTables.batches), existing.batches),
                 ]
                 where exists {
                     var builder = SQLBuilder()

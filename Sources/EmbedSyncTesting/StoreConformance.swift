@@ -73,5 +73,6 @@ public enum StoreConformance {
         Case(
             description: "change capture reads only changed rows, and every row when a full check is due",
             body: changeCapture),
+        Case(description: "Batch API bookkeeping: one pending batch per row, applied once", body: batchBookkeeping),
     ]
 }
