@@ -105,7 +105,7 @@ extension PostgresStore: BatchTrackingStore {
                     insert.sql = """
                         INSERT INTO \(tables.batches) (target, file_id, batch_id, status, model, created_at,
                             updated_at, requests, tokens)
-                        VALUES (\(insert.bind(tables.target)), \(insert.bind(batch.fileID)), NULLIF(\(insert.bind(batch.batchID ?? "")), ''),
+                        VALUES (\(insert.bind(tables.target)), \(insert.bind(batch.fileID)), NULL,
                             \(insert.bind(batch.status.rawValue)), \(insert.bind(batch.model)),
                             \(insert.bind(batch.createdAt)), \(insert.bind(batch.createdAt)),
                             \(insert.bind(Int64(batch.requests))), \(insert.bind(Int64(batch.tokens))))
@@ -118,9 +118,11 @@ extension PostgresStore: BatchTrackingStore {
                             INSERT INTO \(tables.requests) (target, file_id, custom_id, line, row_id, content_hash,
                                 chunk)
                             SELECT \(lines.bind(tables.target)), \(lines.bind(batch.fileID)), * FROM unnest(
-                                \(lines.bind(part.map(\.customID)))::text[], \(lines.bind(part.map { Int64($0.line) }))::bigint[],
+                                \(lines.bind(part.map(\.customID)))::text[],
+                                \(lines.bind(part.map { Int64($0.line) }))::bigint[],
                                 \(lines.bind(part.map(\.rowID.description)))::text[],
-                                \(lines.bind(part.map(\.contentHash)))::text[], \(lines.bind(part.map { Int64($0.chunk) }))::bigint[])
+                                \(lines.bind(part.map(\.contentHash)))::text[],
+                                \(lines.bind(part.map { Int64($0.chunk) }))::bigint[])
                             """
                         try await connection.query(lines.query, logger: logger)
                     }
@@ -138,7 +140,8 @@ extension PostgresStore: BatchTrackingStore {
             var builder = SQLBuilder()
             builder.sql = """
                 UPDATE \(tables.batches) SET batch_id = NULLIF(\(builder.bind(batch.batchID ?? "")), ''),
-                    status = \(builder.bind(batch.status.rawValue)), completed = \(builder.bind(Int64(batch.completed))),
+                    status = \(builder.bind(batch.status.rawValue)),
+                    completed = \(builder.bind(Int64(batch.completed))),
                     failed = \(builder.bind(Int64(batch.failed))), updated_at = \(builder.bind(unixTime()))
                 WHERE target = \(builder.bind(tables.target)) AND file_id = \(builder.bind(batch.fileID))
                 """
