@@ -82,3 +82,44 @@ struct BatchKillTests {
         #expect(cli.server.batchStats.submittedInputs.values.allSatisfy { $0 == 1 })
     }
 }
+
+/// The fake provider's Batch API, driven by the official `openai` SDK (PyPI `openai`, installed by `make test`): the
+/// wire format EmbedSync is tested against is the one OpenAI's own client speaks.
+@Suite("Batch API wire format")
+struct BatchWireFormatTests {
+    @Test("the openai SDK uploads, creates, polls, lists and reads the result files of a batch")
+    func officialClient() async throws {
+        let python = LibSQLCompatibilityTests.python
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            Issue.record("No \(python.path): run `make test` (scripts/setup.sh --test installs openai into .venv).")
+            return
+        }
+        let server = try await FakeProviderServer.start(.init(dimensions: 16, apiKey: "sk-batch"))
+        defer { Task { try? await server.shutdown() } }
+        let process = Process()
+        process.executableURL = python
+        process.arguments = [
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("openai_batch_client.py")
+                .path, server.baseURL, "sk-batch",
+        ]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "the openai SDK failed: \(stderr)")
+        let result = try LenientJSON.parse(Array(data))
+        #expect(
+            result["statuses"]?.array?.compactMap(\.string)
+                == ["validating", "in_progress", "finalizing", "completed"])
+        #expect(result["output"]?.array?.compactMap(\.string) == ["r1", "r3"])
+        #expect(result["errors"]?.array?.compactMap(\.string) == ["r2"])
+        #expect(result["listed"] == .bool(true))
+        #expect(result["counts"]?.array?.compactMap(\.int) == [3, 2, 1])
+        #expect(result["vector_length"]?.int == 16)
+        #expect(server.batchStats.uploads == 1)
+    }
+}
