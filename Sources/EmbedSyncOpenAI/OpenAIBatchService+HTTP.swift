@@ -66,17 +66,16 @@ extension OpenAIBatchService {
         let status = Int(response.status.code)
         guard (200..<300).contains(status) else {
             let bytes = (try? await response.body.collect(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
-            if status == 404 {
-                let error = embedder.classify(status: 400, headers: response.headers, body: bytes)
-                throw ProviderError(
-                    .fatal,
-                    """
-                    \(method) \(base)\(path) answered 404: \(error.text). The provider must speak OpenAI's Files and \
-                    Batch API at \(.baseURL) for --batch-api.
-                    """,
-                    statusCode: 404)
-            }
-            throw embedder.classify(status: status, headers: response.headers, body: bytes)
+            let error = embedder.classify(status: status, headers: response.headers, body: bytes)
+            guard error.kind == .rejected || error.kind == .fatal else { throw error }
+            let json = try? LenientJSON.parse(bytes)
+            let message = embedder.redactor.redact(
+                json?["error"]?["message"]?.string ?? String(decoding: bytes.prefix(300), as: UTF8.self))
+            let hint: ErrorMessage =
+                status == 404
+                ? " The provider must speak OpenAI's Files and Batch API at \(.baseURL) for --batch-api." : ""
+            throw ProviderError(
+                .fatal, "\(method) \(base)\(path) answered HTTP \(status): \(message).\(hint)", statusCode: status)
         }
         return response
     }
