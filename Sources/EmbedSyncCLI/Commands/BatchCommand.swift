@@ -28,7 +28,12 @@ struct BatchCommand: AsyncParsableCommand {
                     var found = batch.batchID
                     if found == nil { found = try await service.find(inputFileID: batch.fileID)?.id }
                     guard let id = found else { continue }
-                    let remote = try await service.cancel(id)
+                    let remote: RemoteBatch
+                    do {
+                        remote = try await service.cancel(id)
+                    } catch let error as ProviderError {
+                        throw EmbedSyncError(.provider, "Cancelling batch \(id): \(error.text)", underlying: error)
+                    }
                     batch.batchID = remote.id
                     batch.status = remote.status
                     try await store.updateBatch(batch)

@@ -57,8 +57,13 @@ public struct BatchRunner: Sendable {
         let fields = try await store.checkTemplateFields(configuration.template)
         try configuration.selection.ids?.check(against: try await store.sourceSchema())
         try await store.validateTarget(model: model)
-        return try await store.withRunGuard(configuration: configuration, model: model) {
-            try await runGuarded(fields: fields, started: started)
+        do {
+            return try await store.withRunGuard(configuration: configuration, model: model) {
+                try await runGuarded(fields: fields, started: started)
+            }
+        } catch let error as ProviderError {
+            // Calls are retried inside the service; what reaches here is final. Recorded work stays recorded.
+            throw EmbedSyncError(.provider, "The Batch API: \(error.text)", underlying: error)
         }
     }
 
