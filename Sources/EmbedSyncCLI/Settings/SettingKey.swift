@@ -56,6 +56,8 @@ struct SettingKey: Hashable, Sendable {
     static let serveWatch = SettingKey("serve.watch", flag: "watch")
     static let modelAliases = SettingKey("serve.model_aliases", flag: "model-alias")
     static let searchMode = SettingKey("search.mode", flag: "search-mode")
+    static let chunkTokens = SettingKey("run.chunk_tokens", flag: "chunk-tokens")
+    static let chunkOverlap = SettingKey("run.chunk_overlap", flag: "chunk-overlap")
 
     static let all: [SettingKey] = [
         .database, .authTokenEnv, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn,
@@ -66,6 +68,7 @@ struct SettingKey: Hashable, Sendable {
         .tokensPerMinute, .maxCost, .claimLease, .longInputs, .wait, .fullCheckEvery, .databaseTimeout, .price,
         .batchPrice,
         .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases, .searchMode,
+        .chunkTokens, .chunkOverlap,
     ]
 }
 
