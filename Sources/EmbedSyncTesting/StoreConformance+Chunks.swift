@@ -29,11 +29,12 @@ extension StoreConformance {
     }
 
     static func searchChunks(
-        _ store: any ChunkStore, _ query: String, k: Int = 10, filter: SearchFilter? = nil
+        _ store: any ChunkStore, _ query: String, k: Int = 10, minScore: Double? = nil, filter: SearchFilter? = nil
     ) async throws -> [SearchHit] {
         let embedder = KeywordEmbedder()
         return try await store.searchChunks(
-            query: embedder.vector(query), model: embedder.identity, k: k, minScore: nil, filter: filter, fields: [])
+            query: embedder.vector(query), model: embedder.identity, k: k, minScore: minScore, filter: filter,
+            fields: [])
     }
 
     @Sendable static func chunkSearch(_ fixture: Fixture, _ harness: Harness) async throws {
@@ -55,6 +56,8 @@ extension StoreConformance {
         try expect(hits.first?.storedText?.hasSuffix("purple zebra.") == true, "with its last chunk's text")
         try expect(Set(hits.map(\.id)).count == hits.count, "no row twice (got \(hits.map(\.id)))")
         try expect(hits.count == 4, "every row once (got \(hits.map(\.id)))")
+        let close = try await searchChunks(store, "purple zebra", minScore: 0.2)
+        try expect(close.map(\.id) == [.int(4)], "min score applies to the best chunk (got \(close.map(\.score)))")
         let lorem = try await searchChunks(store, "lorem", k: 2)
         try expect(lorem.map(\.id).first == .int(4) && lorem.count == 2, "k counts rows, not chunks (got \(lorem))")
         let rerun = try await chunkRun(fixture.store)
