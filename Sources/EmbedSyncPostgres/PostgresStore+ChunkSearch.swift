@@ -5,7 +5,8 @@ extension PostgresStore {
     /// Rows ranked by their best chunk. The chunks nearest the query are fetched first, more than `k` of them
     /// (`k` × the average chunks per row × 2, so an HNSW index on the chunks can answer), then grouped by row keeping
     /// each row's best (`DISTINCT ON`); when that leaves fewer than `k` rows and more chunks remain, it fetches twice
-    /// as many and groups again.
+    /// as many and groups again. With an HNSW index on the chunks (`embedsync index create`), `hnsw.ef_search` is
+    /// raised to the over-fetch (at most 1000) for the transaction.
     public func searchChunks(
         query: [Float], model: ModelIdentity, k: Int, minScore: Double?, filter: SearchFilter?, fields: [String]
     ) async throws -> [SearchHit] {
@@ -74,6 +75,9 @@ extension PostgresStore {
         let statement = builder.query
         do {
             return try await transaction(readOnly: true) { [self] connection in
+                let breadth = PostgresStore.chunkSearchBreadth(fetch: fetch)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(breadth)"), logger: logger)
                 var hits: [SearchHit] = []
                 var candidates = 0
                 for try await (id, score, text, count) in try await connection.query(statement, logger: logger)
