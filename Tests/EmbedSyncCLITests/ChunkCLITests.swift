@@ -72,6 +72,13 @@ struct ChunkCLITests {
         #expect(overlap.status == 2 && overlap.err.contains("--chunk-overlap"), "\(overlap.err)")
         let column = await cli(["run"] + flags + ["--target-column", "vec", "--chunk-tokens", "64"])
         #expect(column.status == 2 && column.err.contains("table mode"), "\(column.err)")
+        let targetPath = folder.appendingPathComponent("vectors.db").path
+        let detached = await cli(["run"] + flags + ["--target-database", targetPath, "--chunk-tokens", "64"])
+        #expect(detached.status == 2 && detached.err.contains("--chunk-tokens"), "\(detached.err)")
+        let targetTables = try await DatabaseQueue(path: targetPath).read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        #expect(targetTables.isEmpty, "\(targetTables)")
         #expect(try await tables() == ["texts"], "refused runs write nothing")
 
         let estimate = try json(await cli(["estimate"] + chunked + ["--json"]).out)
