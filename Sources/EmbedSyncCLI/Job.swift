@@ -103,6 +103,7 @@ struct Job: Sendable {
             exclusive: exclusive,
             longInputs: run.longInputs, maxConcurrency: maxConcurrency, lockWaitSeconds: run.wait)
         configuration.fullCheckEverySeconds = run.fullCheckEvery
+        configuration.chunking = try chunking()
         return configuration
     }
 }

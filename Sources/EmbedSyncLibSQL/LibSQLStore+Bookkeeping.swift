@@ -105,6 +105,7 @@ extension LibSQLStore {
                 HranaStatement(
                     "UPDATE \(quoteIdentifier(table)) SET \(quoteIdentifier(column)) = NULL", wantRows: false))
         }
+        statements.append(HranaStatement(chunkSQL.drop, wantRows: false))
         statements.append(HranaStatement("DROP TABLE IF EXISTS \(quoteIdentifier(targetTable))", wantRows: false))
         for table in [
             "embedsync_failures", "embedsync_runs", LibSQLStore.claimsTable, BatchTables.requests, BatchTables.batches,

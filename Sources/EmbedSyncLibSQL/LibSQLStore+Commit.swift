@@ -38,6 +38,7 @@ extension LibSQLStore {
         let statements =
             createTableStatements(dimensions: batch.model.dimensions)
             + writes(batch, kept: kept, fields: fields, schema: schema, claimsExist: claimsExist)
+            + chunkWrites(kept, model: batch.model)
         _ = try await client.batch(statements)
         rememberCreatedTables()
     }

@@ -143,6 +143,8 @@ extension PostgresStore {
                         logger: logger)
                 }
                 try await connection.query(
+                    PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(chunkTable(layout))"), logger: logger)
+                try await connection.query(
                     PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(layout.target)"), logger: logger)
                 for (table, exists) in [
                     (layout.runs, existing.runs), (layout.failures, existing.failures),

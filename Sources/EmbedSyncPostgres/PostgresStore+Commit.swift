@@ -23,6 +23,8 @@ extension PostgresStore {
                     try await storeVectors(
                         connection, kept, fingerprints: fingerprints, model: batch.model, layout: layout,
                         vectorType: vectorType)
+                    try await storeChunks(
+                        connection, kept, model: batch.model, layout: layout, vectorType: vectorType)
                     var delete = SQLBuilder()
                     delete.sql = """
                         DELETE FROM \(layout.failures) WHERE target = \(delete.bind(layout.targetName))
@@ -64,7 +66,7 @@ extension PostgresStore {
         let fingerprinted = state.withLock { $0.fingerprinted.contains(layout.target) }
         if fingerprinted {
             let key = FreshnessKey(
-                template: classifier.template.source, modelKey: classifier.model.storageKey, fields: fields)
+                template: classifier.freshnessTemplate, modelKey: classifier.model.storageKey, fields: fields)
             columnList.append(fingerprintSQL(&builder, key: key))
         }
         let columns = columnList.joined(separator: ", ")

@@ -134,6 +134,7 @@ extension PostgresStore {
                         USING hnsw (\(quoteIdentifier(column)) \(vectorSchema).vector_cosine_ops)
                         """), logger: logger)
         }
+        try await createChunkIndex()
     }
 
     /// Drops the HNSW index when it exists; `embedsync index drop`.
@@ -146,5 +147,6 @@ extension PostgresStore {
             try await client.query(
                 PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(qualified(schema, name))"), logger: logger)
         }
+        try await dropChunkIndex()
     }
 }

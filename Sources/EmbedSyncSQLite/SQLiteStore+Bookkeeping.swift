@@ -112,6 +112,7 @@ extension SQLiteStore {
                 {
                     try db.execute(sql: "UPDATE \(quoteIdentifier(table)) SET \(quoteIdentifier(column)) = NULL")
                 }
+                try db.execute(sql: self.chunkSQL.drop)
                 try db.execute(sql: "DROP TABLE IF EXISTS \(quoteIdentifier(self.targetTable))")
                 for table in ["embedsync_failures", "embedsync_runs", BatchTables.requests, BatchTables.batches]
                 where try db.tableExists(table) {

@@ -41,6 +41,7 @@ extension SQLiteStore {
                 for row in kept {
                     try self.storeVector(db, row, model: batch.model, schema: schema, now: now)
                 }
+                try self.storeChunks(db, kept, model: batch.model)
                 if !kept.isEmpty {
                     let delete = try db.cachedStatement(
                         sql: "DELETE FROM embedsync_failures WHERE target = ? AND row_id = ?")

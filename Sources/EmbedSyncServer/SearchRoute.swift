@@ -10,6 +10,8 @@ public struct SearchBackend: Sendable {
     public var columns: [String]
     /// The vectors in memory (SQLite): a query is a SIMD scan; `nil` asks the store (pgvector, libSQL).
     public var index: MemoryVectorIndex?
+    /// Rank rows by their best chunk (targets filled with `--chunk-tokens`; ``Searcher/searchesChunks``).
+    public var searchesChunks = false
 
     public init(
         store: any SearchableStore, template: TextTemplate, columns: [String], index: MemoryVectorIndex? = nil
@@ -65,8 +67,9 @@ struct SearchRoute: Sendable {
                 param: "model", code: "model_not_found")
         }
         let filter = try body.filter.flatMap { try WhereFilter.filter($0, columns: backend.columns) }
-        let searcher = Searcher(
+        var searcher = Searcher(
             store: backend.store, embedder: model.embedder, template: backend.template, index: backend.index)
+        searcher.searchesChunks = backend.searchesChunks
         let results = try await searcher.search(query, k: k, minScore: body.minScore, filter: filter)
         let tokens = model.prepare([query.trimmingCharacters(in: .whitespacesAndNewlines)]).first?.tokens ?? 0
         let includeText = body.includeText ?? true

@@ -32,6 +32,8 @@ public final class InMemoryStore: SearchableStore, Sendable {
         var vector: [Float]
         var state: StoredState
         var text: String
+        /// The row's chunks (``EmbeddedRow/chunks``), replaced with the row.
+        var chunks: [EmbeddedChunk]? = nil
     }
 
     struct StoredFailure {
@@ -151,7 +153,8 @@ public final class InMemoryStore: SearchableStore, Sendable {
             for row in kept {
                 state.vectors[row.id] = StoredVector(
                     vector: row.vector,
-                    state: StoredState(contentHash: row.contentHash, modelKey: batch.model.storageKey), text: row.text)
+                    state: StoredState(contentHash: row.contentHash, modelKey: batch.model.storageKey), text: row.text,
+                    chunks: row.chunks)
                 state.failures[row.id] = nil
             }
             for row in batch.failed {

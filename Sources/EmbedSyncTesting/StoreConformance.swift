@@ -59,20 +59,22 @@ public enum StoreConformance {
         do { return try TextTemplate("{{title}}") } catch { preconditionFailure("a literal template parses") }
     }()
 
-    public static let cases: [Case] = [
-        Case(description: "missing, up to date, stale by text and by model", body: staleness),
-        Case(description: "scans in id order, in pages, and reads rows by id", body: scanning),
-        Case(description: "prunes vectors whose source row is gone", body: pruning),
-        Case(description: "a commit with a bad vector writes nothing", body: atomicity),
-        Case(description: "a row edited or deleted while in flight is not stored", body: hashRecheck),
-        Case(description: "failed runs are counted by one rule and cleared by success", body: failureCounting),
-        Case(description: "claims hand a row to one worker, or the run guard serializes runs", body: claims),
-        Case(description: "search orders by cosine, honours k, min score and model", body: searching),
-        Case(description: "search applies the SQL filter on the source's columns", body: filtering),
-        Case(description: "runs are recorded and reset removes everything stored", body: runsAndReset),
-        Case(
-            description: "change capture reads only changed rows, and every row when a full check is due",
-            body: changeCapture),
-        Case(description: "Batch API bookkeeping: one pending batch per row, applied once", body: batchBookkeeping),
-    ]
+    public static let cases: [Case] =
+        [
+            Case(description: "missing, up to date, stale by text and by model", body: staleness),
+            Case(description: "scans in id order, in pages, and reads rows by id", body: scanning),
+            Case(description: "prunes vectors whose source row is gone", body: pruning),
+            Case(description: "a commit with a bad vector writes nothing", body: atomicity),
+            Case(description: "a row edited or deleted while in flight is not stored", body: hashRecheck),
+            Case(description: "failed runs are counted by one rule and cleared by success", body: failureCounting),
+            Case(description: "claims hand a row to one worker, or the run guard serializes runs", body: claims),
+            Case(description: "search orders by cosine, honours k, min score and model", body: searching),
+            Case(description: "search applies the SQL filter on the source's columns", body: filtering),
+            Case(description: "runs are recorded and reset removes everything stored", body: runsAndReset),
+            Case(
+                description: "change capture reads only changed rows, and every row when a full check is due",
+                body: changeCapture),
+            Case(
+                description: "Batch API bookkeeping: one pending batch per row, applied once", body: batchBookkeeping),
+        ] + chunkCases
 }

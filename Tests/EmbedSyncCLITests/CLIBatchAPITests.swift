@@ -139,6 +139,33 @@ struct CLIBatchAPITests {
         #expect(try checkVectors(cli) == 5)
     }
 
+    @Test("with --chunk-tokens every chunk of a row travels in one request line and is stored with its row")
+    func chunks() async throws {
+        let cli = try await CLIHarness.make(rows: 8)
+        defer { Task { try? await cli.shutdown() } }
+        let flags = cli.providerFlags + ["--batch-api", "--chunk-tokens", "6", "--json"]
+        let run = await cli.run(["run"] + flags + ["--wait"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try run.json()
+        let chunks = summary["chunks_embedded"]?.int ?? 0
+        #expect(summary["embedded"]?.int == 8)
+        #expect(chunks > 8, "several chunks per row: \(chunks)")
+        #expect(cli.server.batchStats.submittedLines == 8, "one request line per row")
+        #expect(try cli.scalar("SELECT count(*) FROM products_embeddings_chunks") == chunks)
+        let queue = try DatabaseQueue(path: cli.databasePath)
+        let stored = try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT embedding, text FROM products_embeddings_chunks")
+        }
+        try queue.close()
+        for row in stored {
+            let text: String = row["text"]
+            #expect(
+                VectorCodec.decode(row["embedding"] as Data) == FakeProviderServer.vector(for: text, dimensions: 16))
+        }
+        let again = try await cli.run(["run"] + flags).json()
+        #expect(again["selected"]?.int == 0, "chunked rows are fresh after the batch")
+    }
+
     @Test("--batch-api with the local model or OpenRouter is a usage error that writes nothing")
     func wrongProvider() async throws {
         let cli = try await CLIHarness.make(rows: 3)

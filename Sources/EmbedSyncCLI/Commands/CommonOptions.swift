@@ -50,6 +50,14 @@ struct CommonOptions: ParsableArguments {
         help: "Texts over the provider's token limit: truncate (default) or chunk (embed the pieces, store their mean)."
     )
     var longInputs: String?
+    @Option(
+        help: """
+            Split each row into chunks of at most N tokens (local model: at most 254) and store a vector per \
+            chunk (table mode); search ranks rows by their best chunk.
+            """)
+    var chunkTokens: String?
+    @Option(help: "Tokens each chunk repeats from the one before it (default 0; less than --chunk-tokens).")
+    var chunkOverlap: String?
 
     var flags: [SettingKey: String] {
         var flags: [SettingKey: String] = [:]
@@ -65,7 +73,7 @@ struct CommonOptions: ParsableArguments {
             (.concurrency, concurrency),
             (.maxRetries, maxRetries), (.requestsPerMinute, requestsPerMinute), (.tokensPerMinute, tokensPerMinute),
             (.claimLease, claimLease), (.longInputs, longInputs), (.timeout, requestTimeout),
-            (.databaseTimeout, databaseTimeout),
+            (.databaseTimeout, databaseTimeout), (.chunkTokens, chunkTokens), (.chunkOverlap, chunkOverlap),
         ]
         for case let (key, value?) in pairs { flags[key] = value }
         return flags

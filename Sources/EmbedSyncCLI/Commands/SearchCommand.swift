@@ -32,8 +32,10 @@ struct SearchCommand: AsyncParsableCommand {
                 throw EmbedSyncError(.usage, "This database does not support search.")
             }
             let embedder = try job.providers.makeEmbedder(needsKey: true)
-            return try await Searcher(store: store, embedder: embedder, template: job.template)
-                .search(query, k: k, minScore: minScore, filter: filter.map { SearchFilter(sql: $0) })
+            var searcher = Searcher(store: store, embedder: embedder, template: job.template)
+            searcher.searchesChunks = try job.chunking() != nil
+            return try await searcher.search(
+                query, k: k, minScore: minScore, filter: filter.map { SearchFilter(sql: $0) })
         }
         do {
             if json {

@@ -79,19 +79,23 @@ struct ServeCommand: AsyncParsableCommand {
             _ = try await store.checkTemplateFields(job.template)
             // SQLite's vectors are held in memory (read again when the file changes); other stores search themselves.
             var index: MemoryVectorIndex?
-            if let snapshots = store as? any VectorSnapshotStore {
+            let chunked = try job.chunking() != nil
+            if !chunked, let snapshots = store as? any VectorSnapshotStore {
                 index = MemoryVectorIndex(store: snapshots, model: embedder.identity)
                 try await index?.load()
             }
             search = SearchBackend(
                 store: searchable, template: job.template, columns: schema.columns.map(\.name), index: index)
+            search?.searchesChunks = chunked
         }
         let template = job.template
         let identity = embedder.identity
+        let chunking = try job.chunking()
         return ServerBackend(
             model: ServedModel(embedder: embedder, aliases: aliases), search: search,
             coverage: {
-                let classifier = RowClassifier(template: template, model: identity, selection: Selection())
+                let classifier = RowClassifier(
+                    template: template, model: identity, selection: Selection(), chunking: chunking)
                 let counts = try await Survey(store: store, classifier: classifier).run()
                 metrics.recordCoverage([
                     ("embedded", counts.upToDate), ("missing", counts.missing), ("stale", counts.stale),

@@ -18,7 +18,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     private func report(_ job: Job, context: CLIContext) async throws {
         let embedder = try job.providers.makeEmbedder(needsKey: false)
-        let classifier = RowClassifier(template: job.template, model: embedder.identity, selection: Selection())
+        let classifier = RowClassifier(
+            template: job.template, model: embedder.identity, selection: Selection(), chunking: try job.chunking())
         _ = try await job.store.checkTemplateFields(job.template)
         let counts = try await Survey(store: job.store, classifier: classifier).run()
         let orphaned = try await job.store.countOrphans()

@@ -21,6 +21,7 @@ enum Reports {
             ("skipped_failed", .int(Int64(summary.skippedFailed))),
             ("truncated", .int(Int64(summary.truncated))),
             ("chunked", .int(Int64(summary.chunked))),
+            ("chunks_embedded", .int(Int64(summary.chunksEmbedded))),
             ("pruned", .int(Int64(summary.pruned))),
             ("provider", .string(summary.model.provider)),
             ("model", .string(summary.model.model)),
@@ -44,6 +45,7 @@ enum Reports {
         table.add("Skipped", "\(summary.skipped) (\(summary.skippedEmpty) empty, \(summary.skippedFailed) failed 3×)")
         if summary.truncated > 0 { table.add("Truncated", "\(summary.truncated)") }
         if summary.chunked > 0 { table.add("Chunked", "\(summary.chunked) (pieces averaged)") }
+        if summary.chunksEmbedded > 0 { table.add("Chunks embedded", "\(summary.chunksEmbedded)") }
         if summary.pruned > 0 { table.add("Pruned", "\(summary.pruned)") }
         table.add("Tokens", "\(summary.tokens)")
         table.add("Cost", String(format: "$%.6f", summary.costUSD))
@@ -77,6 +79,7 @@ enum Reports {
         pairs.append(("rows_over_token_limit", .int(Int64(estimate.rowsOverTokenLimit))))
         pairs.append(("long_inputs", .string(estimate.longInputs.rawValue)))
         pairs.append(("requests", .int(Int64(estimate.requests))))
+        pairs.append(("chunks", estimate.chunks.map { .int(Int64($0)) } ?? .null))
         pairs.append(("projected_duration_s", .double((estimate.projectedSeconds * 10).rounded() / 10)))
         if let reason = estimate.approximationReason { pairs.append(("approximation", .string(reason))) }
         return .object(pairs)
@@ -90,6 +93,7 @@ enum Reports {
         table.add("Up to date", "\(counts.upToDate)")
         table.add("Skipped", "\(counts.empty) empty, \(counts.skippedFailed) failed 3×")
         table.add("Tokens", "\(estimate.tokens)\(estimate.tokensExact ? " (exact)" : " (approximate)")")
+        if let chunks = estimate.chunks { table.add("Chunks", "\(chunks)") }
         if estimate.rowsOverTokenLimit > 0 {
             let handling = estimate.longInputs == .chunk ? "chunked" : "truncated"
             table.add("Over token limit", "\(estimate.rowsOverTokenLimit) (\(handling))")

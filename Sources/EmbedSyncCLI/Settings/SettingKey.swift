@@ -58,6 +58,8 @@ struct SettingKey: Hashable, Sendable {
     static let serveWatch = SettingKey("serve.watch", flag: "watch")
     static let modelAliases = SettingKey("serve.model_aliases", flag: "model-alias")
     static let searchMode = SettingKey("search.mode", flag: "search-mode")
+    static let chunkTokens = SettingKey("run.chunk_tokens", flag: "chunk-tokens")
+    static let chunkOverlap = SettingKey("run.chunk_overlap", flag: "chunk-overlap")
 
     static let all: [SettingKey] = [
         .database, .authTokenEnv, .table, .query, .id, .template, .templateFile, .targetTable, .targetColumn,
@@ -69,6 +71,7 @@ struct SettingKey: Hashable, Sendable {
         .databaseTimeout, .price,
         .batchPrice,
         .host, .port, .tokenEnv, .corsOrigins, .maxBodyBytes, .serveWatch, .modelAliases, .searchMode,
+        .chunkTokens, .chunkOverlap,
     ]
 }
 

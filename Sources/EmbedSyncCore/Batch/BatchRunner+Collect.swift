@@ -140,12 +140,9 @@ extension BatchRunner {
                 job.report.staleOnArrival += 1
                 continue
             }
-            switch vector(from: vectors, text: planned.text) {
-            case .success(let vector):
-                embedded.append(
-                    EmbeddedRow(
-                        id: row.id, vector: vector, contentHash: planned.contentHash, text: planned.text,
-                        sourceValues: row.values))
+            switch embeddedRow(row, planned: planned, vectors: vectors) {
+            case .success(let stored):
+                embedded.append(stored)
             case .failure(let problem):
                 failed.append(
                     FailedRow(
@@ -157,25 +154,37 @@ extension BatchRunner {
         try await commit(embedded: embedded, failed: failed, tokens: tokens, &job)
     }
 
-    /// The row's vector: the one returned, or the token-weighted mean of its pieces (`--long-inputs chunk`).
-    private func vector(from vectors: [[Float]], text: String) -> Result<[Float], VectorProblem> {
-        var vector = vectors.first ?? []
-        if vectors.count > 1 {
-            let pieces = configuration.inputs(for: text, counter: service.tokenCounter, limits: service.limits).pieces
-            guard pieces.count == vectors.count else {
-                return .failure(VectorProblem(reason: "\(vectors.count) vectors came back for \(pieces.count) pieces"))
-            }
-            for piece in vectors {
-                if let problem = VectorValidator.problem(with: piece, expectedDimensions: model.dimensions) {
-                    return .failure(VectorProblem(reason: problem))
-                }
-            }
-            vector = TextChunker.combine(vectors, weights: pieces.map(\.tokens))
+    /// The row to store: its vector is the one returned, or the token-weighted mean of its pieces (`--long-inputs
+    /// chunk`) or of its chunks (`--chunk-tokens`, which ride along). The pieces are cut again from the row's text,
+    /// which is the text that was sent (its content hash matched).
+    private func embeddedRow(
+        _ row: ScannedRow, planned: PlannedRow, vectors: [[Float]]
+    ) -> Result<EmbeddedRow, VectorProblem> {
+        let (pieces, chunks, _) = configuration.workInputs(
+            for: planned.text, counter: service.tokenCounter, limits: service.limits)
+        guard vectors.count == pieces.count || (vectors.count == 1 && chunks == nil) else {
+            return .failure(VectorProblem(reason: "\(vectors.count) vectors came back for \(pieces.count) inputs"))
         }
+        for piece in vectors {
+            if let problem = VectorValidator.problem(with: piece, expectedDimensions: model.dimensions) {
+                return .failure(VectorProblem(reason: problem))
+            }
+        }
+        let vector =
+            vectors.count == 1 ? vectors[0] : TextChunker.combine(vectors, weights: pieces.map(\.tokens))
         if let problem = VectorValidator.problem(with: vector, expectedDimensions: model.dimensions) {
             return .failure(VectorProblem(reason: problem))
         }
-        return .success(vector)
+        let stored = chunks.map { chunks in
+            zip(chunks, vectors).map { chunk, vector in
+                EmbeddedChunk(
+                    number: chunk.number, start: chunk.start, end: chunk.end, text: chunk.text, vector: vector)
+            }
+        }
+        return .success(
+            EmbeddedRow(
+                id: row.id, vector: vector, contentHash: planned.contentHash, text: planned.text,
+                sourceValues: row.values, chunks: stored))
     }
 
     private func commit(embedded: [EmbeddedRow], failed: [FailedRow], tokens: Int, _ job: inout BatchJob) async throws {
@@ -187,6 +196,7 @@ extension BatchRunner {
         try await store.commit(commit)
         job.committed = true
         job.summary.embedded += embedded.count
+        job.summary.chunksEmbedded += embedded.reduce(0) { $0 + ($1.chunks?.count ?? 0) }
         job.summary.failed += failed.count
         job.summary.failedIDs += failed.prefix(max(0, 10_000 - job.summary.failedIDs.count)).map(\.id)
         job.failedRows.formUnion(failed.map(\.id))

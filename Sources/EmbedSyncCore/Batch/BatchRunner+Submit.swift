@@ -32,7 +32,7 @@ extension BatchRunner {
                     job.summary.outcome = .stoppedBySignal
                     break
                 }
-                let (pieces, truncated) = configuration.inputs(
+                let (pieces, chunks, truncated) = configuration.workInputs(
                     for: planned.text, counter: service.tokenCounter, limits: service.limits)
                 let tokens = pieces.reduce(0) { $0 + $1.tokens }
                 let cost = batchCost(tokens: tokens)
@@ -52,7 +52,7 @@ extension BatchRunner {
                 reserved += cost
                 job.summary.selected += 1
                 if truncated { job.summary.truncated += 1 }
-                if pieces.count > 1 { job.summary.chunked += 1 }
+                if pieces.count > 1, chunks == nil { job.summary.chunked += 1 }
             }
             let unused = candidates.filter { claimed.contains($0.id) && !(file?.holds($0.id) ?? false) }
             if !unused.isEmpty, job.summary.outcome != .completed {

@@ -57,6 +57,8 @@ public struct BatchRunner: Sendable {
         let fields = try await store.checkTemplateFields(configuration.template)
         try configuration.selection.ids?.check(against: try await store.sourceSchema())
         try await store.validateTarget(model: model)
+        try await configuration.validateChunking(
+            store: store, limits: service.limits, counter: service.tokenCounter, model: model)
         do {
             return try await store.withRunGuard(configuration: configuration, model: model) {
                 try await runGuarded(fields: fields, started: started)
@@ -70,7 +72,8 @@ public struct BatchRunner: Sendable {
     private func runGuarded(fields: [String], started: Double) async throws -> RunSummary {
         var job = BatchJob(
             classifier: RowClassifier(
-                template: configuration.template, model: model, selection: configuration.selection),
+                template: configuration.template, model: model, selection: configuration.selection,
+                chunking: configuration.chunking),
             fields: fields, record: RunRecord(id: UUID().uuidString.lowercased(), startedAt: unixTime(), model: model),
             summary: RunSummary(outcome: .completed, model: model))
         job.summary.batch = BatchReport()

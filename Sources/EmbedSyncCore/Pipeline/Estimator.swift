@@ -24,20 +24,27 @@ public struct Estimator: Sendable {
     /// Scans the source and prices the rows a run would embed.
     public func estimate() async throws -> Estimate {
         _ = try await store.checkTemplateFields(configuration.template)
+        try configuration.chunking?.check(limits: limits, counter: tokenCounter, model: model)
+        if configuration.chunking != nil, let chunkStore = store as? any ChunkStore {
+            try await chunkStore.validateChunkTarget()
+        }
         let classifier = RowClassifier(
-            template: configuration.template, model: model, selection: configuration.selection)
+            template: configuration.template, model: model, selection: configuration.selection,
+            chunking: configuration.chunking)
         let counter = tokenCounter
         let batchSize = configuration.batchSize(for: limits)
         var tokens = 0
         var overLimit = 0
         var requests = 0
+        var chunkCount = 0
         var packer = BatchPacker(
             batchSize: batchSize, maxTokensPerRequest: configuration.maxTokensPerRequest(for: limits))
         let counts = try await Survey(store: store, classifier: classifier, pageSize: configuration.pageSize).run {
             row in
             // The same inputs the runner would send: truncated or split by the long-input policy.
-            let (pieces, truncated) = configuration.inputs(for: row.text, counter: counter, limits: limits)
-            if truncated || pieces.count > 1 { overLimit += 1 }
+            let (pieces, chunks, truncated) = configuration.workInputs(for: row.text, counter: counter, limits: limits)
+            if truncated || (pieces.count > 1 && chunks == nil) { overLimit += 1 }
+            chunkCount += chunks?.count ?? 0
             let rowTokens = pieces.reduce(0) { $0 + $1.tokens }
             tokens += rowTokens
             if packer.mustSend(beforeAdding: pieces.count, tokens: rowTokens) {
@@ -60,6 +67,7 @@ public struct Estimator: Sendable {
         estimate.rowsOverTokenLimit = overLimit
         estimate.longInputs = limits.truncatesInternally ? .truncate : configuration.longInputs
         estimate.requests = requests
+        if configuration.chunking != nil { estimate.chunks = chunkCount }
         estimate.projectedSeconds = projectedSeconds(rows: counts.selected, tokens: tokens, requests: requests)
         return estimate
     }
@@ -97,6 +105,8 @@ public struct Estimate: Sendable {
     public var longInputs = LongInputPolicy.truncate
     public var requests = 0
     public var projectedSeconds = 0.0
+    /// With chunking: the chunks a run would embed (`tokens` counts them all); `nil` without chunking.
+    public var chunks: Int?
 
     public init(counts: SurveyCounts, model: ModelIdentity) {
         self.counts = counts

@@ -40,6 +40,9 @@ public struct RunConfiguration: Sendable {
     /// With change capture enabled: more changed rows than this are checked by reading every row, which is cheaper
     /// per row than looking each one up.
     public var maxCapturedChanges = 100_000
+    /// Several vectors per row (`--chunk-tokens`): every row's text is split into chunks, each embedded and stored
+    /// in the target's chunk table (a ``ChunkStore``); `nil` stores one vector per row.
+    public var chunking: ChunkSettings?
 
     public init(
         template: TextTemplate, selection: Selection = Selection(), batchSize: Int? = nil, concurrency: Int = 4,
@@ -137,6 +140,8 @@ public struct RunSummary: Sendable {
     public var truncated: Int = 0
     /// Rows whose text was split into pieces (`LongInputPolicy.chunk`).
     public var chunked: Int = 0
+    /// Chunks embedded and stored (``RunConfiguration/chunking``; 0 without it).
+    public var chunksEmbedded: Int = 0
     public var pruned: Int = 0
     /// With change capture enabled: how the run read rows (``CaptureMode``); `nil` without change capture.
     public var capture: CaptureMode?

@@ -10,6 +10,8 @@ actor RunTally {
     private(set) var done = 0
     /// Rows first sent whole, then shortened because the provider found them too long (counted in `truncated`).
     private(set) var shortened = 0
+    /// Chunks committed (``RunConfiguration/chunking``).
+    private(set) var chunks = 0
     private var inFlightCost = 0.0
     private let maxFailedIDs = 10_000
 
@@ -35,6 +37,7 @@ actor RunTally {
         costUSD += outcome.costUSD
         requests += outcome.requests
         shortened += outcome.shortened.count
+        chunks += outcome.embedded.reduce(0) { $0 + ($1.chunks?.count ?? 0) }
         commits += 1
     }
 
@@ -79,4 +82,6 @@ struct WorkItem: Sendable {
     var truncated = false
     /// The template fields the text was rendered from, as scanned (handed to the store's commit).
     var sourceValues: [String: String?]? = nil
+    /// With chunking: which chunk of the row this item is, and the row's whole text.
+    var chunk: (chunk: TextChunk, rowText: String)? = nil
 }

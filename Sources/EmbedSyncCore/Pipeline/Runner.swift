@@ -52,6 +52,7 @@ public struct Runner: Sendable {
         let fields = try await store.checkTemplateFields(configuration.template)
         try configuration.selection.ids?.check(against: try await store.sourceSchema())
         try await store.validateTarget(model: model)
+        try await validateChunking()
         return try await store.withRunGuard(configuration: configuration, model: model) {
             try await runGuarded(fields: fields, started: started)
         }
@@ -59,7 +60,8 @@ public struct Runner: Sendable {
 
     private func runGuarded(fields: [String], started: Double) async throws -> RunSummary {
         let classifier = RowClassifier(
-            template: configuration.template, model: model, selection: configuration.selection)
+            template: configuration.template, model: model, selection: configuration.selection,
+            chunking: configuration.chunking)
         let plan = try await capturePlan(classifier: classifier)
         let skippingFresh = try await FreshnessKey.forScan(of: store, classifier: classifier)
         let stream = RowReader(
@@ -139,7 +141,7 @@ public struct Runner: Sendable {
                     let outcome: BatchOutcome
                     do {
                         outcome = try await self.embedWithRetries(work, pacer: pacer, pricing: pricing)
-                            .combiningChunks(of: work)
+                            .combiningChunks(of: work).collectingChunks(of: work)
                     } catch {
                         await store.releaseClaims(workIDs, runID: runRecord.id)
                         throw error
@@ -164,23 +166,24 @@ public struct Runner: Sendable {
             func consider(_ row: ScannedRow, again: Bool = false) async throws -> Bool {
                 let planned = classifier.classify(row)
                 guard planned.selected else { return true }
-                let (pieces, truncated) = configuration.inputs(for: planned.text, counter: counter, limits: limits)
+                let (pieces, chunks, truncated) = configuration.workInputs(
+                    for: planned.text, counter: counter, limits: limits)
                 if !again {
                     summary.selected += 1
                     if truncated { summary.truncated += 1 }
-                    if pieces.count > 1 { summary.chunked += 1 }
+                    if pieces.count > 1, chunks == nil { summary.chunked += 1 }
                 }
                 let tokens = pieces.reduce(0) { $0 + $1.tokens }
                 // A chunked row's pieces all go in one batch, so they are combined and committed together.
                 if packer.mustSend(beforeAdding: pieces.count, tokens: tokens) {
                     guard try await dispatch() else { return false }
                 }
-                for piece in pieces {
+                for (number, piece) in pieces.enumerated() {
                     pending.append(
                         WorkItem(
                             id: row.id, text: piece.text, contentHash: planned.contentHash, tokens: piece.tokens,
-                            wholeText: pieces.count > 1 ? planned.text : nil, truncated: truncated,
-                            sourceValues: row.values))
+                            wholeText: pieces.count > 1 && chunks == nil ? planned.text : nil, truncated: truncated,
+                            sourceValues: row.values, chunk: chunks.map { ($0[number], planned.text) }))
                 }
                 if packer.add(pieces: pieces.count, tokens: tokens) {
                     guard try await dispatch() else { return false }
@@ -256,6 +259,7 @@ public struct Runner: Sendable {
         summary.costUSD = record.costUSD
         summary.requests = record.requests
         summary.truncated += await tally.shortened
+        summary.chunksEmbedded = await tally.chunks
         summary.durationSeconds = clock.now() - started
         if let message = outcomeMessage(summary) { summary.message = message }
         return summary

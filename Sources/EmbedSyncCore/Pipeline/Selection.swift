@@ -44,20 +44,34 @@ public struct RowClassifier: Sendable {
     public let template: TextTemplate
     public let model: ModelIdentity
     public let selection: Selection
+    /// Chunk settings (`--chunk-tokens`), part of the content hash: changing them marks every row stale.
+    public var chunking: ChunkSettings?
 
-    public init(template: TextTemplate, model: ModelIdentity, selection: Selection) {
+    public init(template: TextTemplate, model: ModelIdentity, selection: Selection, chunking: ChunkSettings? = nil) {
         self.template = template
         self.model = model
         self.selection = selection
+        self.chunking = chunking
     }
 
-    /// The content hash: the template and the rendered text, so editing either marks the row stale.
+    /// The content hash: the template and the rendered text (and the chunk settings, when chunking), so editing
+    /// either marks the row stale.
     public func contentHash(text: String) -> String {
         var hasher = ContentHasher()
         hasher.update(template.source)
         hasher.update([0x1f])
         hasher.update(text)
+        if let chunking {
+            hasher.update([0x1e])
+            hasher.update("chunks \(chunking.tokens) \(chunking.overlap)")
+        }
         return hasher.finalize()
+    }
+
+    /// What a fingerprint of the source's fields is valid for besides the model: the template, and the chunk
+    /// settings when chunking (``FreshnessKey/template``).
+    public var freshnessTemplate: String {
+        template.source + (chunking.map { "\u{1e}chunks \($0.tokens) \($0.overlap)" } ?? "")
     }
 
     public func classify(_ row: ScannedRow) -> PlannedRow {

@@ -12,6 +12,9 @@ public struct Searcher: Sendable {
     public let template: TextTemplate
     /// The store's vectors held in memory, when the caller keeps them (a server); `nil` reads them from the store.
     public let index: MemoryVectorIndex?
+    /// Rank rows by their best chunk (``ChunkStore``, for targets filled with ``RunConfiguration/chunking``); each
+    /// result's text is then that chunk's text. The in-memory index is not used.
+    public var searchesChunks = false
 
     public init(
         store: any SearchableStore, embedder: any Embedder, template: TextTemplate, index: MemoryVectorIndex? = nil
@@ -59,6 +62,7 @@ public struct Searcher: Sendable {
         } catch let error as ProviderError {
             throw EmbedSyncError(.provider, "Cannot embed the query: \(error.detail)", underlying: error)
         }
+        if searchesChunks { return try await chunkResults(query: vector, k: k, minScore: minScore, filter: filter) }
         let hits =
             if let index {
                 try await index.search(query: vector, k: k, minScore: minScore, filter: filter)

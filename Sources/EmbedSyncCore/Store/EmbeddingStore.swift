@@ -126,15 +126,20 @@ public struct EmbeddedRow: Sendable {
     /// The template fields as the scan read them (`nil` when not known), so a store can check inside its commit, in
     /// SQL, that the row still holds them: the same fields render the same text, so the same content hash.
     public var sourceValues: [String: String?]?
+    /// With chunking (``RunConfiguration/chunking``): every chunk of the row, which replace the ones stored in the
+    /// same transaction; `nil` without chunking.
+    public var chunks: [EmbeddedChunk]?
 
     public init(
-        id: RowID, vector: [Float], contentHash: String, text: String, sourceValues: [String: String?]? = nil
+        id: RowID, vector: [Float], contentHash: String, text: String, sourceValues: [String: String?]? = nil,
+        chunks: [EmbeddedChunk]? = nil
     ) {
         self.id = id
         self.vector = vector
         self.contentHash = contentHash
         self.text = text
         self.sourceValues = sourceValues
+        self.chunks = chunks
     }
 }
 

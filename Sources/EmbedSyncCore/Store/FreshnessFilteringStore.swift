@@ -30,7 +30,7 @@ public struct FreshnessKey: Sendable, Equatable {
             try await filtering.canSkipFresh()
         else { return nil }
         return FreshnessKey(
-            template: classifier.template.source, modelKey: classifier.model.storageKey,
+            template: classifier.freshnessTemplate, modelKey: classifier.model.storageKey,
             fields: classifier.template.fields)
     }
 

@@ -26,6 +26,8 @@ public enum Parameter: String, Sendable, CaseIterable {
     case filter = "where"
     case exclusive = "exclusive"
     case searchMode = "search.mode"
+    case chunkTokens = "run.chunk_tokens"
+    case chunkOverlap = "run.chunk_overlap"
 
     /// The name a library caller sees: the configuration key.
     public var key: String { rawValue }
