@@ -93,7 +93,11 @@ public struct BatchRunner: Sendable {
             }
             let rows = job.report.pendingRows
             observer.runNotice("\(pending.count) batches pending (\(rows) rows); next look in \(formatSeconds(pause))")
-            try await clock.sleep(seconds: min(pause, max(0, deadline - clock.now())))
+            // In short steps, so a signal stops the wait at once.
+            let wake = min(clock.now() + pause, deadline)
+            while clock.now() < wake, !stopSignal.isRaised {
+                try await clock.sleep(seconds: min(0.25, wake - clock.now()))
+            }
             pause = min(pause * 1.5, Self.longestPollSeconds)
         }
         return try await finish(job, started: started)
