@@ -89,16 +89,7 @@ extension PostgresStore {
                 return (hits, candidates)
             }
         } catch {
-            if filter != nil, let state = PostgresStore.sqlState(error), state.hasPrefix("42") || state == "25006" {
-                throw EmbedSyncError(
-                    .usage,
-                    """
-                    The \(.filter) condition does not run on the source rows: \(describe(error)). Use a read-only SQL \
-                    condition on the source's columns, e.g. \(.filter) \"lang = 'en'\".
-                    """
-                )
-            }
-            throw EmbedSyncError(.database, "PostgreSQL chunk search failed on \(url): \(describe(error))")
+            throw searchError(error, filtered: filter != nil, what: "chunk search")
         }
     }
 }

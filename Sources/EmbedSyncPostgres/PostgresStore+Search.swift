@@ -62,16 +62,7 @@ extension PostgresStore {
                 return hits
             }
         } catch {
-            if filter != nil, let state = PostgresStore.sqlState(error), state.hasPrefix("42") || state == "25006" {
-                throw EmbedSyncError(
-                    .usage,
-                    """
-                    The \(.filter) condition does not run on the source rows: \(describe(error)). Use a read-only SQL \
-                    condition on the source's columns, e.g. \(.filter) \"lang = 'en'\".
-                    """
-                )
-            }
-            throw EmbedSyncError(.database, "PostgreSQL search failed on \(url): \(describe(error))")
+            throw searchError(error, filtered: filter != nil, what: "search")
         }
     }
 
@@ -148,5 +139,22 @@ extension PostgresStore {
                 PostgresQuery(unsafeSQL: "DROP INDEX IF EXISTS \(qualified(schema, name))"), logger: logger)
         }
         try await dropChunkIndex()
+    }
+}
+
+extension PostgresStore {
+    /// A failed search as people can act on it: a `--where` condition that does not run on the source rows is a usage
+    /// error; anything else a database error naming `what` failed.
+    func searchError(_ error: any Error, filtered: Bool, what: String) -> EmbedSyncError {
+        if filtered, let state = PostgresStore.sqlState(error), state.hasPrefix("42") || state == "25006" {
+            return EmbedSyncError(
+                .usage,
+                """
+                The \(.filter) condition does not run on the source rows: \(describe(error)). Use a read-only SQL \
+                condition on the source's columns, e.g. \(.filter) \"lang = 'en'\".
+                """
+            )
+        }
+        return EmbedSyncError(.database, "PostgreSQL \(what) failed on \(url): \(describe(error))")
     }
 }

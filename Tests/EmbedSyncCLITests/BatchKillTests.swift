@@ -12,22 +12,21 @@ import Glibc
 @Suite("embedsync binary: SIGKILL around a Batch API submission")
 struct BatchKillTests {
     func start(_ arguments: [String], _ cli: CLIHarness) throws -> Process {
-        let process = Process()
-        process.executableURL = KillAndResumeTests.binary
-        process.arguments = arguments
-        process.environment = cli.environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        try KillAndResumeTests().start(arguments, cli)
+    }
+
+    /// Whether the binary is built; records why the test cannot run when it is not.
+    func binaryBuilt() -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: KillAndResumeTests.binary.path) else {
+            Issue.record("The embedsync binary is not built: run `swift build` before `swift test`.")
+            return false
+        }
+        return true
     }
 
     @Test("killed after the batch was created but before its id was recorded: the rerun finds it, creates no other")
     func killedBeforeRecordingTheID() async throws {
-        guard FileManager.default.isExecutableFile(atPath: KillAndResumeTests.binary.path) else {
-            Issue.record("The embedsync binary is not built: run `swift build` before `swift test`.")
-            return
-        }
+        guard binaryBuilt() else { return }
         let cli = try await CLIHarness.make(rows: 40)
         defer { Task { try? await cli.shutdown() } }
         let arguments = ["run"] + cli.providerFlags + ["--batch-api", "--batch-api-size", "20", "--quiet"]
@@ -57,10 +56,7 @@ struct BatchKillTests {
 
     @Test("killed while its batches are pending: the rerun applies them and sends nothing again")
     func killedWhilePending() async throws {
-        guard FileManager.default.isExecutableFile(atPath: KillAndResumeTests.binary.path) else {
-            Issue.record("The embedsync binary is not built: run `swift build` before `swift test`.")
-            return
-        }
+        guard binaryBuilt() else { return }
         let cli = try await CLIHarness.make(rows: 40)
         defer { Task { try? await cli.shutdown() } }
         let arguments = ["run"] + cli.providerFlags + ["--batch-api", "--batch-api-size", "20", "--quiet"]
