@@ -3,6 +3,7 @@ import EmbedSyncLibSQL
 import EmbedSyncTesting
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -13,14 +14,16 @@ import Glibc
 /// and the JWT key are the ones `scripts/sqld.sh` set up beside the tokens.
 final class PrivateSQLD: Sendable {
     let folder: URL
-    let port: Int
     let process = LockedProcess()
+    private let currentPort: Mutex<Int>
 
+    /// The port sqld listens on: the same after a restart, unless another test's server took it meanwhile.
+    var port: Int { currentPort.withLock { $0 } }
     var url: String { "http://127.0.0.1:\(port)" }
 
     init() throws {
         folder = try TestFiles.makeFolder("embedsync-sqld")
-        port = try PrivateSQLD.freePort()
+        currentPort = Mutex(try PrivateSQLD.freePort())
     }
 
     /// `sqld` and the public key, found from `EMBEDSYNC_TEST_LIBSQL_TOKENS` (`scripts/sqld.sh tokens`).
@@ -33,8 +36,25 @@ final class PrivateSQLD: Sendable {
         )
     }
 
-    /// Starts sqld on the folder's data and the port (the same ones after a stop), and waits until it answers.
+    /// Starts sqld on the folder's data and the port (the same ones after a stop), and waits until it answers. When
+    /// sqld exits at once (another server of the parallel tests took the port while it was stopped), it starts again
+    /// on a free port.
     func start() async throws {
+        for _ in 0..<3 {
+            let sqld = try launch()
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline, sqld.isRunning {
+                if (try? await client().execute(HranaStatement("SELECT 1"))) != nil { return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            guard !sqld.isRunning else { break }
+            _ = process.take()
+            currentPort.withLock { $0 = (try? PrivateSQLD.freePort()) ?? $0 }
+        }
+        Issue.record("the private sqld did not answer on \(url)")
+    }
+
+    private func launch() throws -> Process {
         let (binary, key) = PrivateSQLD.files
         try #require(FileManager.default.isExecutableFile(atPath: binary), "no sqld at \(binary): run scripts/sqld.sh")
         let sqld = Process()
@@ -47,12 +67,7 @@ final class PrivateSQLD: Sendable {
         sqld.standardError = FileHandle.nullDevice
         try sqld.run()
         process.set(sqld)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if (try? await client().execute(HranaStatement("SELECT 1"))) != nil { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("the private sqld did not answer on \(url)")
+        return sqld
     }
 
     /// Stops sqld the hard way (SIGKILL: it ignores SIGTERM while serving) and waits for it to exit; its data stays
@@ -121,7 +136,7 @@ struct CLILibSQLStopTests {
         _ = try await sqld.client().batch(statements)
         var cli = try await CLIHarness.make(rows: 1)
         cli.environment["TURSO_AUTH_TOKEN"] = TestLibSQL.token("rw")
-        let flags = [
+        var flags = [
             "run", "--database", sqld.url, "--table", table, "--provider", "openai-compatible", "--model",
             "fake-embed", "--dimensions", "16", "--base-url", cli.server.baseURL, "--api-key-env", "TEST_PROVIDER_KEY",
             "--template", "{{name}}", "--batch-size", "10", "--concurrency", "1", "--claim-lease", "1", "--json",
@@ -150,6 +165,7 @@ struct CLILibSQLStopTests {
         #expect(Date().timeIntervalSince(stopped) < 30, "the run gave up within a bounded time of the stop")
 
         try await sqld.start()
+        flags[2] = sqld.url
         #expect(await stored() == 30, "the stopped server kept what was committed")
         // The failed run could not release its claims on the fourth batch: wait for their one-second lease to end.
         while Date() < deadline {
