@@ -8,9 +8,10 @@ extension BatchRunner {
         let stream = RowStream(
             store: store, fields: job.fields, pageSize: configuration.pageSize, ids: configuration.selection.ids,
             skippingFresh: skippingFresh)
-        var file: BatchFile?
+        // Changed in place throughout: a copy would copy its buffer and bookkeeping for every row.
+        var file = try BatchFile()
         var reserved = 0.0
-        defer { file?.discard() }
+        defer { file.discard() }
         try await stream.forEachPage { page in
             var selected: [PlannedRow] = []
             for row in page {
@@ -40,30 +41,25 @@ extension BatchRunner {
                     job.summary.outcome = .stoppedByMaxCost
                     break
                 }
-                var current = try file ?? BatchFile()
-                var line = service.requestLine(customID: current.nextCustomID, inputs: pieces.map(\.text))
-                if !current.fits(bytes: line.count + 1, inputs: pieces.count, limits: limits) {
-                    try await send(&current, &job)
-                    current = try BatchFile()
-                    line = service.requestLine(customID: current.nextCustomID, inputs: pieces.map(\.text))
+                var line = service.requestLine(customID: file.nextCustomID, inputs: pieces.map(\.text))
+                if !file.fits(bytes: line.count + 1, inputs: pieces.count, limits: limits) {
+                    try await send(&file, &job)
+                    file = try BatchFile()
+                    line = service.requestLine(customID: file.nextCustomID, inputs: pieces.map(\.text))
                 }
-                try current.append(line, row: planned, inputs: pieces.count, tokens: tokens)
-                file = current
+                try file.append(line, row: planned, inputs: pieces.count, tokens: tokens)
                 reserved += cost
                 job.summary.selected += 1
                 if truncated { job.summary.truncated += 1 }
                 if pieces.count > 1, chunks == nil { job.summary.chunked += 1 }
             }
-            let unused = candidates.filter { claimed.contains($0.id) && !(file?.holds($0.id) ?? false) }
+            let unused = candidates.filter { claimed.contains($0.id) && !file.holds($0.id) }
             if !unused.isEmpty, job.summary.outcome != .completed {
                 await store.releaseClaims(unused.map(\.id), runID: job.record.id)
             }
             return job.summary.outcome == .completed
         }
-        if var last = file, !last.requests.isEmpty {
-            file = nil
-            try await send(&last, &job)
-        }
+        if !file.requests.isEmpty { try await send(&file, &job) }
     }
 
     /// Uploads a file, records it with its requests, and creates its batch.
