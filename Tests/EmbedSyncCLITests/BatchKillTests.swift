@@ -39,7 +39,7 @@ struct BatchKillTests {
                 && cli.server.heldRequests == 1
         }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
         cli.server.openGate()
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(cli.server.batchStats.created.count == 1)
@@ -66,7 +66,7 @@ struct BatchKillTests {
             try cli.scalar("SELECT count(*) FROM embedsync_batches WHERE batch_id IS NOT NULL") == 2
         }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
         #expect(try cli.scalar("SELECT count(*) FROM embedsync_batch_requests") == 40)
         cli.server.releaseBatches()
 
@@ -103,9 +103,9 @@ struct BatchWireFormatTests {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let data = await output.readToEnd()
+        await process.exited()
+        let stderr = String(decoding: await errors.readToEnd(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "the openai SDK failed: \(stderr)")
         let result = try LenientJSON.parse(Array(data))
         #expect(

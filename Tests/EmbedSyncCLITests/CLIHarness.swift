@@ -138,3 +138,34 @@ func waitUntil(
     Issue.record("Timed out after \(Int(timeout)) s waiting until \(what).", sourceLocation: sourceLocation)
     return false
 }
+
+/// Waits on a child process off the cooperative thread pool (two threads on a 2-core machine): a test that blocks a pool
+/// thread while a child runs stalls every other test's awaits, and their deadlines pass on a loaded machine.
+extension Process {
+    /// Returns once the process has exited.
+    func exited() async {
+        let process = UncheckedBox(self)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                process.value.waitUntilExit()
+                done.resume()
+            }
+        }
+    }
+}
+
+extension Pipe {
+    /// Everything written to the pipe until its writer closes it.
+    func readToEnd() async -> Data {
+        let pipe = UncheckedBox(self)
+        return await withCheckedContinuation { (done: CheckedContinuation<Data, Never>) in
+            Thread.detachNewThread { done.resume(returning: pipe.value.fileHandleForReading.readDataToEndOfFile()) }
+        }
+    }
+}
+
+/// Hands a value to another thread. Safe here: the value is used by that thread only until it resumes the waiter.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

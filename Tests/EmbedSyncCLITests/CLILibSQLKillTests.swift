@@ -39,13 +39,13 @@ struct CLILibSQLKillTests {
         }
         #expect(await stored() == 60, "6 batches committed before the kill")
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
         cli.server.openGate()
         #expect(process.terminationReason == .uncaughtSignal)
 
         try await Task.sleep(for: .seconds(2.5))
         let rerun = try KillAndResumeTests().start(arguments, cli)
-        rerun.waitUntilExit()
+        await rerun.exited()
         #expect(rerun.terminationStatus == 0)
         #expect(await stored() == 200)
         let stats = cli.server.stats

@@ -113,7 +113,7 @@ struct CLILibSQLTests {
             #expect(mine["id"]?.int.map(Int64.init) == other[0].int)
             #expect(abs((mine["score"]?.number ?? 9) - (other[1].double ?? -9)) < 1e-5)
         }
-        let python = try pythonSearch(table: table + "_embeddings", vector: vector)
+        let python = try await pythonSearch(table: table + "_embeddings", vector: vector)
         #expect(python.count == 10)
         for (mine, other) in zip(results, python) {
             #expect(mine["id"]?.int == other.array?[0].int)
@@ -240,7 +240,7 @@ struct CLILibSQLTests {
     }
 
     /// The top 10 by PyPI `libsql`'s own client and `vector_distance_cos` on the server: an independent reader.
-    func pythonSearch(table: String, vector: [Float]) throws -> [LenientJSON] {
+    func pythonSearch(table: String, vector: [Float]) async throws -> [LenientJSON] {
         let python = LibSQLCompatibilityTests.python
         try #require(FileManager.default.isExecutableFile(atPath: python.path), "No \(python.path): run `make test`.")
         let process = Process()
@@ -255,9 +255,9 @@ struct CLILibSQLTests {
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let data = await output.readToEnd()
+        await process.exited()
+        let stderr = String(decoding: await errors.readToEnd(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "libsql failed: \(stderr)")
         return try LenientJSON.parse(Array(data)).array ?? []
     }

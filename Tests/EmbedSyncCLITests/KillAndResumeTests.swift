@@ -47,13 +47,13 @@ struct KillAndResumeTests {
             try stored() == 60 && cli.server.heldRequests == 2
         }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
         cli.server.openGate()
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(try stored() == 60)
 
         let rerun = try start(arguments, cli)
-        rerun.waitUntilExit()
+        await rerun.exited()
         #expect(rerun.terminationStatus == 0)
 
         #expect(try cli.scalar("SELECT count(*) FROM products_embeddings") == 400)
@@ -84,8 +84,8 @@ struct KillAndResumeTests {
         // Once the run says it is stopping, the two batches in flight are answered: they commit, no new one starts.
         try await waitUntil("the run acknowledges SIGTERM") { errors.text.contains("Stopping") }
         cli.server.openGate()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = await output.readToEnd()
+        await process.exited()
         #expect(process.terminationStatus == 4)
         let summary = try LenientJSON.parse(Array(data))
         #expect(summary["status"]?.string == "stopped_signal")

@@ -36,9 +36,9 @@ struct LibSQLCompatibilityTests {
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let data = await output.readToEnd()
+        await process.exited()
+        let stderr = String(decoding: await errors.readToEnd(), as: UTF8.self)
         #expect(process.terminationStatus == 0, "libsql failed: \(stderr)")
         let theirs = try LenientJSON.parse(Array(data)).array ?? []
         #expect(theirs.count == 10)

@@ -61,7 +61,7 @@ struct PostgresFaultTests {
         while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
         let ended = !process.isRunning
         if !ended { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        await process.exited()
         return ended
     }
 

@@ -53,16 +53,16 @@ struct PostgresWorkersTests {
                 "SELECT row_id FROM embedsync_claims WHERE target = '\(table)_embeddings'"
             ).map { try $0.decode(String.self) })
         kill(workers[0].processIdentifier, SIGKILL)
-        workers[0].waitUntilExit()
+        await workers[0].exited()
         cli.server.openGate()
-        for worker in workers { worker.waitUntilExit() }
+        for worker in workers { await worker.exited() }
         #expect(workers[0].terminationReason == .uncaughtSignal)
         for worker in workers.dropFirst() { #expect(worker.terminationStatus == 0) }
 
         // The killed worker's claims die with its connections (the lease is 600 s, so nothing lapses): the live
         // workers take its rows over, and a rerun right after the crash has nothing left to wait for.
         let rerun = try start()
-        rerun.waitUntilExit()
+        await rerun.exited()
         #expect(rerun.terminationStatus == 0)
         let status = await cli.run(
             ["status", "--database", url, "--table", table]

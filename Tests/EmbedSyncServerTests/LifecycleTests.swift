@@ -29,7 +29,7 @@ struct LifecycleTests {
             configuration: .init(services: [app], logger: Logger(label: "embedsync.serve.test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            try await waitUntil("the server is listening", timeout: 60) { port.withLock { $0 } != nil }
+            try await waitUntil("the server is listening", timeout: 180) { port.withLock { $0 } != nil }
             try await body(port.withLock { $0 } ?? 0, group)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -57,7 +57,7 @@ struct LifecycleTests {
             let answer = Task {
                 try await RawHTTP.post("/v1/embeddings", json: #"{"model":"scripted","input":"in flight"}"#, port: port)
             }
-            try await waitUntil("the request reaches the model", timeout: 60) { embedder.calls == [1] }
+            try await waitUntil("the request reaches the model", timeout: 180) { embedder.calls == [1] }
             await group.triggerGracefulShutdown()
             embedder.open()
             let text = try await answer.value
