@@ -139,8 +139,8 @@ func waitUntil(
     return false
 }
 
-/// Waits on a child process off the cooperative thread pool (two threads on a 2-core machine): a test that blocks a pool
-/// thread while a child runs stalls every other test's awaits, and their deadlines pass on a loaded machine.
+/// Waits on a child process off the cooperative thread pool (two threads on a 2-core machine): a test that blocks a
+/// pool thread while a child runs stalls every other test's awaits, and their deadlines pass on a loaded machine.
 extension Process {
     /// Returns once the process has exited.
     func exited() async {
