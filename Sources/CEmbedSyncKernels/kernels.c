@@ -152,59 +152,11 @@ __attribute__((target("avx512f"))) void es_gelu_avx512(float *data, size_t count
     }
 }
 
-/// `exp(x)` for 16 lanes: Cephes' polynomial after `x = n·ln2 + r`, then `scalef` for `2ⁿ`; inputs clamped to [-87, 88].
-__attribute__((target("avx512f"), always_inline)) static inline __m512 es_exp(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    x = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    x = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), x);
-    __m512 z = _mm512_mul_ps(x, x);
-    __m512 y = _mm512_fmadd_ps(_mm512_set1_ps(1.9875691500e-4f), x, _mm512_set1_ps(1.3981999507e-3f));
-    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073e-3f));
-    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894e-2f));
-    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459e-1f));
-    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201e-1f));
-    y = _mm512_add_ps(_mm512_fmadd_ps(y, z, x), _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(y, n);
-}
-
-__attribute__((target("avx512f"))) void
-es_softmax_rows_avx512(float *data, size_t rows, size_t cols, size_t stride, float scale) {
-    const __m512 scales = _mm512_set1_ps(scale);
-    for (size_t r = 0; r < rows; r++) {
-        float *row = data + r * stride;
-        __m512 maxima = _mm512_set1_ps(-__builtin_inff());
-        for (size_t i = 0; i < cols; i += 16) {
-            __mmask16 mask = ES_TAIL_MASK(cols - i);
-            maxima = _mm512_mask_max_ps(maxima, mask, maxima, _mm512_maskz_loadu_ps(mask, row + i));
-        }
-        // With scale > 0, the largest of scale·x is scale·max(x).
-        __m512 largest = _mm512_mul_ps(_mm512_set1_ps(_mm512_reduce_max_ps(maxima)), scales);
-        __m512 sums = _mm512_setzero_ps();
-        for (size_t i = 0; i < cols; i += 16) {
-            __mmask16 mask = ES_TAIL_MASK(cols - i);
-            __m512 e = es_exp(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(mask, row + i), scales, largest));
-            sums = _mm512_mask_add_ps(sums, mask, sums, e);
-            _mm512_mask_storeu_ps(row + i, mask, e);
-        }
-        __m512 inverse = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sums));
-        for (size_t i = 0; i < cols; i += 16) {
-            __mmask16 mask = ES_TAIL_MASK(cols - i);
-            _mm512_mask_storeu_ps(row + i, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, row + i), inverse));
-        }
-    }
-}
-
 #else
 
 bool es_avx512_available(void) { return false; }
 
 void es_gelu_avx512(float *data, size_t count) { (void)data; (void)count; }
-
-void es_softmax_rows_avx512(float *data, size_t rows, size_t cols, size_t stride, float scale) {
-    (void)data; (void)rows; (void)cols; (void)stride; (void)scale;
-}
 
 void es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
                            const float *packed, float *c, size_t ldc) {

@@ -31,9 +31,9 @@ struct MathTests {
     }
 
     @Test(
-        "AVX-512 GELU and softmax agree with the Swift versions, tails included",
+        "AVX-512 GELU agrees with the Swift version, tails included",
         .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"))
-    func avx512ElementwiseMatchesSwift() throws {
+    func avx512GELUMatchesSwift() throws {
         for count in [1, 15, 16, 37, 1536] {
             let input = pseudoRandom(count, seed: UInt64(count)).map { $0 * 8 }
             var swift = input
@@ -44,26 +44,6 @@ struct MathTests {
                 #expect(abs(swift[i] - avx[i]) <= 1e-6 * max(1, abs(swift[i])), "gelu[\(i)] of \(count)")
             }
             #expect(avx[count] == 42, "GELU wrote past its \(count) floats")
-        }
-        for cols in [1, 7, 16, 33, 256] {
-            let rows = 3
-            let stride = cols + 5
-            let scale: Float = 0.176_776_7
-            let input = pseudoRandom(rows * stride, seed: UInt64(cols)).map { $0 * 40 }
-            var swift = input.map { $0 * scale }
-            var avx = input
-            swift.withUnsafeMutableBufferPointer {
-                VectorMath.softmaxRows($0.baseAddress!, rows: rows, cols: cols, stride: stride)
-            }
-            avx.withUnsafeMutableBufferPointer { es_softmax_rows_avx512($0.baseAddress!, rows, cols, stride, scale) }
-            for r in 0..<rows {
-                for i in 0..<cols {
-                    #expect(abs(swift[r * stride + i] - avx[r * stride + i]) < 1e-6, "softmax[\(r), \(i)] of \(cols)")
-                }
-                for i in cols..<stride {
-                    #expect(avx[r * stride + i] == input[r * stride + i], "softmax wrote past row \(r)")
-                }
-            }
         }
     }
 
@@ -89,19 +69,6 @@ struct MathTests {
         for j in 0..<ldc { #expect(c[m * ldc + j] == 7, "row past the output was written") }
     }
 
-    @Test("fast exp is within 2e-7 relative of the C library over [-87, 88]")
-    func expIsAccurate() {
-        var worst: Double = 0
-        var x: Float = -87
-        while x <= 88 {
-            let expected = Foundation.exp(Double(x))
-            worst = max(worst, abs(Double(FastMath.exp(x)) - expected) / expected)
-            x += 0.0137
-        }
-        #expect(worst < 2e-7, "max relative error \(worst)")
-        #expect(FastMath.exp(0) == 1)
-    }
-
     @Test("fast erf is within 5e-7 of the C library")
     func erfIsAccurate() {
         var worst: Double = 0
@@ -113,13 +80,8 @@ struct MathTests {
         #expect(worst < 5e-7, "max abs error \(worst)")
     }
 
-    @Test("softmax rows sum to one and keep order; LayerNorm gives zero mean and unit variance")
-    func softmaxAndLayerNorm() {
-        var rows = pseudoRandom(3 * 37, seed: 9).map { $0 * 20 }
-        rows.withUnsafeMutableBufferPointer { p in
-            if let base = p.baseAddress { VectorMath.softmaxRows(base, rows: 3, cols: 37, stride: 37) }
-        }
-        for r in 0..<3 { #expect(abs(rows[(r * 37)..<(r * 37 + 37)].reduce(0, +) - 1) < 1e-5) }
+    @Test("LayerNorm gives zero mean and unit variance")
+    func layerNorm() {
         var x = pseudoRandom(2 * 384, seed: 4)
         let gamma = [Float](repeating: 1, count: 384)
         let beta = [Float](repeating: 0, count: 384)

@@ -36,10 +36,6 @@ void es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t 
 /// approximation as the Swift path. Call only when `es_avx512_available()` is true.
 void es_gelu_avx512(float *data, size_t count);
 
-/// Softmax of `scale · row` for each of `rows` rows of `cols` floats (row stride `stride`), in place.
-/// Call only when `es_avx512_available()` is true.
-void es_softmax_rows_avx512(float *data, size_t rows, size_t cols, size_t stride, float scale);
-
 #ifdef __cplusplus
 }
 #endif

@@ -5,7 +5,7 @@ import CEmbedSyncKernels
 struct BertEncoder: Sendable {
     let config: BertConfiguration
     let weights: BertWeights
-    /// The matrix code the weights were prepared for; `.avx512` also runs GELU and softmax with AVX-512.
+    /// The matrix code the weights were prepared for; `.avx512` also runs GELU and attention with AVX-512.
     let kernel: MatrixKernel
 
     /// Encodes `sequences` (token ids, each at most `maxPositions` long and within the vocabulary) and writes
@@ -81,29 +81,12 @@ struct BertEncoder: Sendable {
         let qkv = scratch.queryKeyValue
         layer.queryKeyValue.apply(scratch.hidden, rows: tokens, into: qkv, workspace: scratch.int8)
 
-        let scores = scratch.scores
-        for s in 0..<(offsets.count - 1) {
-            let start = offsets[s]
-            let length = offsets[s + 1] - start
-            if length == 0 { continue }
-            for head in 0..<config.headCount {
-                let query = qkv + start * qkvStride + head * d
-                let key = query + h
-                let value = query + 2 * h
-                // The AVX-512 softmax applies the scale itself.
-                BLAS.sgemm(
-                    transposeA: false, transposeB: true, m: length, n: length, k: d,
-                    alpha: kernel == .avx512 ? 1 : scale, a: query, lda: qkvStride, b: key, ldb: qkvStride,
-                    beta: 0, c: scores, ldc: length)
-                switch kernel {
-                case .blas: VectorMath.softmaxRows(scores, rows: length, cols: length, stride: length)
-                case .avx512: es_softmax_rows_avx512(scores, length, length, length, scale)
-                }
-                BLAS.sgemm(
-                    transposeA: false, transposeB: false, m: length, n: d, k: length,
-                    alpha: 1, a: scores, lda: length, b: value, ldb: qkvStride,
-                    beta: 0, c: scratch.context + start * h + head * d, ldc: h)
-            }
+        // Self-attention per sequence, all heads in one call, reading Q, K and V from their rows in `qkv`.
+        let attend = kernel == .avx512 ? es_attention_avx512 : es_attention
+        for s in 0..<(offsets.count - 1) where offsets[s + 1] > offsets[s] {
+            attend(
+                qkv + offsets[s] * qkvStride, qkvStride, offsets[s + 1] - offsets[s], config.headCount, d, scale,
+                scratch.context + offsets[s] * h, h, scratch.attention)
         }
 
         layer.attentionOutput.apply(scratch.context, rows: tokens, into: scratch.projection, workspace: scratch.int8)
