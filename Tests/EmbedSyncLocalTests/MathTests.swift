@@ -58,7 +58,7 @@ struct MathTests {
         var c = [Float](repeating: 7, count: (m + 1) * ldc)
         a.withUnsafeBufferPointer { a in
             c.withUnsafeMutableBufferPointer { c in
-                es_gemm_packed_avx512(m, n, k, a.baseAddress!, k, packed.pointer, c.baseAddress!, ldc)
+                es_gemm_packed_avx512(m, n, k, a.baseAddress!, k, packed.pointer, nil, c.baseAddress!, ldc)
             }
         }
         let reference = ReferenceMatmul.multiplyTransposed(a, w, m: m, n: n, k: k)
