@@ -69,6 +69,19 @@ struct MathTests {
         for j in 0..<ldc { #expect(c[m * ldc + j] == 7, "row past the output was written") }
     }
 
+    @Test("fast exp is within 2e-7 relative of the C library over [-87, 88]")
+    func expIsAccurate() {
+        var worst: Double = 0
+        var x: Float = -87
+        while x <= 88 {
+            let expected = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(FastMath.exp(x)) - expected) / expected)
+            x += 0.0137
+        }
+        #expect(worst < 2e-7, "max relative error \(worst)")
+        #expect(FastMath.exp(0) == 1)
+    }
+
     @Test("fast erf is within 5e-7 of the C library")
     func erfIsAccurate() {
         var worst: Double = 0
@@ -80,8 +93,13 @@ struct MathTests {
         #expect(worst < 5e-7, "max abs error \(worst)")
     }
 
-    @Test("LayerNorm gives zero mean and unit variance")
-    func layerNorm() {
+    @Test("softmax rows sum to one and keep order; LayerNorm gives zero mean and unit variance")
+    func softmaxAndLayerNorm() {
+        var rows = pseudoRandom(3 * 37, seed: 9).map { $0 * 20 }
+        rows.withUnsafeMutableBufferPointer { p in
+            if let base = p.baseAddress { VectorMath.softmaxRows(base, rows: 3, cols: 37, stride: 37) }
+        }
+        for r in 0..<3 { #expect(abs(rows[(r * 37)..<(r * 37 + 37)].reduce(0, +) - 1) < 1e-5) }
         var x = pseudoRandom(2 * 384, seed: 4)
         let gamma = [Float](repeating: 1, count: 384)
         let beta = [Float](repeating: 0, count: 384)

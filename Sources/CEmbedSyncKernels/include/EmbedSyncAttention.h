@@ -19,7 +19,8 @@ size_t es_attention_workspace_count(size_t length, size_t head_size);
 /// Row `i` of `qkv` (stride `ld_qkv` floats) holds the token's queries at 0, keys at `hidden` and values at
 /// `2 · hidden`, head `h` at `h · head_size` within each, as one linear layer writes them. Context rows have stride
 /// `ld_context`; nothing else of `context` is written. `workspace` holds `es_attention_workspace_count` floats.
-/// Plain C, for every CPU.
+/// Plain C, for every CPU: the reference the AVX-512 kernel is tested against, and what it runs on other
+/// architectures. The encoder's BLAS path keeps BLAS for attention, which picks vector kernels for the CPU at run time.
 void es_attention(const float *qkv, size_t ld_qkv, size_t length, size_t heads, size_t head_size, float scale,
                   float *context, size_t ld_context, float *workspace);
 

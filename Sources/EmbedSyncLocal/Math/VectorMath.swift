@@ -102,6 +102,36 @@ enum VectorMath {
         }
     }
 
+    /// Softmax of each row of `data[rows×cols]` (row stride `stride`), in place.
+    static func softmaxRows(_ data: UnsafeMutablePointer<Float>, rows: Int, cols: Int, stride: Int) {
+        for r in 0..<rows {
+            let row = data + r * stride
+            var maxValue = row[0]
+            for i in 0..<cols {
+                maxValue = row[i] > maxValue ? row[i] : maxValue
+            }
+            for i in 0..<cols {
+                row[i] = FastMath.exp(row[i] - maxValue)
+            }
+            var sum = Vector()
+            var i = 0
+            let vectorEnd = cols - cols % width
+            while i < vectorEnd {
+                sum += load(row, i)
+                i += width
+            }
+            var total = sum.sum()
+            while i < cols {
+                total += row[i]
+                i += 1
+            }
+            let inv = 1 / total
+            for i in 0..<cols {
+                row[i] *= inv
+            }
+        }
+    }
+
     /// Scales `data[count]` to unit L2 norm (leaves an all-zero vector as it is).
     static func l2Normalize(_ data: UnsafeMutablePointer<Float>, count: Int) {
         var sum: Float = 0

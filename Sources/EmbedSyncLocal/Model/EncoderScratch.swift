@@ -15,7 +15,7 @@ final class EncoderScratch {
     private(set) var context = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var projection = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var intermediate = UnsafeMutablePointer<Float>.allocate(capacity: 1)
-    /// The attention kernel's workspace (`es_attention_workspace_count` floats for the longest sequence).
+    /// The attention kernel's workspace, or one head's `longest × longest` scores on the BLAS path.
     private(set) var attention = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// Quantised activations for int8 layers.
     let int8 = Int8Workspace()
@@ -38,7 +38,9 @@ final class EncoderScratch {
             tokenCapacity = capacity
         }
         if longest > sequenceCapacity {
-            attention = Self.replace(attention, count: es_attention_workspace_count(longest, headSize))
+            // Room for the AVX-512 kernel's workspace, or for one head's scores on the BLAS path.
+            let count = max(es_attention_workspace_count(longest, headSize), longest * longest)
+            attention = Self.replace(attention, count: count)
             sequenceCapacity = longest
         }
     }
