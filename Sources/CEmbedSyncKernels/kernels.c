@@ -57,17 +57,24 @@ bool es_avx512_available(void) {
 /// Applies `X(i)` for each row `i` of a micro-tile.
 #define ES_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
 
-/// `c[mr×32] += a[mr×kc] · panel[kc×32]`, the first 16 columns masked by `mask0`, the next 16 by `mask1`.
+/// `c[mr×32] += a[mr×kc] · panel[kc×32]`, or `c = bias + …` when `bias` (the panel's 32 columns) is not null;
+/// the first 16 columns masked by `mask0`, the next 16 by `mask1`.
 /// Written out row by row (rather than with arrays) so the compiler keeps all accumulators in registers;
 /// `mr` is a constant at every call site, which drops the rows past it.
 __attribute__((target("avx512f"), always_inline)) static inline void
-es_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, float *c, size_t ldc,
-         __mmask16 mask0, __mmask16 mask1) {
+es_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, const float *bias, float *c,
+         size_t ldc, __mmask16 mask0, __mmask16 mask1) {
 #define ES_DECLARE(i) __m512 c0_##i = _mm512_setzero_ps(), c1_##i = _mm512_setzero_ps();
     ES_ROWS(ES_DECLARE)
+    if (bias) {
+        __m512 z0 = _mm512_maskz_loadu_ps(mask0, bias), z1 = _mm512_maskz_loadu_ps(mask1, bias + 16);
+#define ES_BIAS(i) if (i < mr) { c0_##i = z0; c1_##i = z1; }
+        ES_ROWS(ES_BIAS)
+    } else {
 #define ES_LOAD(i) if (i < mr) { c0_##i = _mm512_maskz_loadu_ps(mask0, c + i * ldc); \
                                  c1_##i = _mm512_maskz_loadu_ps(mask1, c + i * ldc + 16); }
-    ES_ROWS(ES_LOAD)
+        ES_ROWS(ES_LOAD)
+    }
     for (size_t p = 0; p < kc; p++) {
         __m512 b0 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH);
         __m512 b1 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH + 16);
@@ -79,17 +86,18 @@ es_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, floa
                                   _mm512_mask_storeu_ps(c + i * ldc + 16, mask1, c1_##i); }
     ES_ROWS(ES_STORE)
 #undef ES_DECLARE
+#undef ES_BIAS
 #undef ES_LOAD
 #undef ES_FMA
 #undef ES_STORE
 }
 
 #define ES_MICRO_CASE(R) \
-    case R: es_micro(R, kc, a, lda, panel, c, ldc, mask0, mask1); break;
+    case R: es_micro(R, kc, a, lda, panel, bias, c, ldc, mask0, mask1); break;
 
 __attribute__((target("avx512f"))) static void
-es_micro_any(int mr, size_t kc, const float *a, size_t lda, const float *panel, float *c, size_t ldc,
-             __mmask16 mask0, __mmask16 mask1) {
+es_micro_any(int mr, size_t kc, const float *a, size_t lda, const float *panel, const float *bias, float *c,
+             size_t ldc, __mmask16 mask0, __mmask16 mask1) {
     switch (mr) {
         ES_MICRO_CASE(14) ES_MICRO_CASE(13) ES_MICRO_CASE(12) ES_MICRO_CASE(11) ES_MICRO_CASE(10)
         ES_MICRO_CASE(9) ES_MICRO_CASE(8) ES_MICRO_CASE(7) ES_MICRO_CASE(6) ES_MICRO_CASE(5)
@@ -100,8 +108,11 @@ es_micro_any(int mr, size_t kc, const float *a, size_t lda, const float *panel, 
 
 __attribute__((target("avx512f"))) void
 es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
-                      const float *packed, float *c, size_t ldc) {
+                      const float *packed, const float *bias, float *c, size_t ldc) {
     size_t panels = (n + ES_PANEL_WIDTH - 1) / ES_PANEL_WIDTH;
+    if (k == 0 && bias) {
+        for (size_t i = 0; i < m; i++) memcpy(c + i * ldc, bias, n * sizeof(float));
+    }
     for (size_t k0 = 0; k0 < k; k0 += ES_KC) {
         size_t kc = k - k0 < ES_KC ? k - k0 : ES_KC;
         for (size_t m0 = 0; m0 < m; m0 += ES_MC) {
@@ -115,8 +126,10 @@ es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
                 const float *panel = packed + p * k * ES_PANEL_WIDTH + k0 * ES_PANEL_WIDTH;
                 for (size_t i = 0; i < mc; i += ES_MR) {
                     int mr = (int)(mc - i < ES_MR ? mc - i : ES_MR);
-                    es_micro_any(mr, kc, a + (m0 + i) * lda + k0, lda, panel, c + (m0 + i) * ldc + column, ldc,
-                                 mask0, mask1);
+                    // The first block of inputs starts from the bias (when given) instead of reading c.
+                    const float *start = k0 == 0 && bias ? bias + column : NULL;
+                    es_micro_any(mr, kc, a + (m0 + i) * lda + k0, lda, panel, start, c + (m0 + i) * ldc + column,
+                                 ldc, mask0, mask1);
                 }
             }
         }
@@ -152,63 +165,15 @@ __attribute__((target("avx512f"))) void es_gelu_avx512(float *data, size_t count
     }
 }
 
-/// `exp(x)` for 16 lanes: Cephes' polynomial after `x = n·ln2 + r`, then `scalef` for `2ⁿ`; inputs clamped to [-87, 88].
-__attribute__((target("avx512f"), always_inline)) static inline __m512 es_exp(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    x = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    x = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), x);
-    __m512 z = _mm512_mul_ps(x, x);
-    __m512 y = _mm512_fmadd_ps(_mm512_set1_ps(1.9875691500e-4f), x, _mm512_set1_ps(1.3981999507e-3f));
-    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073e-3f));
-    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894e-2f));
-    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459e-1f));
-    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201e-1f));
-    y = _mm512_add_ps(_mm512_fmadd_ps(y, z, x), _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(y, n);
-}
-
-__attribute__((target("avx512f"))) void
-es_softmax_rows_avx512(float *data, size_t rows, size_t cols, size_t stride, float scale) {
-    const __m512 scales = _mm512_set1_ps(scale);
-    for (size_t r = 0; r < rows; r++) {
-        float *row = data + r * stride;
-        __m512 maxima = _mm512_set1_ps(-__builtin_inff());
-        for (size_t i = 0; i < cols; i += 16) {
-            __mmask16 mask = ES_TAIL_MASK(cols - i);
-            maxima = _mm512_mask_max_ps(maxima, mask, maxima, _mm512_maskz_loadu_ps(mask, row + i));
-        }
-        // With scale > 0, the largest of scale·x is scale·max(x).
-        __m512 largest = _mm512_mul_ps(_mm512_set1_ps(_mm512_reduce_max_ps(maxima)), scales);
-        __m512 sums = _mm512_setzero_ps();
-        for (size_t i = 0; i < cols; i += 16) {
-            __mmask16 mask = ES_TAIL_MASK(cols - i);
-            __m512 e = es_exp(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(mask, row + i), scales, largest));
-            sums = _mm512_mask_add_ps(sums, mask, sums, e);
-            _mm512_mask_storeu_ps(row + i, mask, e);
-        }
-        __m512 inverse = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sums));
-        for (size_t i = 0; i < cols; i += 16) {
-            __mmask16 mask = ES_TAIL_MASK(cols - i);
-            _mm512_mask_storeu_ps(row + i, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, row + i), inverse));
-        }
-    }
-}
-
 #else
 
 bool es_avx512_available(void) { return false; }
 
 void es_gelu_avx512(float *data, size_t count) { (void)data; (void)count; }
 
-void es_softmax_rows_avx512(float *data, size_t rows, size_t cols, size_t stride, float scale) {
-    (void)data; (void)rows; (void)cols; (void)stride; (void)scale;
-}
-
 void es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
-                           const float *packed, float *c, size_t ldc) {
-    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)c; (void)ldc;
+                           const float *packed, const float *bias, float *c, size_t ldc) {
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)bias; (void)c; (void)ldc;
 }
 
 #endif

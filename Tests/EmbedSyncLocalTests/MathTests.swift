@@ -31,9 +31,9 @@ struct MathTests {
     }
 
     @Test(
-        "AVX-512 GELU and softmax agree with the Swift versions, tails included",
+        "AVX-512 GELU agrees with the Swift version, tails included",
         .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"))
-    func avx512ElementwiseMatchesSwift() throws {
+    func avx512GELUMatchesSwift() throws {
         for count in [1, 15, 16, 37, 1536] {
             let input = pseudoRandom(count, seed: UInt64(count)).map { $0 * 8 }
             var swift = input
@@ -44,26 +44,6 @@ struct MathTests {
                 #expect(abs(swift[i] - avx[i]) <= 1e-6 * max(1, abs(swift[i])), "gelu[\(i)] of \(count)")
             }
             #expect(avx[count] == 42, "GELU wrote past its \(count) floats")
-        }
-        for cols in [1, 7, 16, 33, 256] {
-            let rows = 3
-            let stride = cols + 5
-            let scale: Float = 0.176_776_7
-            let input = pseudoRandom(rows * stride, seed: UInt64(cols)).map { $0 * 40 }
-            var swift = input.map { $0 * scale }
-            var avx = input
-            swift.withUnsafeMutableBufferPointer {
-                VectorMath.softmaxRows($0.baseAddress!, rows: rows, cols: cols, stride: stride)
-            }
-            avx.withUnsafeMutableBufferPointer { es_softmax_rows_avx512($0.baseAddress!, rows, cols, stride, scale) }
-            for r in 0..<rows {
-                for i in 0..<cols {
-                    #expect(abs(swift[r * stride + i] - avx[r * stride + i]) < 1e-6, "softmax[\(r), \(i)] of \(cols)")
-                }
-                for i in cols..<stride {
-                    #expect(avx[r * stride + i] == input[r * stride + i], "softmax wrote past row \(r)")
-                }
-            }
         }
     }
 
@@ -78,7 +58,7 @@ struct MathTests {
         var c = [Float](repeating: 7, count: (m + 1) * ldc)
         a.withUnsafeBufferPointer { a in
             c.withUnsafeMutableBufferPointer { c in
-                es_gemm_packed_avx512(m, n, k, a.baseAddress!, k, packed.pointer, c.baseAddress!, ldc)
+                es_gemm_packed_avx512(m, n, k, a.baseAddress!, k, packed.pointer, nil, c.baseAddress!, ldc)
             }
         }
         let reference = ReferenceMatmul.multiplyTransposed(a, w, m: m, n: n, k: k)

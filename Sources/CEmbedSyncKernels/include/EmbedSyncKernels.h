@@ -27,18 +27,14 @@ size_t es_packed_weight_count(size_t n, size_t k);
 /// `packed` must hold `es_packed_weight_count(n, k)` floats and be 64-byte aligned.
 void es_pack_weight(const float *w, size_t n, size_t k, float *packed);
 
-/// `c[m×n] += a[m×k] · wᵀ` with `w` packed by `es_pack_weight`; row strides `lda` and `ldc` in floats.
-/// Single-threaded. Call only when `es_avx512_available()` is true.
+/// `c[m×n] = bias[n] + a[m×k] · wᵀ` with `w` packed by `es_pack_weight`, or `c += a · wᵀ` when `bias` is null;
+/// row strides `lda` and `ldc` in floats. Single-threaded. Call only when `es_avx512_available()` is true.
 void es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
-                           const float *packed, float *c, size_t ldc);
+                           const float *packed, const float *bias, float *c, size_t ldc);
 
 /// GELU in its exact (erf) form, in place: `x · ½ · (1 + erf(x / √2))`, erf by the same rational
 /// approximation as the Swift path. Call only when `es_avx512_available()` is true.
 void es_gelu_avx512(float *data, size_t count);
-
-/// Softmax of `scale · row` for each of `rows` rows of `cols` floats (row stride `stride`), in place.
-/// Call only when `es_avx512_available()` is true.
-void es_softmax_rows_avx512(float *data, size_t rows, size_t cols, size_t stride, float scale);
 
 #ifdef __cplusplus
 }

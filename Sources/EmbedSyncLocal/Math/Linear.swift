@@ -51,9 +51,9 @@ struct Linear: Sendable {
 
     /// Computes `output[rows×outputSize] = input[rows×inputSize] · Wᵀ + b`.
     ///
-    /// On fp32 weights the bias is written first and the product accumulated onto it, which spares a zeroing
-    /// pass and a separate bias pass. On int8 weights the input is first quantised into `workspace` (a temporary
-    /// one when `nil`), and the kernel adds the bias as it writes.
+    /// On fp32 weights the product is accumulated onto the bias (the AVX-512 kernel starts from it; for BLAS it is
+    /// written first), which spares a zeroing pass and a separate bias pass. On int8 weights the input is first
+    /// quantised into `workspace` (a temporary one when `nil`), and the kernel adds the bias as it writes.
     func apply(
         _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
         workspace: Int8Workspace? = nil
@@ -65,25 +65,27 @@ struct Linear: Sendable {
         }
         bias.withUnsafeBufferPointer { b in
             guard let b = b.baseAddress else { return }
-            for row in 0..<rows {
-                (output + row * outputSize).update(from: b, count: outputSize)
+            switch storage {
+            case .rowMajor(let weight):
+                for row in 0..<rows {
+                    (output + row * outputSize).update(from: b, count: outputSize)
+                }
+                weight.withUnsafeBufferPointer { w in
+                    guard let w = w.baseAddress else { return }
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true,
+                        m: rows, n: outputSize, k: inputSize,
+                        alpha: 1, a: input, lda: inputSize, b: w, ldb: inputSize,
+                        beta: 1, c: output, ldc: outputSize
+                    )
+                }
+            case .packed(let packed):
+                // The kernel starts each output from the bias.
+                es_gemm_packed_avx512(
+                    rows, outputSize, inputSize, input, inputSize, packed.pointer, b, output, outputSize)
+            case .int8:
+                break  // handled above
             }
-        }
-        switch storage {
-        case .rowMajor(let weight):
-            weight.withUnsafeBufferPointer { w in
-                guard let w = w.baseAddress else { return }
-                BLAS.sgemm(
-                    transposeA: false, transposeB: true,
-                    m: rows, n: outputSize, k: inputSize,
-                    alpha: 1, a: input, lda: inputSize, b: w, ldb: inputSize,
-                    beta: 1, c: output, ldc: outputSize
-                )
-            }
-        case .packed(let packed):
-            es_gemm_packed_avx512(rows, outputSize, inputSize, input, inputSize, packed.pointer, output, outputSize)
-        case .int8:
-            break  // handled above
         }
     }
 

@@ -5,7 +5,7 @@ import CEmbedSyncKernels
 struct BertEncoder: Sendable {
     let config: BertConfiguration
     let weights: BertWeights
-    /// The matrix code the weights were prepared for; `.avx512` also runs GELU and softmax with AVX-512.
+    /// The matrix code the weights were prepared for; `.avx512` also runs GELU and attention with AVX-512.
     let kernel: MatrixKernel
 
     /// Encodes `sequences` (token ids, each at most `maxPositions` long and within the vocabulary) and writes
@@ -81,28 +81,19 @@ struct BertEncoder: Sendable {
         let qkv = scratch.queryKeyValue
         layer.queryKeyValue.apply(scratch.hidden, rows: tokens, into: qkv, workspace: scratch.int8)
 
-        let scores = scratch.scores
-        for s in 0..<(offsets.count - 1) {
+        for s in 0..<(offsets.count - 1) where offsets[s + 1] > offsets[s] {
             let start = offsets[s]
             let length = offsets[s + 1] - start
-            if length == 0 { continue }
-            for head in 0..<config.headCount {
-                let query = qkv + start * qkvStride + head * d
-                let key = query + h
-                let value = query + 2 * h
-                // The AVX-512 softmax applies the scale itself.
-                BLAS.sgemm(
-                    transposeA: false, transposeB: true, m: length, n: length, k: d,
-                    alpha: kernel == .avx512 ? 1 : scale, a: query, lda: qkvStride, b: key, ldb: qkvStride,
-                    beta: 0, c: scores, ldc: length)
-                switch kernel {
-                case .blas: VectorMath.softmaxRows(scores, rows: length, cols: length, stride: length)
-                case .avx512: es_softmax_rows_avx512(scores, length, length, length, scale)
-                }
-                BLAS.sgemm(
-                    transposeA: false, transposeB: false, m: length, n: d, k: length,
-                    alpha: 1, a: scores, lda: length, b: value, ldb: qkvStride,
-                    beta: 0, c: scratch.context + start * h + head * d, ldc: h)
+            switch kernel {
+            case .avx512:
+                // All heads in one call, reading Q, K and V from their rows in `qkv`.
+                es_attention_avx512(
+                    qkv + start * qkvStride, qkvStride, length, config.headCount, d, scale,
+                    scratch.context + start * h, h, scratch.attention)
+            case .blas:
+                attendWithBLAS(
+                    qkv + start * qkvStride, length: length, scale: scale, scratch: scratch,
+                    context: scratch.context + start * h)
             }
         }
 
@@ -115,5 +106,29 @@ struct BertEncoder: Sendable {
         }
         layer.output.apply(scratch.intermediate, rows: tokens, into: scratch.projection, workspace: scratch.int8)
         layer.outputNorm.apply(scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden)
+    }
+
+    /// Attention of one sequence with BLAS, head by head: `sgemm` for the scores, softmax, `sgemm` for the context.
+    /// On machines without AVX-512 this beats the plain C `es_attention` (built for baseline x86-64 or ARM), since
+    /// BLAS picks its kernels for the CPU at run time (measured: the plain C kernel made the BLAS path 6% slower).
+    private func attendWithBLAS(
+        _ qkv: UnsafeMutablePointer<Float>, length: Int, scale: Float, scratch: EncoderScratch,
+        context: UnsafeMutablePointer<Float>
+    ) {
+        let h = config.hiddenSize
+        let d = config.headSize
+        let scores = scratch.attention
+        for head in 0..<config.headCount {
+            let query = qkv + head * d
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: length, n: length, k: d,
+                alpha: scale, a: query, lda: 3 * h, b: query + h, ldb: 3 * h,
+                beta: 0, c: scores, ldc: length)
+            VectorMath.softmaxRows(scores, rows: length, cols: length, stride: length)
+            BLAS.sgemm(
+                transposeA: false, transposeB: false, m: length, n: d, k: length,
+                alpha: 1, a: scores, lda: length, b: query + 2 * h, ldb: 3 * h,
+                beta: 0, c: context + head * d, ldc: h)
+        }
     }
 }

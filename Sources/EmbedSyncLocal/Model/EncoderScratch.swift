@@ -1,3 +1,5 @@
+import CEmbedSyncKernels
+
 /// Preallocated work buffers for one thread running the encoder, grown only when a batch needs more.
 ///
 /// Not shared between threads: each worker owns one.
@@ -6,19 +8,22 @@ final class EncoderScratch {
     private(set) var sequenceCapacity = 0
     private let hiddenSize: Int
     private let intermediateSize: Int
+    private let headSize: Int
 
     private(set) var hidden = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var queryKeyValue = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var context = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var projection = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var intermediate = UnsafeMutablePointer<Float>.allocate(capacity: 1)
-    private(set) var scores = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// The attention kernel's workspace, or one head's `longest × longest` scores on the BLAS path.
+    private(set) var attention = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// Quantised activations for int8 layers.
     let int8 = Int8Workspace()
 
-    init(hiddenSize: Int, intermediateSize: Int) {
+    init(hiddenSize: Int, intermediateSize: Int, headSize: Int) {
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
+        self.headSize = headSize
     }
 
     /// Makes room for `tokens` packed tokens whose longest sequence has `longest` tokens.
@@ -33,7 +38,9 @@ final class EncoderScratch {
             tokenCapacity = capacity
         }
         if longest > sequenceCapacity {
-            scores = Self.replace(scores, count: longest * longest)
+            // Room for the AVX-512 kernel's workspace, or for one head's scores on the BLAS path.
+            let count = max(es_attention_workspace_count(longest, headSize), longest * longest)
+            attention = Self.replace(attention, count: count)
             sequenceCapacity = longest
         }
     }
@@ -51,6 +58,6 @@ final class EncoderScratch {
         context.deallocate()
         projection.deallocate()
         intermediate.deallocate()
-        scores.deallocate()
+        attention.deallocate()
     }
 }

@@ -149,9 +149,10 @@ public final class SentenceEmbeddingModel: Sendable {
         let encoder = self.encoder
         let hidden = encoder.config.hiddenSize
         let intermediate = encoder.config.intermediateSize
+        let headSize = encoder.config.headSize
         let queue = WorkQueue(count: plan.passes.count)
         let run: @Sendable (Int) -> Void = { _ in
-            let scratch = EncoderScratch(hiddenSize: hidden, intermediateSize: intermediate)
+            let scratch = EncoderScratch(hiddenSize: hidden, intermediateSize: intermediate, headSize: headSize)
             while let pass = queue.next() {
                 let members = plan.passes[pass]
                 let pooled = UnsafeMutablePointer<Float>.allocate(capacity: members.count * dimensions)

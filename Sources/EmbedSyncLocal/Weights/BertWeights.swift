@@ -71,12 +71,13 @@ struct BertWeights: Sendable {
                     "Tensor '\(info.name)' in '\(path)' has shape \(info.shape), but config.json implies \(shape).")
             }
         }
-        func tensor(_ name: String) -> [Float] {
-            guard let info = found[name] else { return [] }  // every expected name was checked above
+        let tensors = found
+        @Sendable func tensor(_ name: String) -> [Float] {
+            guard let info = tensors[name] else { return [] }  // every expected name was checked above
             return file.floats(of: info)
         }
         /// One layer from `prefixes` that read the same input (query, key and value), stacked into one wider layer.
-        func linear(_ prefixes: String...) -> Linear {
+        @Sendable func linear(_ prefixes: String...) -> Linear {
             let weight = prefixes.flatMap { tensor($0 + ".weight") }
             let bias = prefixes.flatMap { tensor($0 + ".bias") }
             return Linear(
@@ -84,7 +85,7 @@ struct BertWeights: Sendable {
                 outputSize: bias.count, kernel: kernel, precision: precision, int8Kernel: int8Kernel,
                 int8Group: int8Group)
         }
-        func norm(_ prefix: String) -> LayerNormParameters {
+        @Sendable func norm(_ prefix: String) -> LayerNormParameters {
             LayerNormParameters(
                 gamma: tensor(prefix + ".weight"), beta: tensor(prefix + ".bias"), epsilon: config.layerNormEpsilon)
         }
@@ -92,16 +93,22 @@ struct BertWeights: Sendable {
         positionEmbeddings = tensor("embeddings.position_embeddings.weight")
         tokenTypeEmbeddings = tensor("embeddings.token_type_embeddings.weight")
         embeddingNorm = norm("embeddings.LayerNorm")
-        layers = (0..<config.layerCount).map { index in
+        // Layers are copied out of the file and packed (or quantised) on all cores: most of the load time.
+        let built = SharedArray<EncoderLayerWeights?>(count: config.layerCount, initial: nil)
+        DispatchQueue.concurrentPerform(iterations: config.layerCount) { index in
             let p = "encoder.layer.\(index)."
-            return EncoderLayerWeights(
-                queryKeyValue: linear(p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"),
-                attentionOutput: linear(p + "attention.output.dense"),
-                attentionNorm: norm(p + "attention.output.LayerNorm"),
-                intermediate: linear(p + "intermediate.dense"),
-                output: linear(p + "output.dense"),
-                outputNorm: norm(p + "output.LayerNorm")
-            )
+            built.set(
+                index,
+                EncoderLayerWeights(
+                    queryKeyValue: linear(
+                        p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"),
+                    attentionOutput: linear(p + "attention.output.dense"),
+                    attentionNorm: norm(p + "attention.output.LayerNorm"),
+                    intermediate: linear(p + "intermediate.dense"),
+                    output: linear(p + "output.dense"),
+                    outputNorm: norm(p + "output.LayerNorm")
+                ))
         }
+        layers = built.values().compactMap { $0 }
     }
 }
