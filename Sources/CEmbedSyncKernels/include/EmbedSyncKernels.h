@@ -32,6 +32,26 @@ void es_pack_weight(const float *w, size_t n, size_t k, float *packed);
 void es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
                            const float *packed, const float *bias, float *c, size_t ldc);
 
+/// Whether `es_gemm_strassen_avx512` takes `levels` (1 or 2) on a weight of `n` outputs and `k` inputs: `n` a
+/// multiple of `2^levels · ES_PANEL_WIDTH` and `k` of `16 · 2^levels`.
+bool es_strassen_supports(size_t n, size_t k, int levels);
+
+/// The number of floats `es_pack_weight_strassen` writes: `7^levels` packed weights of `n/2^levels` outputs and
+/// `k/2^levels` inputs.
+size_t es_strassen_weight_count(size_t n, size_t k, int levels);
+
+/// Packs the sums and differences of the weight's blocks that `levels` nested levels of Strassen's algorithm
+/// multiply by, each as `es_pack_weight` packs a weight. Only for shapes `es_strassen_supports` accepts; `packed`
+/// must hold `es_strassen_weight_count(n, k, levels)` floats and be 64-byte aligned.
+void es_pack_weight_strassen(const float *w, size_t n, size_t k, int levels, float *packed);
+
+/// `es_gemm_packed_avx512` by `levels` nested levels of Strassen's algorithm on a weight packed by
+/// `es_pack_weight_strassen`: `7^levels` products instead of `8^levels`, so 12.5 % (one level) or 23 % (two) fewer
+/// multiply-adds, all in fp32; results differ from the plain product by rounding only.
+/// Call only when `es_avx512_available()` is true.
+void es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a, size_t lda,
+                             const float *packed, const float *bias, float *c, size_t ldc);
+
 /// GELU in its exact (erf) form, in place: `x · ½ · (1 + erf(x / √2))`, erf by the same rational
 /// approximation as the Swift path. Call only when `es_avx512_available()` is true.
 void es_gelu_avx512(float *data, size_t count);

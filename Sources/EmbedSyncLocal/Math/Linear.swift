@@ -81,8 +81,9 @@ struct Linear: Sendable {
                 }
             case .packed(let packed):
                 // The kernel starts each output from the bias.
-                es_gemm_packed_avx512(
-                    rows, outputSize, inputSize, input, inputSize, packed.pointer, b, output, outputSize)
+                packed.multiply(
+                    input, rows: rows, inputs: inputSize, inputStride: inputSize, outputs: outputSize, bias: b,
+                    into: output, outputStride: outputSize)
             case .int8:
                 break  // handled above
             }

@@ -31,19 +31,59 @@ public enum MatrixKernel: String, Sendable, CaseIterable {
 }
 
 /// A weight packed once for `MatrixKernel.avx512`, in 64-byte-aligned memory of its own.
+///
+/// Where the shape allows, it is packed for Strassen's algorithm (``strassenLevels`` nested levels): the kernel then
+/// does `7^levels` block products instead of `8^levels`, in fp32, and the packed weight takes `(7/4)^levels` times
+/// the memory.
 // @unchecked Sendable: written only in init, read-only afterwards.
 final class PackedWeight: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
+    /// 0 for the plain product, else the levels of Strassen's algorithm it was packed for.
+    let strassenLevels: Int
 
-    /// Packs the PyTorch-layout `weight[outputs×inputs]`.
-    init(weight: UnsafePointer<Float>, outputs: Int, inputs: Int) {
-        let count = es_packed_weight_count(outputs, inputs)
+    /// The levels of Strassen's algorithm layers use by default: `EMBEDSYNC_STRASSEN_LEVELS` (0, 1 or 2; for
+    /// benchmarks) or 1. One level made the model 5-6 % faster on a 2-core Zen 4; two were no faster than one there
+    /// (their weights, 3× the plain size, no longer stay in the caches) and cost 87 MB more for all-MiniLM-L6-v2.
+    static let defaultStrassenLevels: Int = {
+        let value = ProcessInfo.processInfo.environment["EMBEDSYNC_STRASSEN_LEVELS"].flatMap { Int($0) }
+        return min(max(value ?? 1, 0), 2)
+    }()
+
+    /// Packs the PyTorch-layout `weight[outputs×inputs]`, for Strassen's algorithm when `strassenLevels > 0` and
+    /// the shape allows it.
+    init(
+        weight: UnsafePointer<Float>, outputs: Int, inputs: Int,
+        strassenLevels: Int = PackedWeight.defaultStrassenLevels
+    ) {
+        var levels = strassenLevels
+        while levels > 0 && !es_strassen_supports(outputs, inputs, Int32(levels)) { levels -= 1 }
+        self.strassenLevels = levels
+        let count =
+            levels > 0
+            ? es_strassen_weight_count(outputs, inputs, Int32(levels)) : es_packed_weight_count(outputs, inputs)
         pointer = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
             .bindMemory(to: Float.self, capacity: max(1, count))
-        es_pack_weight(weight, outputs, inputs, pointer)
+        if levels > 0 {
+            es_pack_weight_strassen(weight, outputs, inputs, Int32(levels), pointer)
+        } else {
+            es_pack_weight(weight, outputs, inputs, pointer)
+        }
     }
 
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+
+    /// `output[rows×outputs] = bias + input[rows×inputs] · Wᵀ` (or `+=` when `bias` is nil), row strides as given.
+    func multiply(
+        _ input: UnsafePointer<Float>, rows: Int, inputs: Int, inputStride: Int, outputs: Int,
+        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, outputStride: Int
+    ) {
+        if strassenLevels > 0 {
+            es_gemm_strassen_avx512(
+                rows, outputs, inputs, Int32(strassenLevels), input, inputStride, pointer, bias, output, outputStride)
+        } else {
+            es_gemm_packed_avx512(rows, outputs, inputs, input, inputStride, pointer, bias, output, outputStride)
+        }
+    }
 }
 
 extension MatrixKernel {
