@@ -203,8 +203,20 @@ es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, co
 #undef ES_S_FMA
 }
 
+/// One function per row count: inlined into a single switch, unoptimised (debug) builds would give that switch a
+/// stack frame of over a megabyte, more than a worker thread's stack.
+#define ES_S_MICRO_FOR(R)                                                                                          \
+    __attribute__((target("avx512f"), noinline)) static void es_s_micro_##R(                                      \
+        size_t kc, const float *a, size_t lda, const float *panel, const es_s_targets *targets, size_t row,       \
+        size_t column, size_t ldc) {                                                                               \
+        es_s_micro(R, kc, a, lda, panel, targets, row, column, ldc);                                               \
+    }
+ES_S_MICRO_FOR(1) ES_S_MICRO_FOR(2) ES_S_MICRO_FOR(3) ES_S_MICRO_FOR(4) ES_S_MICRO_FOR(5) ES_S_MICRO_FOR(6)
+ES_S_MICRO_FOR(7) ES_S_MICRO_FOR(8) ES_S_MICRO_FOR(9) ES_S_MICRO_FOR(10) ES_S_MICRO_FOR(11) ES_S_MICRO_FOR(12)
+ES_S_MICRO_FOR(13) ES_S_MICRO_FOR(14)
+
 #define ES_S_MICRO_CASE(R) \
-    case R: es_s_micro(R, kc, a, lda, panel, targets, row, column, ldc); break;
+    case R: es_s_micro_##R(kc, a, lda, panel, targets, row, column, ldc); break;
 
 __attribute__((target("avx512f"))) static void
 es_s_micro_any(int mr, size_t kc, const float *a, size_t lda, const float *panel, const es_s_targets *targets,
