@@ -114,23 +114,26 @@ void es_pack_weight_strassen(const float *w, size_t n, size_t k, int levels, flo
     es_s_plan plans[ES_S_MAX_PRODUCTS];
     int count = es_s_make_plans(levels, plans), side = 1 << levels;
     size_t bn = n >> levels, bk = k >> levels, size = es_packed_weight_count(bn, bk);
-    float *combined = malloc(bn * bk * sizeof(float));
-    if (!combined) abort();
     for (int p = 0; p < count; p++) {
-        // B block (x, y) (inputs x·bk…, outputs y·bn…) is the transpose of W's rows y·bn… and columns x·bk….
-        for (size_t row = 0; row < bn; row++) {
-            for (size_t col = 0; col < bk; col++) {
-                float value = 0;
+        // Laid out as `es_pack_weight` does (`bn` is a multiple of the panel width): panel `q`, input `i`, output
+        // `j` of the panel. B block (x, y) (inputs x·bk…, outputs y·bn…) is the transpose of W's rows y·bn… and
+        // columns x·bk…, so each term adds a run of one W row to a column of the panel.
+        for (size_t q = 0; q < bn / ES_PANEL_WIDTH; q++) {
+            float *panel = packed + p * size + q * bk * ES_PANEL_WIDTH;
+            for (size_t j = 0; j < ES_PANEL_WIDTH; j++) {
                 for (int t = 0; t < plans[p].b_count; t++) {
                     int x = plans[p].b[t] / side, y = plans[p].b[t] % side;
-                    value += (float)plans[p].b_sign[t] * w[(y * bn + row) * k + x * bk + col];
+                    const float *row = w + (y * bn + q * ES_PANEL_WIDTH + j) * k + x * bk;
+                    float sign = (float)plans[p].b_sign[t];
+                    if (t == 0) {
+                        for (size_t i = 0; i < bk; i++) panel[i * ES_PANEL_WIDTH + j] = sign * row[i];
+                    } else {
+                        for (size_t i = 0; i < bk; i++) panel[i * ES_PANEL_WIDTH + j] += sign * row[i];
+                    }
                 }
-                combined[row * bk + col] = value;
             }
         }
-        es_pack_weight(combined, bn, bk, packed + p * size);
     }
-    free(combined);
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
