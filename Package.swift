@@ -82,11 +82,8 @@ let package = Package(
         .target(name: "EmbedSyncTiktoken", dependencies: ["EmbedSyncCore"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "embedsync-bpe-bench", dependencies: ["EmbedSyncTiktoken"], swiftSettings: swiftSettings),
-        .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
+        // OpenBLAS's headers only: the library is opened on first use (see BLAS.swift), not linked.
+        .systemLibrary(name: "COpenBLAS"),
         .target(name: "CEmbedSyncKernels"),
         .target(
             name: "EmbedSyncLocal",
@@ -96,7 +93,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings,
             linkerSettings: [
-                .linkedLibrary("openblas", .when(platforms: [.linux])),
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),
             ]
         ),

@@ -2,6 +2,7 @@
 import Accelerate
 #elseif canImport(COpenBLAS)
 import COpenBLAS
+import Foundation
 #endif
 
 /// The one place that talks to BLAS: Accelerate on Apple platforms, OpenBLAS elsewhere.
@@ -11,7 +12,7 @@ enum BLAS {
     /// Sets how many threads BLAS itself may use for one call (OpenBLAS only; Accelerate decides alone).
     static func setThreadCount(_ count: Int) {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        openblas_set_num_threads(Int32(max(1, count)))
+        OpenBLAS.library.setThreads(Int32(max(1, count)))
         #endif
     }
 
@@ -19,7 +20,7 @@ enum BLAS {
     /// OpenBLAS picks it from the CPU unless `OPENBLAS_CORETYPE` forces one; this code never overrides that.
     static var kernelName: String {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        guard let name = openblas_get_corename() else { return "unknown" }
+        guard let name = OpenBLAS.library.coreName() else { return "unknown" }
         return String(cString: name)
         #else
         return "Accelerate"
@@ -29,7 +30,7 @@ enum BLAS {
     /// The number of threads BLAS uses for one call (1 when unknown).
     static var threadCount: Int {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        return Int(openblas_get_num_threads())
+        return Int(OpenBLAS.library.threads())
         #else
         return 1
         #endif
@@ -51,6 +52,11 @@ enum BLAS {
         beta: Float,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        #if canImport(Accelerate)
+        let cblas_sgemm = Accelerate.cblas_sgemm
+        #else
+        let cblas_sgemm = OpenBLAS.library.sgemm
+        #endif
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
@@ -67,3 +73,43 @@ enum BLAS {
     @inline(__always) private static func blasInt(_ value: Int) -> blasint { blasint(truncatingIfNeeded: value) }
     #endif
 }
+
+#if !canImport(Accelerate) && canImport(COpenBLAS)
+/// OpenBLAS, opened on first use rather than linked.
+///
+/// Linked, OpenBLAS starts its thread pool before `main`, and an idle pool thread spins for about 0.1 s of CPU:
+/// on two cores, a tenth of a second taken from every command, `search` and `status` included, and from the model's
+/// load. The AVX-512 path never calls BLAS. Opened here, the pool has one thread (the encoder runs its own threads)
+/// unless the environment sets `OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS` or `OMP_NUM_THREADS`.
+struct OpenBLAS: Sendable {
+    typealias SGEMM = @convention(c) (
+        CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?,
+        blasint, UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint
+    ) -> Void
+
+    let sgemm: SGEMM
+    let setThreads: @convention(c) (Int32) -> Void
+    let threads: @convention(c) () -> Int32
+    let coreName: @convention(c) () -> UnsafeMutablePointer<CChar>?
+
+    /// The library, opened once. A missing OpenBLAS stops the process with what to install: only the BLAS path
+    /// (no AVX-512, or `--kernel blas`) gets here.
+    static let library: OpenBLAS = {
+        let threadVariables = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
+        if threadVariables.allSatisfy({ getenv($0) == nil }) { setenv("OPENBLAS_NUM_THREADS", "1", 0) }
+        let names = ["libopenblas.so.0", "libopenblas.so"]
+        guard let handle = names.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
+            fatalError("OpenBLAS (\(names.joined(separator: " or "))) was not found: install libopenblas0.")
+        }
+        func symbol<T>(_ name: String, as type: T.Type) -> T {
+            guard let address = dlsym(handle, name) else { fatalError("OpenBLAS has no \(name).") }
+            return unsafeBitCast(address, to: type)
+        }
+        return OpenBLAS(
+            sgemm: symbol("cblas_sgemm", as: SGEMM.self),
+            setThreads: symbol("openblas_set_num_threads", as: (@convention(c) (Int32) -> Void).self),
+            threads: symbol("openblas_get_num_threads", as: (@convention(c) () -> Int32).self),
+            coreName: symbol("openblas_get_corename", as: (@convention(c) () -> UnsafeMutablePointer<CChar>?).self))
+    }()
+}
+#endif
