@@ -93,7 +93,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings,
             linkerSettings: [
-                .linkedFramework("Accelerate", .when(platforms: [.macOS])),
+                .linkedFramework("Accelerate", .when(platforms: [.macOS]))
             ]
         ),
         .executableTarget(

@@ -82,10 +82,11 @@ enum BLAS {
 /// load. The AVX-512 path never calls BLAS. Opened here, the pool has one thread (the encoder runs its own threads)
 /// unless the environment sets `OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS` or `OMP_NUM_THREADS`.
 struct OpenBLAS: Sendable {
-    typealias SGEMM = @convention(c) (
-        CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?,
-        blasint, UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint
-    ) -> Void
+    typealias SGEMM =
+        @convention(c) (
+            CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?,
+            blasint, UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint
+        ) -> Void
 
     let sgemm: SGEMM
     let setThreads: @convention(c) (Int32) -> Void
