@@ -39,12 +39,12 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
     }
 
     /// Short Debian package texts per second on the 2-core reference machine, end to end (database included): the
-    /// figure `estimate` projects durations with. int8's is fp32's × 2.25, below the model-alone int8/fp32 ratios
-    /// `Benchmarks/local/compare.sh` measured (2.4–2.9×, short and long), since a run also reads and writes rows.
+    /// figure `estimate` projects durations with, a little under what `Benchmarks/run_bench.py` measured there
+    /// (2,000 rows: fp32 490–545 texts/s with Strassen's algorithm, int8 1,136–1,249).
     public static func referenceTextsPerSecond(_ precision: ModelPrecision) -> Double {
         switch precision {
-        case .fp32: 400
-        case .int8: 900
+        case .fp32: 500
+        case .int8: 1100
         }
     }
 
