@@ -6,6 +6,8 @@
 #define ES_X86 1
 #include <cpuid.h>
 #include <immintrin.h>
+
+#include "micro_tile.h"
 #endif
 
 bool es_kernels_optimized(void) {
@@ -47,15 +49,11 @@ bool es_avx512_available(void) {
     return (ebx & (1u << 16)) != 0;  // AVX512F
 }
 
-/// Rows of A per micro-kernel call: 2·MR accumulators + 2 panel registers fit the 32 ZMM registers.
-#define ES_MR 14
 /// Inputs per block: one panel slice (KC × 32 floats = 24 KiB) stays in L1 while MC rows of A stream past it
 /// (KC = 192 and MC = 112 measured best on this machine among 128–384 and 56–224).
 #define ES_KC 192
 #define ES_MC 112
 
-/// Applies `X(i)` for each row `i` of a micro-tile.
-#define ES_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
 
 /// `c[mr×32] += a[mr×kc] · panel[kc×32]`, or `c = bias + …` when `bias` (the panel's 32 columns) is not null;
 /// the first 16 columns masked by `mask0`, the next 16 by `mask1`.
@@ -75,20 +73,13 @@ es_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, cons
                                  c1_##i = _mm512_maskz_loadu_ps(mask1, c + i * ldc + 16); }
         ES_ROWS(ES_LOAD)
     }
-    for (size_t p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH);
-        __m512 b1 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH + 16);
-#define ES_FMA(i) if (i < mr) { __m512 x = _mm512_set1_ps(a[i * lda + p]); \
-                                c0_##i = _mm512_fmadd_ps(x, b0, c0_##i); c1_##i = _mm512_fmadd_ps(x, b1, c1_##i); }
-        ES_ROWS(ES_FMA)
-    }
+    ES_TILE_PRODUCT()
 #define ES_STORE(i) if (i < mr) { _mm512_mask_storeu_ps(c + i * ldc, mask0, c0_##i); \
                                   _mm512_mask_storeu_ps(c + i * ldc + 16, mask1, c1_##i); }
     ES_ROWS(ES_STORE)
 #undef ES_DECLARE
 #undef ES_BIAS
 #undef ES_LOAD
-#undef ES_FMA
 #undef ES_STORE
 }
 

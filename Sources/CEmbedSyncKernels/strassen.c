@@ -139,11 +139,11 @@ void es_pack_weight_strassen(const float *w, size_t n, size_t k, int levels, flo
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
-#define ES_S_MR 14
+#include "micro_tile.h"
+
 #define ES_S_KC 192
 /// Rows of A per block: `2^levels` row blocks of `h ≤ ES_S_BLOCK_ROWS >> levels` rows each.
 #define ES_S_BLOCK_ROWS 112
-#define ES_S_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
 
 /// What the micro-kernel does with its product at one output block.
 enum { ES_ADD = 0, ES_SUB = 1, ES_START_ADD = 2, ES_START_SUB = 3 };
@@ -162,14 +162,8 @@ __attribute__((target("avx512f"), always_inline)) static inline void
 es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, const es_s_targets *targets,
            size_t row, size_t column, size_t ldc) {
 #define ES_S_DECLARE(i) __m512 c0_##i = _mm512_setzero_ps(), c1_##i = _mm512_setzero_ps();
-    ES_S_ROWS(ES_S_DECLARE)
-    for (size_t p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH);
-        __m512 b1 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH + 16);
-#define ES_S_FMA(i) if (i < mr) { __m512 x = _mm512_set1_ps(a[i * lda + p]); \
-                                  c0_##i = _mm512_fmadd_ps(x, b0, c0_##i); c1_##i = _mm512_fmadd_ps(x, b1, c1_##i); }
-        ES_S_ROWS(ES_S_FMA)
-    }
+    ES_ROWS(ES_S_DECLARE)
+    ES_TILE_PRODUCT()
     for (int t = 0; t < targets->count; t++) {
         float *c = targets->c[t] + row * ldc + column;
         const float *bias = targets->bias[t] + column;
@@ -184,16 +178,16 @@ es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, co
 #define ES_S_START_SUB_ROW(i) if (i < mr) { _mm512_storeu_ps(c + i * ldc, _mm512_sub_ps(z0, c0_##i)); \
                                             _mm512_storeu_ps(c + i * ldc + 16, _mm512_sub_ps(z1, c1_##i)); }
         switch (targets->mode[t]) {
-        case ES_ADD: ES_S_ROWS(ES_S_ADD_ROW) break;
-        case ES_SUB: ES_S_ROWS(ES_S_SUB_ROW) break;
+        case ES_ADD: ES_ROWS(ES_S_ADD_ROW) break;
+        case ES_SUB: ES_ROWS(ES_S_SUB_ROW) break;
         case ES_START_ADD: {
             __m512 z0 = _mm512_loadu_ps(bias), z1 = _mm512_loadu_ps(bias + 16);
-            ES_S_ROWS(ES_S_START_ADD_ROW)
+            ES_ROWS(ES_S_START_ADD_ROW)
             break;
         }
         default: {
             __m512 z0 = _mm512_loadu_ps(bias), z1 = _mm512_loadu_ps(bias + 16);
-            ES_S_ROWS(ES_S_START_SUB_ROW)
+            ES_ROWS(ES_S_START_SUB_ROW)
             break;
         }
         }
@@ -203,7 +197,6 @@ es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, co
 #undef ES_S_START_ADD_ROW
 #undef ES_S_START_SUB_ROW
 #undef ES_S_DECLARE
-#undef ES_S_FMA
 }
 
 /// One function per row count: inlined into a single switch, unoptimised (debug) builds would give that switch a
@@ -297,8 +290,8 @@ es_s_block(const es_s_plan *plans, int count, int levels, size_t h, size_t n, si
             }
             for (size_t column = 0; column < bn; column += ES_PANEL_WIDTH) {
                 const float *panel = weights + column * bk + k0 * ES_PANEL_WIDTH;
-                for (size_t i = 0; i < h; i += ES_S_MR) {
-                    int mr = (int)(h - i < ES_S_MR ? h - i : ES_S_MR);
+                for (size_t i = 0; i < h; i += ES_MR) {
+                    int mr = (int)(h - i < ES_MR ? h - i : ES_MR);
                     es_s_micro_any(mr, kc, operand + i * ld_operand, ld_operand, panel, &targets, i, column, ldc);
                 }
             }

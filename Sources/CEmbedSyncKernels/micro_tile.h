@@ -1,0 +1,24 @@
+// The register tile both fp32 GEMM kernels (kernels.c, strassen.c) multiply with: 14 rows of A by a 32-column panel,
+// 28 ZMM accumulators `c0_i`, `c1_i` (columns 0–15 and 16–31 of row `i`) and the panel's two rows of the step.
+#ifndef EMBEDSYNC_MICRO_TILE_H
+#define EMBEDSYNC_MICRO_TILE_H
+
+/// Rows of A per micro-kernel call: 2·MR accumulators + 2 panel registers fit the 32 ZMM registers.
+#define ES_MR 14
+
+/// Applies `X(i)` for each row `i` of a micro-tile.
+#define ES_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
+
+/// One row's step: `c_i += a[i][p] · panel row p`; skipped past `mr` rows (a constant where it is inlined).
+#define ES_TILE_FMA(i) if (i < mr) { __m512 x = _mm512_set1_ps(a[i * lda + p]); \
+                                     c0_##i = _mm512_fmadd_ps(x, b0, c0_##i); c1_##i = _mm512_fmadd_ps(x, b1, c1_##i); }
+
+/// The accumulators `c_i += a[i][0…kc] · panel[0…kc][0…32]`, with `mr`, `kc`, `a`, `lda` and `panel` in scope.
+#define ES_TILE_PRODUCT()                                                                                          \
+    for (size_t p = 0; p < kc; p++) {                                                                              \
+        __m512 b0 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH);                                                    \
+        __m512 b1 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH + 16);                                               \
+        ES_ROWS(ES_TILE_FMA)                                                                                       \
+    }
+
+#endif
