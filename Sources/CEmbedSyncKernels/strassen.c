@@ -1,7 +1,7 @@
-// One level of Strassen's algorithm on a weight packed once at load: seven half-size products instead of eight,
-// 12.5 % fewer multiplications, in fp32 throughout. The weight's seven half-size combinations are summed and packed
-// at load; the activations' combinations are summed per block of rows, and each product is added to (or subtracted
-// from) its one or two output quarters straight from the micro-kernel's registers.
+// Strassen's algorithm on a weight packed once at load, in fp32 throughout: one level does seven half-size products
+// instead of eight (12.5 % fewer multiplications), two levels 49 instead of 64. The weight's sums and differences
+// are packed at load; the activations' are summed per block of rows, and each product is added to (or subtracted
+// from) its output blocks straight from the micro-kernel's registers.
 #include "EmbedSyncKernels.h"
 
 #include <stdbool.h>
@@ -225,7 +225,7 @@ es_s_micro_any(int mr, size_t kc, const float *a, size_t lda, const float *panel
     }
 }
 
-/// `sum[h×kc] = Σ sign_t · block_t` over `count` (2…4) blocks of `h` rows and `kc` (a multiple of 16) columns
+/// `sum[h×kc] = Σ sign_t · block_t` over `count` (1…4) blocks of `h` rows and `kc` (a multiple of 16) columns
 /// with row stride `lda`; `count` is a constant where it is inlined.
 __attribute__((target("avx512f"), always_inline)) static inline void
 es_s_combine_n(int count, size_t h, size_t kc, const float *const *blocks, const int *signs, size_t lda,
