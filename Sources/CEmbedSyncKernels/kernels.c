@@ -90,9 +90,7 @@ __attribute__((target("avx512f"))) static void
 es_micro_any(int mr, size_t kc, const float *a, size_t lda, const float *panel, const float *bias, float *c,
              size_t ldc, __mmask16 mask0, __mmask16 mask1) {
     switch (mr) {
-        ES_MICRO_CASE(14) ES_MICRO_CASE(13) ES_MICRO_CASE(12) ES_MICRO_CASE(11) ES_MICRO_CASE(10)
-        ES_MICRO_CASE(9) ES_MICRO_CASE(8) ES_MICRO_CASE(7) ES_MICRO_CASE(6) ES_MICRO_CASE(5)
-        ES_MICRO_CASE(4) ES_MICRO_CASE(3) ES_MICRO_CASE(2) ES_MICRO_CASE(1)
+        ES_ROW_COUNTS(ES_MICRO_CASE)
         default: break;
     }
 }

@@ -9,6 +9,9 @@
 /// Applies `X(i)` for each row `i` of a micro-tile.
 #define ES_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
 
+/// Applies `X(r)` for each possible row count `r` of a tile, 14 down to 1 (the cases of a switch on `mr`).
+#define ES_ROW_COUNTS(X) X(14) X(13) X(12) X(11) X(10) X(9) X(8) X(7) X(6) X(5) X(4) X(3) X(2) X(1)
+
 /// One row's step: `c_i += a[i][p] · panel row p`; skipped past `mr` rows (a constant where it is inlined).
 #define ES_TILE_FMA(i) if (i < mr) { __m512 x = _mm512_set1_ps(a[i * lda + p]); \
                                      c0_##i = _mm512_fmadd_ps(x, b0, c0_##i); c1_##i = _mm512_fmadd_ps(x, b1, c1_##i); }

@@ -207,9 +207,7 @@ es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, co
         size_t column, size_t ldc) {                                                                               \
         es_s_micro(R, kc, a, lda, panel, targets, row, column, ldc);                                               \
     }
-ES_S_MICRO_FOR(1) ES_S_MICRO_FOR(2) ES_S_MICRO_FOR(3) ES_S_MICRO_FOR(4) ES_S_MICRO_FOR(5) ES_S_MICRO_FOR(6)
-ES_S_MICRO_FOR(7) ES_S_MICRO_FOR(8) ES_S_MICRO_FOR(9) ES_S_MICRO_FOR(10) ES_S_MICRO_FOR(11) ES_S_MICRO_FOR(12)
-ES_S_MICRO_FOR(13) ES_S_MICRO_FOR(14)
+ES_ROW_COUNTS(ES_S_MICRO_FOR)
 
 #define ES_S_MICRO_CASE(R) \
     case R: es_s_micro_##R(kc, a, lda, panel, targets, row, column, ldc); break;
@@ -218,9 +216,7 @@ __attribute__((target("avx512f"))) static void
 es_s_micro_any(int mr, size_t kc, const float *a, size_t lda, const float *panel, const es_s_targets *targets,
                size_t row, size_t column, size_t ldc) {
     switch (mr) {
-        ES_S_MICRO_CASE(14) ES_S_MICRO_CASE(13) ES_S_MICRO_CASE(12) ES_S_MICRO_CASE(11) ES_S_MICRO_CASE(10)
-        ES_S_MICRO_CASE(9) ES_S_MICRO_CASE(8) ES_S_MICRO_CASE(7) ES_S_MICRO_CASE(6) ES_S_MICRO_CASE(5)
-        ES_S_MICRO_CASE(4) ES_S_MICRO_CASE(3) ES_S_MICRO_CASE(2) ES_S_MICRO_CASE(1)
+        ES_ROW_COUNTS(ES_S_MICRO_CASE)
         default: break;
     }
 }
