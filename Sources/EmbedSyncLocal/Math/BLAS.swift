@@ -9,10 +9,19 @@ import Foundation
 ///
 /// All matrices are row-major `Float` buffers.
 enum BLAS {
+    /// Why BLAS cannot be used here (OpenBLAS could not be opened), or nil. The model checks it before it takes the
+    /// BLAS path, so ``sgemm`` is never reached without a library.
+    static var unavailableReason: String? {
+        #if !canImport(Accelerate) && canImport(COpenBLAS)
+        if case .failure(let reason) = OpenBLAS.loaded { return reason.text }
+        #endif
+        return nil
+    }
+
     /// Sets how many threads BLAS itself may use for one call (OpenBLAS only; Accelerate decides alone).
     static func setThreadCount(_ count: Int) {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        OpenBLAS.library.setThreads(Int32(max(1, count)))
+        OpenBLAS.library?.setThreads(Int32(max(1, count)))
         #endif
     }
 
@@ -20,7 +29,8 @@ enum BLAS {
     /// OpenBLAS picks it from the CPU unless `OPENBLAS_CORETYPE` forces one; this code never overrides that.
     static var kernelName: String {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        guard let name = OpenBLAS.library.coreName() else { return "unknown" }
+        guard let library = OpenBLAS.library else { return "missing" }
+        guard let name = library.coreName() else { return "unknown" }
         return String(cString: name)
         #else
         return "Accelerate"
@@ -30,7 +40,7 @@ enum BLAS {
     /// The number of threads BLAS uses for one call (1 when unknown).
     static var threadCount: Int {
         #if !canImport(Accelerate) && canImport(COpenBLAS)
-        return Int(OpenBLAS.library.threads())
+        return Int(OpenBLAS.library?.threads() ?? 1)
         #else
         return 1
         #endif
@@ -55,7 +65,8 @@ enum BLAS {
         #if canImport(Accelerate)
         let cblas_sgemm = Accelerate.cblas_sgemm
         #else
-        let cblas_sgemm = OpenBLAS.library.sgemm
+        // Callers took the BLAS path only after the model checked `unavailableReason`.
+        guard let cblas_sgemm = OpenBLAS.library?.sgemm else { preconditionFailure("BLAS used without OpenBLAS") }
         #endif
         cblas_sgemm(
             CblasRowMajor,
@@ -79,7 +90,7 @@ enum BLAS {
 ///
 /// Linked, OpenBLAS starts its thread pool before `main`, and an idle pool thread spins for about 0.1 s of CPU:
 /// on two cores, a tenth of a second taken from every command, `search` and `status` included, and from the model's
-/// load. The AVX-512 path never calls BLAS. Opened here, the pool has one thread (the encoder runs its own threads)
+/// load. The AVX-512 path never opens it. Opened here, the pool has one thread (the encoder runs its own threads)
 /// unless the environment sets `OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS` or `OMP_NUM_THREADS`.
 struct OpenBLAS: Sendable {
     typealias SGEMM =
@@ -93,24 +104,39 @@ struct OpenBLAS: Sendable {
     let threads: @convention(c) () -> Int32
     let coreName: @convention(c) () -> UnsafeMutablePointer<CChar>?
 
-    /// The library, opened once. A missing OpenBLAS stops the process with what to install: only the BLAS path
-    /// (no AVX-512, or `--kernel blas`) gets here.
-    static let library: OpenBLAS = {
+    /// The library, opened once.
+    static var library: OpenBLAS? {
+        if case .success(let library) = loaded { return library }
+        return nil
+    }
+
+    /// The library, or why it could not be opened (what to install).
+    static let loaded: Result<OpenBLAS, OpenBLASMissing> = {
         let threadVariables = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
         if threadVariables.allSatisfy({ getenv($0) == nil }) { setenv("OPENBLAS_NUM_THREADS", "1", 0) }
         let names = ["libopenblas.so.0", "libopenblas.so"]
         guard let handle = names.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
-            fatalError("OpenBLAS (\(names.joined(separator: " or "))) was not found: install libopenblas0.")
+            return .failure(
+                OpenBLASMissing(
+                    text: "OpenBLAS (\(names.joined(separator: " or "))) could not be opened; install it "
+                        + "(Debian/Ubuntu: apt-get install libopenblas0)"))
         }
-        func symbol<T>(_ name: String, as type: T.Type) -> T {
-            guard let address = dlsym(handle, name) else { fatalError("OpenBLAS has no \(name).") }
-            return unsafeBitCast(address, to: type)
+        func symbol<T>(_ name: String, as type: T.Type) -> T? {
+            dlsym(handle, name).map { unsafeBitCast($0, to: type) }
         }
-        return OpenBLAS(
-            sgemm: symbol("cblas_sgemm", as: SGEMM.self),
-            setThreads: symbol("openblas_set_num_threads", as: (@convention(c) (Int32) -> Void).self),
-            threads: symbol("openblas_get_num_threads", as: (@convention(c) () -> Int32).self),
-            coreName: symbol("openblas_get_corename", as: (@convention(c) () -> UnsafeMutablePointer<CChar>?).self))
+        guard let sgemm = symbol("cblas_sgemm", as: SGEMM.self),
+            let setThreads = symbol("openblas_set_num_threads", as: (@convention(c) (Int32) -> Void).self),
+            let threads = symbol("openblas_get_num_threads", as: (@convention(c) () -> Int32).self),
+            let coreName = symbol("openblas_get_corename", as: (@convention(c) () -> UnsafeMutablePointer<CChar>?).self)
+        else {
+            return .failure(OpenBLASMissing(text: "the library opened as OpenBLAS lacks cblas_sgemm or openblas_*"))
+        }
+        return .success(OpenBLAS(sgemm: sgemm, setThreads: setThreads, threads: threads, coreName: coreName))
     }()
+}
+
+/// Why OpenBLAS could not be opened.
+struct OpenBLASMissing: Error, Sendable {
+    let text: String
 }
 #endif

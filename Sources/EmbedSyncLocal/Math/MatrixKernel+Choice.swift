@@ -28,6 +28,7 @@ extension MatrixKernel {
     /// `Accelerate`, or OpenBLAS's core name with the vector instructions its kernels use where known.
     static func blasSummary(_ coreName: String) -> String {
         if coreName == "Accelerate" { return "BLAS: Accelerate (Apple)" }
+        if coreName == "missing" { return "BLAS: OpenBLAS could not be opened (install libopenblas0)" }
         let extensions: [String: String] = [
             "skylakex": "AVX-512", "cooperlake": "AVX-512", "sapphirerapids": "AVX-512", "haswell": "AVX2",
             "zen": "AVX2", "sandybridge": "AVX", "nehalem": "SSE4.2", "core2": "SSSE3", "prescott": "SSE3",

@@ -65,6 +65,9 @@ public final class SentenceEmbeddingModel: Sendable {
                 .unsupportedKernel,
                 "This CPU cannot run the '\(kernel.rawValue)' matrix kernel; use '\(MatrixKernel.blas.rawValue)'.")
         }
+        if kernel == .blas, let reason = BLAS.unavailableReason {
+            throw LocalModelError(.unsupportedKernel, "The BLAS matrix path cannot run: \(reason).")
+        }
         guard int8Kernel.isAvailable else {
             throw LocalModelError(
                 .unsupportedKernel,
@@ -116,7 +119,8 @@ public final class SentenceEmbeddingModel: Sendable {
         maxSequenceLength = config.maxSequenceLength
         workerCount = max(1, workers)
         self.tokensPerPass = max(1, tokensPerPass)
-        BLAS.setThreadCount(blasThreads)
+        // The AVX-512 kernels never call BLAS, so they leave OpenBLAS unopened.
+        if kernel == .blas { BLAS.setThreadCount(blasThreads) }
     }
 
     /// The token ids the model reads for `text`: `[CLS]`, word pieces, `[SEP]`, truncated to `maxSequenceLength`.
