@@ -4,8 +4,10 @@ import Foundation
 
 /// The `local` provider: sentence-transformers computed in-process, as the pipeline's ``Embedder``.
 ///
-/// `embed` runs the model on a dispatch queue of its own, so the CPU-bound forward pass never blocks
-/// Swift's cooperative threads (database commits keep flowing). The model itself uses both cores.
+/// `embed` waits for the model on a dispatch queue of its own, so the CPU-bound forward pass never blocks
+/// Swift's cooperative threads (database commits keep flowing). The queue is concurrent: batches in flight go
+/// to the model together, whose threads (both cores) start on the next batch while the last passes of the
+/// previous one finish, and the previous batch is written meanwhile.
 public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
     public let model: SentenceEmbeddingModel
     public let identity: ModelIdentity
@@ -13,7 +15,7 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
     public let tokenCounter: any TokenCounter
     /// Measured on the 2-core reference machine (short Debian package texts); used for projected durations.
     public let textsPerSecond: Double?
-    private let queue = DispatchQueue(label: "embedsync.local.model", qos: .userInitiated)
+    private let queue = DispatchQueue(label: "embedsync.local.model", qos: .userInitiated, attributes: .concurrent)
 
     /// - Parameter textsPerSecond: the throughput for projected durations; `nil` takes the figure measured for
     ///   the model's precision (``referenceTextsPerSecond(_:)``).
@@ -23,10 +25,12 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
             provider: "local", model: Self.modelName(model.name, precision: model.precision),
             dimensions: model.dimensions)
         limits = ProviderLimits(
-            // Large batches keep both cores busy: the model sorts a batch by length and packs it into passes.
+            // The model sorts a batch by length and packs it into passes; with two batches in flight its threads go
+            // from one to the next without a pause, so batches can be small: the first starts after 256 rows are
+            // read, and only the last 256 are written after the model is done.
             maxInputs: 4096, maxTokensPerInput: model.maxSequenceLength, maxTokensPerRequest: 1 << 30,
-            defaultBatchSize: 2048,
-            truncatesInternally: true)
+            defaultBatchSize: 256,
+            truncatesInternally: true, probesFirst: false)
         tokenCounter = WordPieceTokenCounter(model: model)
         self.textsPerSecond = textsPerSecond ?? Self.referenceTextsPerSecond(model.precision)
     }

@@ -16,6 +16,17 @@ struct PacerWidthTests {
         #expect(await paced.inFlightLimit(unpaced: 4, ceiling: 64) == 1)
     }
 
+    @Test("without probing (the local model), an unpaced run opens at the configured concurrency")
+    func withoutProbing() async {
+        let clock = TestClock()
+        let free = Pacer(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock)
+        #expect(await free.inFlightLimit(unpaced: 4, ceiling: 64, probing: false) == 4)
+        #expect(await free.inFlightLimit(unpaced: 4, ceiling: 3, probing: false) == 3)
+        // A rate still needs a measured latency before it can size the width.
+        let paced = Pacer(requestsPerMinute: 600, tokensPerMinute: nil, clock: clock)
+        #expect(await paced.inFlightLimit(unpaced: 4, ceiling: 64, probing: false) == 1)
+    }
+
     struct WidthCase: Sendable {
         var requestsPerMinute: Int?
         var tokensPerMinute: Int?

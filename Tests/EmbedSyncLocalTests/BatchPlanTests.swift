@@ -21,4 +21,14 @@ struct BatchPlanTests {
         #expect(BatchPlan(sequences: sequences, tokensPerPass: 512, minimumPasses: 2).passes.count == 2)
         #expect(BatchPlan(sequences: sequences, tokensPerPass: 512).passes.count == 1)
     }
+
+    @Test("the last passes get smaller, down to a quarter of the budget, so the workers finish together")
+    func tapers() {
+        let sequences = [[Int32]](repeating: [Int32](repeating: 1, count: 10), count: 600)
+        let plan = BatchPlan(sequences: sequences, tokensPerPass: 512, minimumPasses: 2)
+        let sizes = plan.passes.map { $0.count * 10 }
+        #expect(plan.passes.flatMap { $0 }.sorted() == Array(0..<600))
+        // Full passes while more than 4 × 512 tokens are left, then each about a quarter of what is left.
+        #expect(sizes == [510, 510, 510, 510, 510, 510, 510, 510, 480, 360, 270, 200, 150, 120, 120, 120, 100])
+    }
 }

@@ -40,16 +40,21 @@ public struct ProviderLimits: Sendable {
     public var defaultBatchSize: Int
     /// Whether the embedder truncates long inputs itself (the local model does, at its max sequence length).
     public var truncatesInternally: Bool
+    /// Whether a run's first request goes out alone, so its answer measures the latency and brings the provider's
+    /// rate limits before more are sent (HTTP providers). The local model has neither to learn: its first
+    /// batches go out together, so its threads never wait between the first and the second.
+    public var probesFirst: Bool
 
     public init(
         maxInputs: Int, maxTokensPerInput: Int, maxTokensPerRequest: Int, defaultBatchSize: Int,
-        truncatesInternally: Bool = false
+        truncatesInternally: Bool = false, probesFirst: Bool = true
     ) {
         self.maxInputs = maxInputs
         self.maxTokensPerInput = maxTokensPerInput
         self.maxTokensPerRequest = maxTokensPerRequest
         self.defaultBatchSize = defaultBatchSize
         self.truncatesInternally = truncatesInternally
+        self.probesFirst = probesFirst
     }
 
     /// OpenAI's documented limits.

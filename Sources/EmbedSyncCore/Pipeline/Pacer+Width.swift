@@ -27,16 +27,20 @@ extension Pacer {
 
     /// How many requests may be in flight.
     ///
-    /// Until the first answer, one: it measures the latency and brings the provider's limits, so a run never opens
-    /// with a burst. Then, while a rate paces the run: rate × latency (Little's law) with a quarter of headroom, plus
-    /// one, so the pace and not the width limits the run. Otherwise `unpaced`. Never more than `ceiling`.
+    /// Until the first answer, one (unless `probing` is false): it measures the latency and brings the provider's
+    /// limits, so a run never opens with a burst. Then, while a rate paces the run: rate × latency (Little's law)
+    /// with a quarter of headroom, plus one, so the pace and not the width limits the run. Otherwise `unpaced`.
+    /// Never more than `ceiling`.
     /// - Parameters:
     ///   - unpaced: the width when nothing paces the run (the configured concurrency).
     ///   - ceiling: the most ever in flight.
-    public func inFlightLimit(unpaced: Int, ceiling: Int) -> Int {
+    ///   - probing: whether the first request goes out alone (``ProviderLimits/probesFirst``).
+    public func inFlightLimit(unpaced: Int, ceiling: Int, probing: Bool = true) -> Int {
         let ceiling = max(1, ceiling)
+        guard let rate = requestsPerSecond else {
+            return latency == nil && probing ? 1 : max(1, min(unpaced, ceiling))
+        }
         guard let latency else { return 1 }
-        guard let rate = requestsPerSecond else { return max(1, min(unpaced, ceiling)) }
         let width = (rate * latency * 1.25).rounded(.up) + 1
         return width >= Double(ceiling) ? ceiling : max(1, Int(width))
     }

@@ -115,7 +115,10 @@ public struct Runner: Sendable {
                 }
                 // Paced, the width follows rate × latency (Little's law); unpaced, it is the configured concurrency.
                 var waited = false
-                while inFlight > 0, inFlight >= (await pacer.inFlightLimit(unpaced: concurrency, ceiling: ceiling)) {
+                while inFlight > 0 {
+                    let width = await pacer.inFlightLimit(
+                        unpaced: concurrency, ceiling: ceiling, probing: limits.probesFirst)
+                    guard inFlight >= width else { break }
                     try await group.next()
                     inFlight -= 1
                     waited = true

@@ -32,6 +32,8 @@ public final class SentenceEmbeddingModel: Sendable {
     let workerCount: Int
     /// Roughly how many tokens one encoder pass packs together.
     let tokensPerPass: Int
+    /// The threads that run encoder passes, shared by every `embed` call in flight.
+    private let passes: PassPool
 
     /// Loads the model in `directory`.
     ///
@@ -119,6 +121,10 @@ public final class SentenceEmbeddingModel: Sendable {
         maxSequenceLength = config.maxSequenceLength
         workerCount = max(1, workers)
         self.tokensPerPass = max(1, tokensPerPass)
+        let sizes = (config.hiddenSize, config.intermediateSize, config.headSize)
+        passes = PassPool(workers: workerCount) {
+            EncoderScratch(hiddenSize: sizes.0, intermediateSize: sizes.1, headSize: sizes.2)
+        }
         // The AVX-512 kernels never call BLAS, so they leave OpenBLAS unopened.
         if kernel == .blas { BLAS.setThreadCount(blasThreads) }
     }
@@ -149,28 +155,15 @@ public final class SentenceEmbeddingModel: Sendable {
         let dimensions = self.dimensions
         let output = SharedFloatBuffer(count: texts.count * dimensions)
         defer { output.deallocate() }
-        let workers = min(workerCount, plan.passes.count)
         let encoder = self.encoder
-        let hidden = encoder.config.hiddenSize
-        let intermediate = encoder.config.intermediateSize
-        let headSize = encoder.config.headSize
-        let queue = WorkQueue(count: plan.passes.count)
-        let run: @Sendable (Int) -> Void = { _ in
-            let scratch = EncoderScratch(hiddenSize: hidden, intermediateSize: intermediate, headSize: headSize)
-            while let pass = queue.next() {
-                let members = plan.passes[pass]
-                let pooled = UnsafeMutablePointer<Float>.allocate(capacity: members.count * dimensions)
-                encoder.embed(members.map { plan.sequences[$0] }, scratch: scratch, output: pooled)
-                for (slot, index) in members.enumerated() {
-                    (output.pointer + index * dimensions).update(from: pooled + slot * dimensions, count: dimensions)
-                }
-                pooled.deallocate()
+        passes.run(passes: plan.passes.count) { pass, scratch in
+            let members = plan.passes[pass]
+            let pooled = UnsafeMutablePointer<Float>.allocate(capacity: members.count * dimensions)
+            encoder.embed(members.map { plan.sequences[$0] }, scratch: scratch, output: pooled)
+            for (slot, index) in members.enumerated() {
+                (output.pointer + index * dimensions).update(from: pooled + slot * dimensions, count: dimensions)
             }
-        }
-        if workers <= 1 {
-            run(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: run)
+            pooled.deallocate()
         }
         return (0..<texts.count).map { index in
             Array(UnsafeBufferPointer(start: output.pointer + index * dimensions, count: dimensions))
