@@ -1,5 +1,6 @@
 #include "EmbedSyncKernels.h"
 
+#include <math.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -148,15 +149,57 @@ __attribute__((target("avx512f"))) void es_gelu_avx512(float *data, size_t count
         q = _mm512_fmadd_ps(q, t2, _mm512_set1_ps(-1.68282697438203e-03f));
         q = _mm512_fmadd_ps(q, t2, _mm512_set1_ps(-7.37332916720468e-03f));
         q = _mm512_fmadd_ps(q, t2, _mm512_set1_ps(-1.42647390514189e-02f));
-        __m512 erf = _mm512_div_ps(p, q);
+        // p / q by a reciprocal estimate (14 bits) and one Newton step (about 28 bits, past fp32's 24): a
+        // division takes several times as long on Zen 4 and made GELU a third slower.
+        __m512 r = _mm512_rcp14_ps(q);
+        r = _mm512_mul_ps(r, _mm512_fnmadd_ps(q, r, _mm512_set1_ps(2.0f)));
+        __m512 erf = _mm512_mul_ps(p, r);
         __m512 y = _mm512_mul_ps(_mm512_mul_ps(x, half), _mm512_add_ps(one, erf));
         _mm512_mask_storeu_ps(data + i, mask, y);
+    }
+}
+
+__attribute__((target("avx512f"))) void
+es_layer_norm_avx512(const float *input, const float *residual, float *output, size_t rows, size_t cols,
+                     const float *gamma, const float *beta, float epsilon) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = input + r * cols, *add = residual ? residual + r * cols : NULL;
+        float *out = output + r * cols;
+        // Each lane is read before it is written, so `output` may be `input` or `residual`.
+        __m512 sums = _mm512_setzero_ps();
+        for (size_t i = 0; i < cols; i += 16) {
+            __mmask16 mask = ES_TAIL_MASK(cols - i);
+            __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
+            if (add) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, add + i));
+            _mm512_mask_storeu_ps(out + i, mask, v);
+            sums = _mm512_add_ps(sums, v);
+        }
+        float mean = _mm512_reduce_add_ps(sums) / (float)cols;
+        __m512 means = _mm512_set1_ps(mean), squares = _mm512_setzero_ps();
+        for (size_t i = 0; i < cols; i += 16) {
+            __mmask16 mask = ES_TAIL_MASK(cols - i);
+            __m512 d = _mm512_maskz_sub_ps(mask, _mm512_maskz_loadu_ps(mask, out + i), means);
+            squares = _mm512_fmadd_ps(d, d, squares);
+        }
+        float variance = _mm512_reduce_add_ps(squares) / (float)cols;
+        __m512 scale = _mm512_set1_ps(1.0f / sqrtf(variance + epsilon));
+        for (size_t i = 0; i < cols; i += 16) {
+            __mmask16 mask = ES_TAIL_MASK(cols - i);
+            __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, out + i), means), scale);
+            __m512 g = _mm512_maskz_loadu_ps(mask, gamma + i), b = _mm512_maskz_loadu_ps(mask, beta + i);
+            _mm512_mask_storeu_ps(out + i, mask, _mm512_fmadd_ps(d, g, b));
+        }
     }
 }
 
 #else
 
 bool es_avx512_available(void) { return false; }
+
+void es_layer_norm_avx512(const float *input, const float *residual, float *output, size_t rows, size_t cols,
+                          const float *gamma, const float *beta, float epsilon) {
+    (void)input; (void)residual; (void)output; (void)rows; (void)cols; (void)gamma; (void)beta; (void)epsilon;
+}
 
 void es_gelu_avx512(float *data, size_t count) { (void)data; (void)count; }
 

@@ -48,6 +48,39 @@ struct MathTests {
     }
 
     @Test(
+        "AVX-512 LayerNorm agrees with the Swift version: with a residual or none, tails, output over the residual",
+        .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"))
+    func avx512LayerNormMatchesSwift() {
+        let rows = 3
+        for cols in [5, 16, 37, 384] {
+            let input = pseudoRandom(rows * cols, seed: UInt64(cols)).map { $0 * 4 + 1 }
+            let residual = pseudoRandom(rows * cols, seed: UInt64(cols + 100))
+            let norm = LayerNormParameters(
+                gamma: pseudoRandom(cols, seed: 7), beta: pseudoRandom(cols, seed: 8), epsilon: 1e-12)
+            for withResidual in [true, false] {
+                func normalised(_ kernel: MatrixKernel) -> [Float] {
+                    var out = residual + [42]
+                    input.withUnsafeBufferPointer { x in
+                        out.withUnsafeMutableBufferPointer { o in
+                            let base = o.baseAddress!
+                            norm.apply(
+                                x.baseAddress!, residual: withResidual ? base : nil, rows: rows, into: base,
+                                kernel: kernel)
+                        }
+                    }
+                    return out
+                }
+                let swift = normalised(.blas)
+                let avx = normalised(.avx512)
+                for i in 0..<(rows * cols) {
+                    #expect(abs(swift[i] - avx[i]) <= 1e-5 * max(1, abs(swift[i])), "\(cols) columns, [\(i)]")
+                }
+                #expect(avx[rows * cols] == 42, "LayerNorm wrote past its \(rows)×\(cols) floats")
+            }
+        }
+    }
+
+    @Test(
         "the AVX-512 kernel leaves rows and columns outside its output alone",
         .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"))
     func packedKernelWritesOnlyItsOutput() throws {

@@ -56,6 +56,12 @@ void es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const flo
 /// approximation as the Swift path. Call only when `es_avx512_available()` is true.
 void es_gelu_avx512(float *data, size_t count);
 
+/// LayerNorm of `input + residual` (`residual` may be null), row by row: `output = (v − mean) / √(variance + ε) ·
+/// gamma + beta` over `cols` values, as the Swift path computes it. `output` may be `input` or `residual`.
+/// Call only when `es_avx512_available()` is true.
+void es_layer_norm_avx512(const float *input, const float *residual, float *output, size_t rows, size_t cols,
+                          const float *gamma, const float *beta, float epsilon);
+
 #ifdef __cplusplus
 }
 #endif

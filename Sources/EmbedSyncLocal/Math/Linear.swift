@@ -126,17 +126,23 @@ struct LayerNormParameters: Sendable {
     let beta: [Float]
     let epsilon: Float
 
-    /// `output = LayerNorm(input + residual)` for `rows` rows; `output` may alias either input.
+    /// `output = LayerNorm(input + residual)` for `rows` rows; `output` may alias either input. With `.avx512`, by
+    /// the AVX-512 kernel (the same arithmetic, in C).
     func apply(
         _ input: UnsafePointer<Float>, residual: UnsafePointer<Float>?, rows: Int,
-        into output: UnsafeMutablePointer<Float>
+        into output: UnsafeMutablePointer<Float>, kernel: MatrixKernel = .blas
     ) {
         gamma.withUnsafeBufferPointer { g in
             beta.withUnsafeBufferPointer { b in
                 guard let g = g.baseAddress, let b = b.baseAddress else { return }
-                VectorMath.layerNorm(
-                    input: input, residual: residual, output: output, rows: rows, cols: gamma.count,
-                    gamma: g, beta: b, epsilon: epsilon)
+                switch kernel {
+                case .avx512:
+                    es_layer_norm_avx512(input, residual, output, rows, gamma.count, g, b, epsilon)
+                case .blas:
+                    VectorMath.layerNorm(
+                        input: input, residual: residual, output: output, rows: rows, cols: gamma.count,
+                        gamma: g, beta: b, epsilon: epsilon)
+                }
             }
         }
     }

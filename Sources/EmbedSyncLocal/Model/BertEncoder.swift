@@ -70,7 +70,8 @@ struct BertEncoder: Sendable {
                 }
             }
         }
-        weights.embeddingNorm.apply(hidden, residual: nil, rows: sequences.reduce(0) { $0 + $1.count }, into: hidden)
+        let rows = sequences.reduce(0) { $0 + $1.count }
+        weights.embeddingNorm.apply(hidden, residual: nil, rows: rows, into: hidden, kernel: kernel)
     }
 
     private func runLayer(_ layer: EncoderLayerWeights, offsets: [Int], tokens: Int, scratch: EncoderScratch) {
@@ -98,14 +99,16 @@ struct BertEncoder: Sendable {
         }
 
         layer.attentionOutput.apply(scratch.context, rows: tokens, into: scratch.projection, workspace: scratch.int8)
-        layer.attentionNorm.apply(scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden)
+        layer.attentionNorm.apply(
+            scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden, kernel: kernel)
         layer.intermediate.apply(scratch.hidden, rows: tokens, into: scratch.intermediate, workspace: scratch.int8)
         switch kernel {
         case .blas: VectorMath.gelu(scratch.intermediate, count: tokens * config.intermediateSize)
         case .avx512: es_gelu_avx512(scratch.intermediate, tokens * config.intermediateSize)
         }
         layer.output.apply(scratch.intermediate, rows: tokens, into: scratch.projection, workspace: scratch.int8)
-        layer.outputNorm.apply(scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden)
+        layer.outputNorm.apply(
+            scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden, kernel: kernel)
     }
 
     /// Attention of one sequence with BLAS, head by head: `sgemm` for the scores, softmax, `sgemm` for the context.
