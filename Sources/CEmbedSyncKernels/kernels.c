@@ -1,6 +1,5 @@
 #include "EmbedSyncKernels.h"
 
-#include <math.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -182,7 +181,7 @@ es_layer_norm_avx512(const float *input, const float *residual, float *output, s
             squares = _mm512_fmadd_ps(d, d, squares);
         }
         float variance = _mm512_reduce_add_ps(squares) / (float)cols;
-        __m512 scale = _mm512_set1_ps(1.0f / sqrtf(variance + epsilon));
+        __m512 scale = _mm512_set1_ps(1.0f / _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(variance + epsilon))));
         for (size_t i = 0; i < cols; i += 16) {
             __mmask16 mask = ES_TAIL_MASK(cols - i);
             __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, out + i), means), scale);

@@ -301,7 +301,7 @@ es_s_block(const es_s_plan *plans, int count, int levels, size_t h, size_t n, si
 
 __attribute__((target("avx512f"))) void
 es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a, size_t lda, const float *packed,
-                        const float *bias, float *c, size_t ldc) {
+                        const float *bias, float *c, size_t ldc, bool gelu) {
     es_s_plan plans[ES_S_MAX_PRODUCTS];
     int count = es_s_make_plans(levels, plans);
     size_t side = (size_t)1 << levels, most = ES_S_BLOCK_ROWS >> levels;
@@ -312,6 +312,8 @@ es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a
     while (m - row >= side) {
         size_t h = (m - row) / side < most ? (m - row) / side : most;
         es_s_block(plans, count, levels, h, n, k, a + row * lda, lda, packed, bias, c + row * ldc, ldc, sum);
+        // GELU while the block's outputs are still in cache, instead of a pass over all outputs from memory.
+        for (size_t i = 0; gelu && i < side * h; i++) es_gelu_avx512(c + (row + i) * ldc, n);
         row += side * h;
     }
     if (row < m) {
@@ -324,7 +326,10 @@ es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a
             if (!bias) memcpy(block_c + i * n, c + (row + i) * ldc, n * sizeof(float));
         }
         es_s_block(plans, count, levels, 1, n, k, block_a, k, packed, bias, block_c, n, sum);
-        for (size_t i = 0; i < rest; i++) memcpy(c + (row + i) * ldc, block_c + i * n, n * sizeof(float));
+        for (size_t i = 0; i < rest; i++) {
+            if (gelu) es_gelu_avx512(block_c + i * n, n);
+            memcpy(c + (row + i) * ldc, block_c + i * n, n * sizeof(float));
+        }
         free(block_a);
         free(block_c);
     }
@@ -334,8 +339,9 @@ es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a
 #else
 
 void es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a, size_t lda,
-                             const float *packed, const float *bias, float *c, size_t ldc) {
+                             const float *packed, const float *bias, float *c, size_t ldc, bool gelu) {
     (void)m; (void)n; (void)k; (void)levels; (void)a; (void)lda; (void)packed; (void)bias; (void)c; (void)ldc;
+    (void)gelu;
 }
 
 #endif

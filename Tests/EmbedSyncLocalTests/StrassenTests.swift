@@ -84,4 +84,37 @@ struct StrassenTests {
             #expect(packed.strassenLevels == expected, "\(n)×\(k) asked for \(levels) levels")
         }
     }
+
+    @Test(
+        "GELU inside the product equals GELU after it: Strassen's kernel (odd rows included) and the plain one",
+        .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"),
+        arguments: [(1, 113, 256, 384), (2, 29, 128, 256), (0, 9, 40, 70)])
+    func fusedGELU(levels: Int, m: Int, n: Int, k: Int) {
+        let ldc = n + 3
+        let a = pseudoRandom(m * k, seed: 21).map { $0 * 2 }
+        let w = pseudoRandom(n * k, seed: 22)
+        let bias = pseudoRandom(n, seed: 23)
+        let packed = w.withUnsafeBufferPointer {
+            PackedWeight(weight: $0.baseAddress!, outputs: n, inputs: k, strassenLevels: levels)
+        }
+        #expect(packed.strassenLevels == levels)
+        func product(gelu: Bool) -> [Float] {
+            var c = [Float](repeating: 7, count: (m + 1) * ldc)
+            a.withUnsafeBufferPointer { a in
+                c.withUnsafeMutableBufferPointer { c in
+                    bias.withUnsafeBufferPointer { b in
+                        packed.multiply(
+                            a.baseAddress!, rows: m, inputs: k, inputStride: k, outputs: n, bias: b.baseAddress!,
+                            into: c.baseAddress!, outputStride: ldc, gelu: gelu)
+                    }
+                }
+            }
+            return c
+        }
+        var expected = product(gelu: false)
+        for i in 0..<m { expected.withUnsafeMutableBufferPointer { es_gelu_avx512($0.baseAddress! + i * ldc, n) } }
+        let fused = product(gelu: true)
+        #expect(fused == expected, "\(levels) levels, \(m)×\(n)×\(k)")
+        #expect(fused.contains { $0 < 0 } && fused.contains { $0 > 1 }, "GELU's range: small negatives and positives")
+    }
 }

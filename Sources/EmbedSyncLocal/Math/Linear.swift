@@ -54,10 +54,13 @@ struct Linear: Sendable {
     /// On fp32 weights the product is accumulated onto the bias (the AVX-512 kernel starts from it; for BLAS it is
     /// written first), which spares a zeroing pass and a separate bias pass. On int8 weights the input is first
     /// quantised into `workspace` (a temporary one when `nil`), and the kernel adds the bias as it writes.
+    ///
+    /// With `gelu` (only where ``fusesGELU``), GELU of the outputs follows inside the product.
     func apply(
         _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
-        workspace: Int8Workspace? = nil
+        workspace: Int8Workspace? = nil, gelu: Bool = false
     ) {
+        precondition(!gelu || fusesGELU, "GELU inside the product needs the AVX-512 fp32 kernel")
         guard rows > 0 else { return }
         if case .int8(let weight, let kernel) = storage {
             applyInt8(weight, kernel: kernel, input, rows: rows, into: output, workspace: workspace ?? Int8Workspace())
@@ -83,11 +86,17 @@ struct Linear: Sendable {
                 // The kernel starts each output from the bias.
                 packed.multiply(
                     input, rows: rows, inputs: inputSize, inputStride: inputSize, outputs: outputSize, bias: b,
-                    into: output, outputStride: outputSize)
+                    into: output, outputStride: outputSize, gelu: gelu)
             case .int8:
                 break  // handled above
             }
         }
+    }
+
+    /// Whether `apply` can follow the product with GELU itself (the AVX-512 fp32 kernel: Strassen's applies it
+    /// block by block while the outputs are still in cache, saving a pass over them from memory).
+    var fusesGELU: Bool {
+        if case .packed = storage { true } else { false }
     }
 
     /// Whether the weight is held as int8.

@@ -72,17 +72,20 @@ final class PackedWeight: @unchecked Sendable {
 
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
 
-    /// `output[rows×outputs] = bias + input[rows×inputs] · Wᵀ` (or `+=` when `bias` is nil), row strides as given.
+    /// `output[rows×outputs] = bias + input[rows×inputs] · Wᵀ` (or `+=` when `bias` is nil), row strides as given;
+    /// with `gelu`, GELU of that (`es_gelu_avx512`; inside Strassen's kernel, block by block while in cache).
     func multiply(
         _ input: UnsafePointer<Float>, rows: Int, inputs: Int, inputStride: Int, outputs: Int,
-        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, outputStride: Int
+        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, outputStride: Int, gelu: Bool = false
     ) {
         if strassenLevels > 0 {
             es_gemm_strassen_avx512(
-                rows, outputs, inputs, Int32(strassenLevels), input, inputStride, pointer, bias, output, outputStride)
-        } else {
-            es_gemm_packed_avx512(rows, outputs, inputs, input, inputStride, pointer, bias, output, outputStride)
+                rows, outputs, inputs, Int32(strassenLevels), input, inputStride, pointer, bias, output, outputStride,
+                gelu)
+            return
         }
+        es_gemm_packed_avx512(rows, outputs, inputs, input, inputStride, pointer, bias, output, outputStride)
+        for row in 0..<(gelu ? rows : 0) { es_gelu_avx512(output + row * outputStride, outputs) }
     }
 }
 

@@ -101,8 +101,11 @@ struct BertEncoder: Sendable {
         layer.attentionOutput.apply(scratch.context, rows: tokens, into: scratch.projection, workspace: scratch.int8)
         layer.attentionNorm.apply(
             scratch.projection, residual: scratch.hidden, rows: tokens, into: scratch.hidden, kernel: kernel)
-        layer.intermediate.apply(scratch.hidden, rows: tokens, into: scratch.intermediate, workspace: scratch.int8)
+        let fused = layer.intermediate.fusesGELU
+        layer.intermediate.apply(
+            scratch.hidden, rows: tokens, into: scratch.intermediate, workspace: scratch.int8, gelu: fused)
         switch kernel {
+        case _ where fused: break
         case .blas: VectorMath.gelu(scratch.intermediate, count: tokens * config.intermediateSize)
         case .avx512: es_gelu_avx512(scratch.intermediate, tokens * config.intermediateSize)
         }
