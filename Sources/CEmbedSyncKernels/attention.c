@@ -85,9 +85,9 @@ void es_attention(const float *qkv, size_t ld_qkv, size_t length, size_t heads, 
 
 #ifdef ES_ATT_X86
 
-/// `exp(x)` for 16 lanes: Cephes' polynomial after `x = n·ln2 + r`, then `scalef` for `2ⁿ`; inputs clamped to [-87, 88].
+/// `exp(x)` for 16 lanes: Cephes' polynomial after `x = n·ln2 + r`, then `scalef` for `2ⁿ`. No clamping: `scalef`
+/// gives 0 for very negative `x` (softmax's inputs are ≤ 0 once the largest is subtracted) and ∞ past the range.
 __attribute__((target("avx512f"), always_inline)) static inline __m512 es_exp(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
     __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     x = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
@@ -112,7 +112,9 @@ __attribute__((target("avx512f"), always_inline)) static inline __m512 es_exp(__
 __attribute__((target("avx512f"), always_inline)) static inline void
 es_att_block(int rows, const float *q, size_t ld_qkv, const float *kt, size_t columns, size_t length,
              size_t head_size, const float *v, float *scores, float scale, float *out, size_t ld_context) {
-    // Scores, 32 keys at a time: s[r][j] = q_r · k_j.
+    // Scores, 32 keys at a time: s[r][j] = q_r · k_j, and each row's largest over the real keys (`j < length`).
+#define ES_ATT_MAX_START(r) __m512 m_##r = _mm512_set1_ps(-__builtin_inff());
+    ES_ATT_ROW_LIST(ES_ATT_MAX_START)
     for (size_t j0 = 0; j0 < columns; j0 += ES_ATT_COLUMNS) {
 #define ES_ATT_ZERO(r) __m512 s0_##r = _mm512_setzero_ps(), s1_##r = _mm512_setzero_ps();
         ES_ATT_ROW_LIST(ES_ATT_ZERO)
@@ -123,22 +125,24 @@ es_att_block(int rows, const float *q, size_t ld_qkv, const float *kt, size_t co
                                       s0_##r = _mm512_fmadd_ps(x, k0, s0_##r); s1_##r = _mm512_fmadd_ps(x, k1, s1_##r); }
             ES_ATT_ROW_LIST(ES_ATT_DOT)
         }
+        __mmask16 real0 = ES_ATT_MASK(length - j0);
+        __mmask16 real1 = length - j0 > 16 ? ES_ATT_MASK(length - j0 - 16) : (__mmask16)0;
 #define ES_ATT_STORE_SCORES(r) if (r < rows) { _mm512_store_ps(scores + r * columns + j0, s0_##r); \
-                                               _mm512_store_ps(scores + r * columns + j0 + 16, s1_##r); }
+                                               _mm512_store_ps(scores + r * columns + j0 + 16, s1_##r); \
+                                               m_##r = _mm512_mask_max_ps(m_##r, real0, m_##r, s0_##r); \
+                                               m_##r = _mm512_mask_max_ps(m_##r, real1, m_##r, s1_##r); }
         ES_ATT_ROW_LIST(ES_ATT_STORE_SCORES)
     }
+    float largest_score[ES_ATT_ROWS];
+#define ES_ATT_MAX_END(r) if (r < rows) largest_score[r] = _mm512_reduce_max_ps(m_##r);
+    ES_ATT_ROW_LIST(ES_ATT_MAX_END)
     // Softmax numerators in place; the division by their sum waits for the context.
     const __m512 scales = _mm512_set1_ps(scale);
     float inverse[ES_ATT_ROWS];
     for (int r = 0; r < rows; r++) {
         float *row = scores + r * columns;
-        __m512 maxima = _mm512_set1_ps(-__builtin_inff());
-        for (size_t j = 0; j < length; j += 16) {
-            __mmask16 mask = ES_ATT_MASK(length - j);
-            maxima = _mm512_mask_max_ps(maxima, mask, maxima, _mm512_load_ps(row + j));
-        }
         // With scale > 0, the largest of scale·x is scale·max(x).
-        __m512 largest = _mm512_mul_ps(_mm512_set1_ps(_mm512_reduce_max_ps(maxima)), scales);
+        __m512 largest = _mm512_mul_ps(_mm512_set1_ps(largest_score[r]), scales);
         __m512 sums = _mm512_setzero_ps();
         for (size_t j = 0; j < length; j += 16) {
             __mmask16 mask = ES_ATT_MASK(length - j);
@@ -167,11 +171,57 @@ es_att_block(int rows, const float *q, size_t ld_qkv, const float *kt, size_t co
         ES_ATT_ROW_LIST(ES_ATT_STORE_OUT)
     }
 #undef ES_ATT_ZERO
+#undef ES_ATT_MAX_START
+#undef ES_ATT_MAX_END
 #undef ES_ATT_DOT
 #undef ES_ATT_STORE_SCORES
 #undef ES_ATT_ZERO_OUT
 #undef ES_ATT_WEIGH
 #undef ES_ATT_STORE_OUT
+}
+
+/// Transposes 16 rows of 16 floats in registers (three rounds of shuffles).
+__attribute__((target("avx512f"), always_inline)) static inline void es_att_transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+    }
+}
+
+/// `kt[c·columns + j] = k[j·ld + c]` for `c < head_size` and `j < columns` (a multiple of 16), zero past `length`:
+/// tiles of 16 keys × 16 dimensions transposed in registers (a compiler's scatter stores were a tenth of attention).
+__attribute__((target("avx512f"))) static void
+es_att_transpose(const float *k, size_t ld, size_t length, size_t head_size, size_t columns, float *kt) {
+    for (size_t j0 = 0; j0 < columns; j0 += 16) {
+        for (size_t c0 = 0; c0 < head_size; c0 += 16) {
+            __mmask16 mask = ES_ATT_MASK(head_size - c0);
+            __m512 tile[16];
+            for (size_t i = 0; i < 16; i++) {
+                tile[i] = j0 + i < length ? _mm512_maskz_loadu_ps(mask, k + (j0 + i) * ld + c0) : _mm512_setzero_ps();
+            }
+            es_att_transpose16(tile);
+            for (size_t i = 0; i < 16 && c0 + i < head_size; i++) {
+                _mm512_store_ps(kt + (c0 + i) * columns + j0, tile[i]);
+            }
+        }
+    }
 }
 
 #define ES_ATT_BLOCK_CASE(R) \
@@ -185,10 +235,7 @@ es_attention_avx512(const float *qkv, size_t ld_qkv, size_t length, size_t heads
     float *scores = kt + head_size * columns;
     for (size_t h = 0; h < heads; h++) {
         const float *k = qkv + hidden + h * head_size, *v = qkv + 2 * hidden + h * head_size;
-        for (size_t j = 0; j < length; j++)
-            for (size_t c = 0; c < head_size; c++) kt[c * columns + j] = k[j * ld_qkv + c];
-        for (size_t c = 0; c < head_size; c++)
-            for (size_t j = length; j < columns; j++) kt[c * columns + j] = 0;
+        es_att_transpose(k, ld_qkv, length, head_size, columns, kt);
         for (size_t i = 0; i < length; i += ES_ATT_ROWS) {
             const float *q = qkv + i * ld_qkv + h * head_size;
             float *out = context + i * ld_context + h * head_size;

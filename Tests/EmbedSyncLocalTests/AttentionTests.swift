@@ -93,4 +93,38 @@ struct AttentionTests {
         #expect(context[length * ldContext] == sentinel, "wrote past the last context row")
         #expect(worst < 2e-5, "\(path.rawValue) length \(length), \(heads)×\(headSize): max |diff| \(worst)")
     }
+
+    @Test(
+        "a sequence whose every score is far below zero: softmax shifts by the largest real score, never by padding",
+        arguments: AttentionPath.allCases.filter(\.isAvailable))
+    func farBelowZero(path: AttentionPath) {
+        // Queries +5, keys -5: every score is -800 · scale ≈ -141, so the weights are equal. Had the padded keys'
+        // scores (0) counted as the largest, every exponential would underflow to 0 and the context be NaN.
+        let (length, headSize) = (9, 32)
+        var qkv = [Float](repeating: 0, count: length * 3 * headSize)
+        for i in 0..<length {
+            for c in 0..<headSize {
+                qkv[i * 3 * headSize + c] = 5
+                qkv[i * 3 * headSize + headSize + c] = -5
+                qkv[i * 3 * headSize + 2 * headSize + c] = Float(i * headSize + c)
+            }
+        }
+        var context = [Float](repeating: 0, count: length * headSize)
+        var workspace = [Float](repeating: .nan, count: es_attention_workspace_count(length, headSize))
+        qkv.withUnsafeBufferPointer { input in
+            context.withUnsafeMutableBufferPointer { out in
+                workspace.withUnsafeMutableBufferPointer { work in
+                    path.run(
+                        input.baseAddress!, ldQKV: 3 * headSize, length: length, heads: 1, headSize: headSize,
+                        scale: 1 / Float(headSize).squareRoot(), context: out.baseAddress!, ldContext: headSize,
+                        workspace: work.baseAddress!)
+                }
+            }
+        }
+        for c in 0..<headSize {
+            // The mean of the values: (0 + 1 + … + 8) / 9 · headSize + c.
+            let mean = Float(4 * headSize + c)
+            #expect(abs(context[c] - mean) < 1e-3, "\(path.rawValue): context[\(c)] = \(context[c]), not \(mean)")
+        }
+    }
 }
