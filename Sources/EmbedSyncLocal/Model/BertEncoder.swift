@@ -104,10 +104,11 @@ struct BertEncoder: Sendable {
         let fused = layer.intermediate.fusesGELU
         layer.intermediate.apply(
             scratch.hidden, rows: tokens, into: scratch.intermediate, workspace: scratch.int8, gelu: fused)
-        switch kernel {
-        case _ where fused: break
-        case .blas: VectorMath.gelu(scratch.intermediate, count: tokens * config.intermediateSize)
-        case .avx512: es_gelu_avx512(scratch.intermediate, tokens * config.intermediateSize)
+        if !fused {
+            switch kernel {
+            case .blas: VectorMath.gelu(scratch.intermediate, count: tokens * config.intermediateSize)
+            case .avx512: es_gelu_avx512(scratch.intermediate, tokens * config.intermediateSize)
+            }
         }
         layer.output.apply(scratch.intermediate, rows: tokens, into: scratch.projection, workspace: scratch.int8)
         layer.outputNorm.apply(
