@@ -17,8 +17,11 @@
                                      c0_##i = _mm512_fmadd_ps(x, b0, c0_##i); c1_##i = _mm512_fmadd_ps(x, b1, c1_##i); }
 
 /// The accumulators `c_i += a[i][0…kc] · panel[0…kc][0…32]`, with `mr`, `kc`, `a`, `lda` and `panel` in scope.
-#define ES_TILE_PRODUCT()                                                                                          \
-    for (size_t p = 0; p < kc; p++) {                                                                              \
+#define ES_TILE_PRODUCT() ES_TILE_STEPS(0, kc)
+
+/// Steps `from ..< to` of `ES_TILE_PRODUCT`.
+#define ES_TILE_STEPS(from, to)                                                                                    \
+    for (size_t p = (from); p < (to); p++) {                                                                       \
         __m512 b0 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH);                                                    \
         __m512 b1 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH + 16);                                               \
         ES_ROWS(ES_TILE_FMA)                                                                                       \
