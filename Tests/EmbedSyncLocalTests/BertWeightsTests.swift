@@ -92,4 +92,36 @@ struct BertWeightsTests {
         }
         #expect(TestResources.cosine(a[0], b[0]) < 0.9999, "mean and CLS pooling should differ")
     }
+
+    @Test("tensors at offsets that are not 4-byte aligned are copied, and give the same vectors as aligned ones")
+    func unalignedTensors() throws {
+        // An unused 1-byte tensor first puts every tensor after it one byte off alignment.
+        let aligned = try Fixtures.tinyModelFolder(at: Fixtures.temporaryFolder())
+        let shifted = try Fixtures.tinyModelFolder(
+            at: Fixtures.temporaryFolder(),
+            tensors: [.init(name: "embeddings.position_ids", dtype: "U8", shape: [1], bytes: Data([7]))]
+                + Fixtures.tinyTensors())
+        let file = try SafeTensorsFile(url: shifted.appendingPathComponent("model.safetensors"))
+        let words = try #require(file.tensors["embeddings.word_embeddings.weight"])
+        #expect((file.dataOffset + words.begin) % 4 != 0, "the fixture should misalign the word embeddings")
+        let inPlace = file.withFloats(of: words) { Array($0) }
+        #expect(inPlace == file.floats(of: words))
+        let texts = ["hello world", "a hellos, world"]
+        let expected = try SentenceEmbeddingModel(directory: aligned).embed(texts)
+        #expect(try SentenceEmbeddingModel(directory: shifted).embed(texts) == expected)
+    }
+
+    @Test("a vocabulary longer than vocab_size is reported, ahead of a broken weights file")
+    func vocabularyErrorComesFirst() throws {
+        let tensors = try Fixtures.tinyTensors().filter { $0.name != "encoder.layer.0.output.dense.bias" }
+        let folder = try Fixtures.tinyModelFolder(at: Fixtures.temporaryFolder(), tensors: tensors)
+        let words = Fixtures.vocabulary + ["extra"]
+        try Data((words.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("vocab.txt"))
+        #expect {
+            try SentenceEmbeddingModel(directory: folder)
+        } throws: { error in
+            let e = error as? LocalModelError
+            return e?.code == .invalidVocabulary && (e?.message.contains("vocab_size") ?? false)
+        }
+    }
 }

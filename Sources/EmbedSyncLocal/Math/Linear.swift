@@ -27,25 +27,34 @@ struct Linear: Sendable {
         precision: ModelPrecision = .fp32, int8Kernel: Int8Kernel = .automatic,
         int8Group: Int = Int8Kernel.groupSize
     ) {
+        self = weight.withUnsafeBufferPointer { w in
+            Linear(
+                weight: w, bias: bias, inputSize: inputSize, outputSize: outputSize, kernel: kernel,
+                precision: precision, int8Kernel: int8Kernel, int8Group: int8Group)
+        }
+    }
+
+    /// A layer from `weight` read in place (it is packed, quantised or, for BLAS, copied).
+    init(
+        weight: UnsafeBufferPointer<Float>, bias: [Float], inputSize: Int, outputSize: Int,
+        kernel: MatrixKernel = .blas, precision: ModelPrecision = .fp32, int8Kernel: Int8Kernel = .automatic,
+        int8Group: Int = Int8Kernel.groupSize
+    ) {
         self.bias = bias
         self.inputSize = inputSize
         self.outputSize = outputSize
         if precision == .int8, inputSize % 4 == 0, inputSize > 0, outputSize > 0 {
             let group = QuantizedWeight.group(inputs: inputSize, preferred: int8Group)
             storage = .int8(
-                weight.withUnsafeBufferPointer { w in
-                    QuantizedWeight(weight: w.baseAddress!, outputs: outputSize, inputs: inputSize, group: group)
-                }, int8Kernel)
+                QuantizedWeight(weight: weight.baseAddress!, outputs: outputSize, inputs: inputSize, group: group),
+                int8Kernel)
             return
         }
         switch kernel {
         case .blas:
-            storage = .rowMajor(weight)
+            storage = .rowMajor(Array(weight))
         case .avx512:
-            storage = .packed(
-                weight.withUnsafeBufferPointer { w in
-                    PackedWeight(weight: w.baseAddress!, outputs: outputSize, inputs: inputSize)
-                })
+            storage = .packed(PackedWeight(weight: weight.baseAddress!, outputs: outputSize, inputs: inputSize))
         }
     }
 

@@ -34,3 +34,25 @@ final class SharedArray<Element>: @unchecked Sendable {
         storage.deallocate()
     }
 }
+
+/// Work started on another thread at once, whose result ``value()`` waits for.
+// @unchecked Sendable: `result` is written once, before `done` is signalled, and read only after waiting for it.
+final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
+    private var result: Result<Value, any Error>?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () throws -> Value) {
+        DispatchQueue.global(qos: .userInitiated).async {
+            self.result = Result { try work() }
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the work and returns its value, or throws its error.
+    func value() throws -> Value {
+        done.wait()
+        defer { done.signal() }
+        guard let result else { preconditionFailure("signalled before the result was set") }
+        return try result.get()
+    }
+}

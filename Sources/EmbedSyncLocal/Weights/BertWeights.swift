@@ -77,28 +77,42 @@ struct BertWeights: Sendable {
             return file.floats(of: info)
         }
         /// One layer from `prefixes` that read the same input (query, key and value), stacked into one wider layer.
+        /// A single layer's weight is packed straight from the mapped file; query, key and value are copied
+        /// side by side first.
         @Sendable func linear(_ prefixes: String...) -> Linear {
-            let weight = prefixes.flatMap { tensor($0 + ".weight") }
             let bias = prefixes.flatMap { tensor($0 + ".bias") }
-            return Linear(
-                weight: weight, bias: bias, inputSize: bias.isEmpty ? 0 : weight.count / bias.count,
-                outputSize: bias.count, kernel: kernel, precision: precision, int8Kernel: int8Kernel,
-                int8Group: int8Group)
+            func make(_ weight: UnsafeBufferPointer<Float>) -> Linear {
+                Linear(
+                    weight: weight, bias: bias, inputSize: bias.isEmpty ? 0 : weight.count / bias.count,
+                    outputSize: bias.count, kernel: kernel, precision: precision, int8Kernel: int8Kernel,
+                    int8Group: int8Group)
+            }
+            if prefixes.count == 1, let info = tensors[prefixes[0] + ".weight"] {
+                return file.withFloats(of: info, make)
+            }
+            return prefixes.flatMap { tensor($0 + ".weight") }.withUnsafeBufferPointer(make)
         }
         @Sendable func norm(_ prefix: String) -> LayerNormParameters {
             LayerNormParameters(
                 gamma: tensor(prefix + ".weight"), beta: tensor(prefix + ".bias"), epsilon: config.layerNormEpsilon)
         }
-        wordEmbeddings = tensor("embeddings.word_embeddings.weight")
         positionEmbeddings = tensor("embeddings.position_embeddings.weight")
         tokenTypeEmbeddings = tensor("embeddings.token_type_embeddings.weight")
         embeddingNorm = norm("embeddings.LayerNorm")
-        // Layers are copied out of the file and packed (or quantised) on all cores: most of the load time.
+        // Layers are packed (or quantised) on all cores: most of the load time. The word embeddings (47 MB for
+        // all-MiniLM-L6-v2) are copied meanwhile, as one more piece of work: alone first, their copy was a third
+        // of the load. (Copied rather than read from the mapping: a model file rewritten in place under a running
+        // `embedsync serve` would then make it crash.)
         let built = SharedArray<EncoderLayerWeights?>(count: config.layerCount, initial: nil)
-        DispatchQueue.concurrentPerform(iterations: config.layerCount) { index in
-            let p = "encoder.layer.\(index)."
+        let words = SharedArray<[Float]>(count: 1, initial: [])
+        DispatchQueue.concurrentPerform(iterations: config.layerCount + 1) { index in
+            if index == 0 {
+                words.set(0, tensor("embeddings.word_embeddings.weight"))
+                return
+            }
+            let p = "encoder.layer.\(index - 1)."
             built.set(
-                index,
+                index - 1,
                 EncoderLayerWeights(
                     queryKeyValue: linear(
                         p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"),
@@ -110,5 +124,6 @@ struct BertWeights: Sendable {
                 ))
         }
         layers = built.values().compactMap { $0 }
+        wordEmbeddings = words.values()[0]
     }
 }

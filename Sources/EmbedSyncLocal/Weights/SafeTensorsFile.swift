@@ -122,6 +122,19 @@ struct SafeTensorsFile: Sendable {
         return UnsafeRawBufferPointer(start: base + dataOffset + tensor.begin, count: tensor.end - tensor.begin)
     }
 
+    /// Calls `body` with a `F32` tensor's values: read in place from the mapping where this machine can
+    /// (little-endian, the bytes 4-byte aligned), else copied (``floats(of:)``). Valid only during `body`.
+    func withFloats<R>(of tensor: TensorInfo, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        let raw = rawBytes(of: tensor)
+        #if _endian(little)
+        if let start = raw.baseAddress, Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 {
+            let floats = UnsafeBufferPointer(start: start.assumingMemoryBound(to: Float.self), count: raw.count / 4)
+            return try withExtendedLifetime(file) { try body(floats) }
+        }
+        #endif
+        return try floats(of: tensor).withUnsafeBufferPointer(body)
+    }
+
     /// Copies a `F32` tensor's values into a new array, converting from little-endian.
     func floats(of tensor: TensorInfo) -> [Float] {
         let raw = rawBytes(of: tensor)
