@@ -324,11 +324,8 @@ es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a
     size_t row = 0;
     while (row < m) {
         size_t left = m - row;
-        // The rows left are shared evenly among the fewest blocks that hold them: a last block of a few rows would
-        // read all the weights for them alone, where their work does not hide the reading.
-        size_t blocks = (left + side * most - 1) / (side * most);
-        if (blocks > 1 || left % side == 0) {
-            size_t h = (left + blocks - 1) / blocks / side;
+        if (left >= side * most || left % side == 0) {
+            size_t h = left / side < most ? left / side : most;
             es_s_block(plans, count, levels, h, n, k, a + row * lda, lda, packed, bias, c + row * ldc, ldc, sum);
             // GELU while the block's outputs are still in cache, instead of a pass over all outputs from memory.
             for (size_t i = 0; gelu && i < side * h; i++) es_gelu_avx512(c + (row + i) * ldc, n);
