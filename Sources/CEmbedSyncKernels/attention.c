@@ -1,5 +1,6 @@
 #include "EmbedSyncAttention.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -107,10 +108,11 @@ __attribute__((target("avx512f"), always_inline)) static inline __m512 es_exp(__
 #define ES_ATT_ROW_LIST(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
 /// One block of `rows` queries (a constant at every call site) of one head: scores against all keys from `kt`
-/// (`Kᵀ`, rows of `columns` floats, zero past `length`), softmax, and the context rows.
+/// (`Kᵀ`, rows of `columns` floats, zero past `length`), softmax, and the context rows. `wide` (a constant too) is
+/// false for `columns` = 16: one register per row of scores instead of two (texts of up to 16 tokens).
 /// Written out row by row, like the GEMM's micro-kernel, so the accumulators stay in registers.
 __attribute__((target("avx512f"), always_inline)) static inline void
-es_att_block(int rows, const float *q, size_t ld_qkv, const float *kt, size_t columns, size_t length,
+es_att_block(int rows, bool wide, const float *q, size_t ld_qkv, const float *kt, size_t columns, size_t length,
              size_t head_size, const float *v, float *scores, float scale, float *out, size_t ld_context) {
     // Scores, 32 keys at a time: s[r][j] = q_r · k_j, and each row's largest over the real keys (`j < length`).
 #define ES_ATT_MAX_START(r) __m512 m_##r = _mm512_set1_ps(-__builtin_inff());
@@ -120,17 +122,18 @@ es_att_block(int rows, const float *q, size_t ld_qkv, const float *kt, size_t co
         ES_ATT_ROW_LIST(ES_ATT_ZERO)
         const float *keys = kt + j0;
         for (size_t c = 0; c < head_size; c++) {
-            __m512 k0 = _mm512_load_ps(keys + c * columns), k1 = _mm512_load_ps(keys + c * columns + 16);
+            __m512 k0 = _mm512_load_ps(keys + c * columns), k1 = wide ? _mm512_load_ps(keys + c * columns + 16) : k0;
 #define ES_ATT_DOT(r) if (r < rows) { __m512 x = _mm512_set1_ps(q[r * ld_qkv + c]); \
-                                      s0_##r = _mm512_fmadd_ps(x, k0, s0_##r); s1_##r = _mm512_fmadd_ps(x, k1, s1_##r); }
+                                      s0_##r = _mm512_fmadd_ps(x, k0, s0_##r); \
+                                      if (wide) s1_##r = _mm512_fmadd_ps(x, k1, s1_##r); }
             ES_ATT_ROW_LIST(ES_ATT_DOT)
         }
         __mmask16 real0 = ES_ATT_MASK(length - j0);
         __mmask16 real1 = length - j0 > 16 ? ES_ATT_MASK(length - j0 - 16) : (__mmask16)0;
 #define ES_ATT_STORE_SCORES(r) if (r < rows) { _mm512_store_ps(scores + r * columns + j0, s0_##r); \
-                                               _mm512_store_ps(scores + r * columns + j0 + 16, s1_##r); \
                                                m_##r = _mm512_mask_max_ps(m_##r, real0, m_##r, s0_##r); \
-                                               m_##r = _mm512_mask_max_ps(m_##r, real1, m_##r, s1_##r); }
+                                               if (wide) { _mm512_store_ps(scores + r * columns + j0 + 16, s1_##r); \
+                                                   m_##r = _mm512_mask_max_ps(m_##r, real1, m_##r, s1_##r); } }
         ES_ATT_ROW_LIST(ES_ATT_STORE_SCORES)
     }
     float largest_score[ES_ATT_ROWS];
@@ -225,12 +228,18 @@ es_att_transpose(const float *k, size_t ld, size_t length, size_t head_size, siz
 }
 
 #define ES_ATT_BLOCK_CASE(R) \
-    case R: es_att_block(R, q, ld_qkv, kt, columns, length, head_size, v, scores, scale, out, ld_context); break;
+    case R: \
+        if (columns == 16) \
+            es_att_block(R, false, q, ld_qkv, kt, 16, length, head_size, v, scores, scale, out, ld_context); \
+        else \
+            es_att_block(R, true, q, ld_qkv, kt, columns, length, head_size, v, scores, scale, out, ld_context); \
+        break;
 
 __attribute__((target("avx512f"))) void
 es_attention_avx512(const float *qkv, size_t ld_qkv, size_t length, size_t heads, size_t head_size, float scale,
                     float *context, size_t ld_context, float *workspace) {
-    size_t hidden = heads * head_size, columns = es_att_round_up(length, ES_ATT_COLUMNS);
+    // Up to 16 keys fit one register per row of scores; more are padded to pairs of registers.
+    size_t hidden = heads * head_size, columns = length <= 16 ? 16 : es_att_round_up(length, ES_ATT_COLUMNS);
     float *kt = es_att_aligned(workspace);
     float *scores = kt + head_size * columns;
     for (size_t h = 0; h < heads; h++) {

@@ -55,7 +55,10 @@ struct AttentionTests {
     @Test(
         "attention equals the Double reference for every head, and writes only the context columns",
         arguments: AttentionPath.allCases.filter(\.isAvailable),
-        [(1, 12, 32), (7, 12, 32), (8, 12, 32), (9, 12, 32), (33, 12, 32), (256, 12, 32), (19, 3, 64), (40, 2, 24)])
+        [
+            (1, 12, 32), (7, 12, 32), (8, 12, 32), (9, 12, 32), (16, 12, 32), (17, 12, 32), (33, 12, 32),
+            (256, 12, 32), (19, 3, 64), (40, 2, 24),
+        ])
     func matchesReference(path: AttentionPath, shape: (Int, Int, Int)) {
         let (length, heads, headSize) = shape
         let hidden = heads * headSize
