@@ -7,6 +7,7 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
+#include "gelu.h"
 #include "micro_tile.h"
 #endif
 
@@ -129,32 +130,9 @@ es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
 #define ES_TAIL_MASK(count) ((count) >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count)) - 1))
 
 __attribute__((target("avx512f"))) void es_gelu_avx512(float *data, size_t count) {
-    const __m512 inv_sqrt2 = _mm512_set1_ps(0.7071067811865475f);
-    const __m512 low = _mm512_set1_ps(-4.0f), high = _mm512_set1_ps(4.0f);
-    const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
     for (size_t i = 0; i < count; i += 16) {
         __mmask16 mask = ES_TAIL_MASK(count - i);
-        __m512 x = _mm512_maskz_loadu_ps(mask, data + i);
-        __m512 t = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(x, inv_sqrt2), low), high);
-        __m512 t2 = _mm512_mul_ps(t, t);
-        __m512 p = _mm512_fmadd_ps(t2, _mm512_set1_ps(-2.72614225801306e-10f), _mm512_set1_ps(2.77068142495902e-08f));
-        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-2.10102402082508e-06f));
-        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-5.69250639462346e-05f));
-        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-7.34990630326855e-04f));
-        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-2.95459980854025e-03f));
-        p = _mm512_fmadd_ps(p, t2, _mm512_set1_ps(-1.60960333262415e-02f));
-        p = _mm512_mul_ps(p, t);
-        __m512 q = _mm512_fmadd_ps(t2, _mm512_set1_ps(-1.45660718464996e-05f), _mm512_set1_ps(-2.13374055278905e-04f));
-        q = _mm512_fmadd_ps(q, t2, _mm512_set1_ps(-1.68282697438203e-03f));
-        q = _mm512_fmadd_ps(q, t2, _mm512_set1_ps(-7.37332916720468e-03f));
-        q = _mm512_fmadd_ps(q, t2, _mm512_set1_ps(-1.42647390514189e-02f));
-        // p / q by a reciprocal estimate (14 bits) and one Newton step (about 28 bits, past fp32's 24): a
-        // division takes several times as long on Zen 4 and made GELU a third slower.
-        __m512 r = _mm512_rcp14_ps(q);
-        r = _mm512_mul_ps(r, _mm512_fnmadd_ps(q, r, _mm512_set1_ps(2.0f)));
-        __m512 erf = _mm512_mul_ps(p, r);
-        __m512 y = _mm512_mul_ps(_mm512_mul_ps(x, half), _mm512_add_ps(one, erf));
-        _mm512_mask_storeu_ps(data + i, mask, y);
+        _mm512_mask_storeu_ps(data + i, mask, es_gelu16(_mm512_maskz_loadu_ps(mask, data + i)));
     }
 }
 

@@ -40,6 +40,8 @@ typedef struct {
     int c[ES_S_MAX_TERMS], c_sign[ES_S_MAX_TERMS];
     /// Bit `t` set: this product is the first to reach output block `c[t]`, so it starts that block from the bias.
     int starts;
+    /// Bit `t` set: this product is the last to reach output block `c[t]`, so it writes that block's final values.
+    int ends;
 } es_s_plan;
 
 /// The number, in a grid of `2·side × 2·side` blocks, of quarter `inner` of block `outer` of a `side × side` grid.
@@ -95,6 +97,12 @@ static int es_s_make_plans(int levels, es_s_plan *plans) {
             touched[plans[p].c[t]] = 1;
         }
     }
+    for (int p = count - 1; p >= 0; p--) {
+        for (int t = 0; t < plans[p].c_count; t++) {
+            if (touched[plans[p].c[t]] == 1) plans[p].ends |= 1 << t;
+            touched[plans[p].c[t]] = 2;
+        }
+    }
     return count;
 }
 
@@ -139,6 +147,7 @@ void es_pack_weight_strassen(const float *w, size_t n, size_t k, int levels, flo
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
+#include "gelu.h"
 #include "micro_tile.h"
 
 /// Inputs per step of a product. The whole depth of all-MiniLM-L6-v2's deepest layer (1536 inputs, 768 a half):
@@ -150,8 +159,10 @@ void es_pack_weight_strassen(const float *w, size_t n, size_t k, int levels, flo
 /// How many steps before the end of a product the micro-kernel prefetches the output tiles it will add to.
 #define ES_S_PREFETCH_STEPS 48
 
-/// What the micro-kernel does with its product at one output block.
-enum { ES_ADD = 0, ES_SUB = 1, ES_START_ADD = 2, ES_START_SUB = 3 };
+/// What the micro-kernel does with its product at one output block: add it to the block or subtract it (bit 0), start
+/// from the bias instead of the block's values (bit 1), and, with `ES_GELU`, write GELU of the result (the block's
+/// last update, in a product with `gelu`).
+enum { ES_ADD = 0, ES_SUB = 1, ES_START = 2, ES_GELU = 4 };
 
 /// Where one product goes: up to `ES_S_MAX_TERMS` output tiles, each with its mode and (to start from) bias.
 typedef struct {
@@ -161,8 +172,16 @@ typedef struct {
     int mode[ES_S_MAX_TERMS];
 } es_s_targets;
 
+/// GELU of the `mr` rows of 32 outputs at `c`, row stride `ldc`.
+__attribute__((target("avx512f"), noinline)) static void es_s_gelu_tile(int mr, float *c, size_t ldc) {
+    for (int i = 0; i < mr; i++) {
+        _mm512_storeu_ps(c + i * ldc, es_gelu16(_mm512_loadu_ps(c + i * ldc)));
+        _mm512_storeu_ps(c + i * ldc + 16, es_gelu16(_mm512_loadu_ps(c + i * ldc + 16)));
+    }
+}
+
 /// `P = a[mr×kc] · panel[kc×32]` in registers, then added to, subtracted from or stored (on the bias) into each
-/// target tile at column offset `column`.
+/// target tile at column offset `column`, and the tile put through GELU where the target says so.
 __attribute__((target("avx512f"), always_inline)) static inline void
 es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, const es_s_targets *targets,
            size_t row, size_t column, size_t ldc) {
@@ -193,10 +212,10 @@ es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, co
                                             _mm512_storeu_ps(c + i * ldc + 16, _mm512_add_ps(z1, c1_##i)); }
 #define ES_S_START_SUB_ROW(i) if (i < mr) { _mm512_storeu_ps(c + i * ldc, _mm512_sub_ps(z0, c0_##i)); \
                                             _mm512_storeu_ps(c + i * ldc + 16, _mm512_sub_ps(z1, c1_##i)); }
-        switch (targets->mode[t]) {
+        switch (targets->mode[t] & ~ES_GELU) {
         case ES_ADD: ES_ROWS(ES_S_ADD_ROW) break;
         case ES_SUB: ES_ROWS(ES_S_SUB_ROW) break;
-        case ES_START_ADD: {
+        case ES_START | ES_ADD: {
             __m512 z0 = _mm512_loadu_ps(bias), z1 = _mm512_loadu_ps(bias + 16);
             ES_ROWS(ES_S_START_ADD_ROW)
             break;
@@ -207,6 +226,8 @@ es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, co
             break;
         }
         }
+        // The tile's final values, still in L1. (GELU in registers here made the compiler spill the accumulators.)
+        if (targets->mode[t] & ES_GELU) es_s_gelu_tile(mr, c, ldc);
     }
 #undef ES_S_ADD_ROW
 #undef ES_S_SUB_ROW
@@ -273,7 +294,7 @@ es_s_combine(size_t h, size_t kc, const float *const *blocks, const int *signs, 
 /// One block of `2^levels · h` rows, cut into `2^levels` row blocks of `h` rows.
 __attribute__((target("avx512f"))) static void
 es_s_block(const es_s_plan *plans, int count, int levels, size_t h, size_t n, size_t k, const float *a, size_t lda,
-           const float *packed, const float *bias, float *c, size_t ldc, float *sum) {
+           const float *packed, const float *bias, float *c, size_t ldc, float *sum, bool gelu) {
     int side = 1 << levels;
     size_t bn = n >> levels, bk = k >> levels, size = es_packed_weight_count(bn, bk);
     for (int p = 0; p < count; p++) {
@@ -299,7 +320,8 @@ es_s_block(const es_s_plan *plans, int count, int levels, size_t h, size_t n, si
                 targets.bias[t] = bias ? bias + (size_t)(block % side) * bn : NULL;
                 // Without a bias the first product adds to the outputs as they are (`c += a · wᵀ`).
                 bool start = k0 == 0 && bias && (plan->starts >> t & 1);
-                targets.mode[t] = (start ? ES_START_ADD : ES_ADD) | (plan->c_sign[t] < 0 ? 1 : 0);
+                bool end = gelu && k0 + kc == bk && (plan->ends >> t & 1);
+                targets.mode[t] = (start ? ES_START : 0) | (plan->c_sign[t] < 0 ? ES_SUB : 0) | (end ? ES_GELU : 0);
             }
             for (size_t column = 0; column < bn; column += ES_PANEL_WIDTH) {
                 const float *panel = weights + column * bk + k0 * ES_PANEL_WIDTH;
@@ -326,9 +348,7 @@ es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a
         size_t left = m - row;
         if (left >= side * most || left % side == 0) {
             size_t h = left / side < most ? left / side : most;
-            es_s_block(plans, count, levels, h, n, k, a + row * lda, lda, packed, bias, c + row * ldc, ldc, sum);
-            // GELU while the block's outputs are still in cache, instead of a pass over all outputs from memory.
-            for (size_t i = 0; gelu && i < side * h; i++) es_gelu_avx512(c + (row + i) * ldc, n);
+            es_s_block(plans, count, levels, h, n, k, a + row * lda, lda, packed, bias, c + row * ldc, ldc, sum, gelu);
             row += side * h;
             continue;
         }
@@ -339,8 +359,8 @@ es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a
         size_t h = (left + side - 1) / side;
         if (bias && m >= side * h) {
             size_t start = m - side * h;
-            es_s_block(plans, count, levels, h, n, k, a + start * lda, lda, packed, bias, c + start * ldc, ldc, sum);
-            for (size_t i = 0; gelu && i < side * h; i++) es_gelu_avx512(c + (start + i) * ldc, n);
+            es_s_block(plans, count, levels, h, n, k, a + start * lda, lda, packed, bias, c + start * ldc, ldc, sum,
+                       gelu);
             break;
         }
         float *block_a = calloc(side * h * k, sizeof(float)), *block_c = calloc(side * h * n, sizeof(float));
@@ -349,9 +369,8 @@ es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a
             memcpy(block_a + i * k, a + (row + i) * lda, k * sizeof(float));
             if (!bias) memcpy(block_c + i * n, c + (row + i) * ldc, n * sizeof(float));
         }
-        es_s_block(plans, count, levels, h, n, k, block_a, k, packed, bias, block_c, n, sum);
+        es_s_block(plans, count, levels, h, n, k, block_a, k, packed, bias, block_c, n, sum, gelu);
         for (size_t i = 0; i < left; i++) {
-            if (gelu) es_gelu_avx512(block_c + i * n, n);
             memcpy(c + (row + i) * ldc, block_c + i * n, n * sizeof(float));
         }
         free(block_a);

@@ -47,8 +47,8 @@ void es_pack_weight_strassen(const float *w, size_t n, size_t k, int levels, flo
 
 /// `es_gemm_packed_avx512` by `levels` nested levels of Strassen's algorithm on a weight packed by
 /// `es_pack_weight_strassen`: `7^levels` products instead of `8^levels`, so 12.5 % (one level) or 23 % (two) fewer
-/// multiply-adds, all in fp32; results differ from the plain product by rounding only. With `gelu`, the outputs
-/// then go through `es_gelu_avx512`, block by block while they are in cache.
+/// multiply-adds, all in fp32; results differ from the plain product by rounding only. With `gelu`, each output tile
+/// goes through GELU (as `es_gelu_avx512`) as soon as its last product is added, while it is in L1.
 /// Call only when `es_avx512_available()` is true.
 void es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a, size_t lda,
                              const float *packed, const float *bias, float *c, size_t ldc, bool gelu);
