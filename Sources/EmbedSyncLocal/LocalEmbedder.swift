@@ -67,7 +67,9 @@ public final class LocalEmbedder: Embedder, ThroughputHinting, Sendable {
                 modelDirectory: modelDirectory, environment: environment, extraPythonPrefixes: pythonPrefixes
             ).locate()
             return LocalEmbedder(
-                model: try SentenceEmbeddingModel(directory: folder, threads: threads, precision: precision))
+                model: try SentenceEmbeddingModel(
+                    directory: folder, threads: threads, precision: precision,
+                    packedCache: SentenceEmbeddingModel.defaultPackedCache(environment: environment)))
         } catch let error as LocalModelError {
             throw EmbedSyncError(.model, error.detail, underlying: error)
         }

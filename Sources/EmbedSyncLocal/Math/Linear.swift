@@ -58,6 +58,20 @@ struct Linear: Sendable {
         }
     }
 
+    /// A layer for the AVX-512 kernel on a weight packed earlier.
+    init(packed: PackedWeight, bias: [Float], inputSize: Int, outputSize: Int) {
+        self.bias = bias
+        self.inputSize = inputSize
+        self.outputSize = outputSize
+        storage = .packed(packed)
+    }
+
+    /// The packed weight, for layers that multiply with the AVX-512 kernel in fp32.
+    var packedWeight: PackedWeight? {
+        if case .packed(let weight) = storage { return weight }
+        return nil
+    }
+
     /// Computes `output[rows×outputSize] = input[rows×inputSize] · Wᵀ + b`.
     ///
     /// On fp32 weights the product is accumulated onto the bias (the AVX-512 kernel starts from it; for BLAS it is

@@ -40,6 +40,11 @@ final class PackedWeight: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     /// 0 for the plain product, else the levels of Strassen's algorithm it was packed for.
     let strassenLevels: Int
+    /// The packed floats at `pointer`.
+    let count: Int
+    /// The saved file `pointer` lies in (``PackedWeightCache``), kept mapped while this lives; nil when this
+    /// object allocated `pointer`.
+    private let mapping: MappedFile?
 
     /// The levels of Strassen's algorithm layers use by default: `EMBEDSYNC_STRASSEN_LEVELS` (0, 1 or 2; for
     /// benchmarks) or 1. One level made the model 5-6 % faster on a 2-core Zen 4; two were no faster than one there
@@ -55,12 +60,10 @@ final class PackedWeight: @unchecked Sendable {
         weight: UnsafePointer<Float>, outputs: Int, inputs: Int,
         strassenLevels: Int = PackedWeight.defaultStrassenLevels
     ) {
-        var levels = strassenLevels
-        while levels > 0 && !es_strassen_supports(outputs, inputs, Int32(levels)) { levels -= 1 }
+        let (levels, count) = Self.layout(outputs: outputs, inputs: inputs, strassenLevels: strassenLevels)
         self.strassenLevels = levels
-        let count =
-            levels > 0
-            ? es_strassen_weight_count(outputs, inputs, Int32(levels)) : es_packed_weight_count(outputs, inputs)
+        self.count = count
+        mapping = nil
         pointer = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
             .bindMemory(to: Float.self, capacity: max(1, count))
         if levels > 0 {
@@ -70,7 +73,26 @@ final class PackedWeight: @unchecked Sendable {
         }
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    /// A weight packed earlier for `outputs × inputs` at `levels`: the ``layout(outputs:inputs:strassenLevels:)``
+    /// count of floats at `pointer`, 64-byte aligned, inside `mapping`.
+    init(mapped pointer: UnsafePointer<Float>, levels: Int, count: Int, in mapping: MappedFile) {
+        self.pointer = UnsafeMutablePointer(mutating: pointer)
+        strassenLevels = levels
+        self.count = count
+        self.mapping = mapping
+    }
+
+    /// The levels a weight of this shape is packed at, given the levels asked for, and how many floats it packs to.
+    static func layout(outputs: Int, inputs: Int, strassenLevels: Int) -> (strassenLevels: Int, count: Int) {
+        var levels = strassenLevels
+        while levels > 0 && !es_strassen_supports(outputs, inputs, Int32(levels)) { levels -= 1 }
+        let count =
+            levels > 0
+            ? es_strassen_weight_count(outputs, inputs, Int32(levels)) : es_packed_weight_count(outputs, inputs)
+        return (levels, count)
+    }
+
+    deinit { if mapping == nil { UnsafeMutableRawPointer(pointer).deallocate() } }
 
     /// `output[rows×outputs] = bias + input[rows×inputs] · Wᵀ` (or `+=` when `bias` is nil), row strides as given;
     /// with `gelu`, GELU of that (`es_gelu_avx512`; inside Strassen's kernel, block by block while in cache).

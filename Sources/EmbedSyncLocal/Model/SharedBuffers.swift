@@ -56,3 +56,29 @@ final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
         return try result.get()
     }
 }
+
+/// Floats in an array of their own or read in place from a saved file (``PackedWeightCache``) that stays mapped.
+// @unchecked Sendable: read-only after init; the mapping is read-only and lives as long as the table.
+struct FloatTable: @unchecked Sendable {
+    private let array: [Float]
+    private let mapped: (file: MappedFile, start: UnsafePointer<Float>, count: Int)?
+
+    init(_ array: [Float]) {
+        self.array = array
+        mapped = nil
+    }
+
+    init(mapped start: UnsafePointer<Float>, count: Int, in file: MappedFile) {
+        array = []
+        mapped = (file, start, count)
+    }
+
+    var count: Int { mapped?.count ?? array.count }
+
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        guard let mapped else { return try array.withUnsafeBufferPointer(body) }
+        return try withExtendedLifetime(mapped.file) {
+            try body(UnsafeBufferPointer(start: mapped.start, count: mapped.count))
+        }
+    }
+}

@@ -13,18 +13,21 @@ struct EncoderLayerWeights: Sendable {
 
 /// All parameters of a BERT encoder, checked against its configuration.
 struct BertWeights: Sendable {
-    let wordEmbeddings: [Float]
+    let wordEmbeddings: FloatTable
     let positionEmbeddings: [Float]
     let tokenTypeEmbeddings: [Float]
     let embeddingNorm: LayerNormParameters
     let layers: [EncoderLayerWeights]
+    /// Whether the packed weights were read from `cache` rather than packed.
+    let fromCache: Bool
 
     /// Loads and checks every tensor of `url` for `config`, preparing the weight matrices for `kernel`, or, with
     /// `precision` `.int8`, quantising them for `int8Kernel` (groups of `int8Group` inputs share a scale).
+    /// For the AVX-512 kernel in fp32, packed weights are read from `cache` when it has them, else saved there.
     /// - Throws: `LocalModelError(.invalidWeights)` naming each missing, unexpected, mis-typed or mis-shaped tensor.
     init(
         url: URL, config: BertConfiguration, kernel: MatrixKernel, precision: ModelPrecision = .fp32,
-        int8Kernel: Int8Kernel = .automatic, int8Group: Int = Int8Kernel.groupSize
+        int8Kernel: Int8Kernel = .automatic, int8Group: Int = Int8Kernel.groupSize, cache: PackedWeightCache? = nil
     ) throws {
         let file = try SafeTensorsFile(url: url)
         let expected = CheckpointKeys.expectedShapes(for: config)
@@ -72,6 +75,32 @@ struct BertWeights: Sendable {
             }
         }
         let tensors = found
+        let words = config.vocabularySize * config.hiddenSize
+        let packs = kernel == .avx512 && precision == .fp32
+        let saved = packs ? cache?.load() : nil
+        /// The shape of each packed layer, by its name in the cache, and the tensors it is made of.
+        var packedLayers: [(name: String, outputs: Int, inputs: Int)] = []
+        for layer in 0..<config.layerCount {
+            let h = config.hiddenSize
+            let i = config.intermediateSize
+            packedLayers += [
+                ("\(layer).qkv", 3 * h, h), ("\(layer).attention", h, h), ("\(layer).up", i, h),
+                ("\(layer).down", h, i),
+            ]
+        }
+        /// A saved packed weight, when the cache has every one this model needs.
+        let reuse: [String: PackedWeight]? = saved.flatMap { saved in
+            var weights: [String: PackedWeight] = [:]
+            for (name, outputs, inputs) in packedLayers {
+                let (levels, count) = PackedWeight.layout(
+                    outputs: outputs, inputs: inputs, strassenLevels: PackedWeight.defaultStrassenLevels)
+                guard saved.entries[name]?.levels == levels, let start = saved.floats(name, count: count) else {
+                    return nil
+                }
+                weights[name] = PackedWeight(mapped: start, levels: levels, count: count, in: saved.file)
+            }
+            return saved.floats("words", count: words) == nil ? nil : weights
+        }
         @Sendable func tensor(_ name: String) -> [Float] {
             guard let info = tensors[name] else { return [] }  // every expected name was checked above
             return file.floats(of: info)
@@ -79,8 +108,12 @@ struct BertWeights: Sendable {
         /// One layer from `prefixes` that read the same input (query, key and value), stacked into one wider layer.
         /// A single layer's weight is packed straight from the mapped file; query, key and value are copied
         /// side by side first.
-        @Sendable func linear(_ prefixes: String...) -> Linear {
+        @Sendable func linear(_ saved: String, _ prefixes: String...) -> Linear {
             let bias = prefixes.flatMap { tensor($0 + ".bias") }
+            if let packed = reuse?[saved] {
+                let inputs = tensors[prefixes[0] + ".weight"]?.shape.last ?? 0
+                return Linear(packed: packed, bias: bias, inputSize: inputs, outputSize: bias.count)
+            }
             func make(_ weight: UnsafeBufferPointer<Float>) -> Linear {
                 Linear(
                     weight: weight, bias: bias, inputSize: bias.isEmpty ? 0 : weight.count / bias.count,
@@ -104,26 +137,47 @@ struct BertWeights: Sendable {
         // of the load. (Copied rather than read from the mapping: a model file rewritten in place under a running
         // `embedsync serve` would then make it crash.)
         let built = SharedArray<EncoderLayerWeights?>(count: config.layerCount, initial: nil)
-        let words = SharedArray<[Float]>(count: 1, initial: [])
+        let table = SharedArray<FloatTable>(count: 1, initial: FloatTable([]))
         DispatchQueue.concurrentPerform(iterations: config.layerCount + 1) { index in
             if index == 0 {
-                words.set(0, tensor("embeddings.word_embeddings.weight"))
+                if reuse != nil, let saved, let start = saved.floats("words", count: words) {
+                    table.set(0, FloatTable(mapped: start, count: words, in: saved.file))
+                } else {
+                    table.set(0, FloatTable(tensor("embeddings.word_embeddings.weight")))
+                }
                 return
             }
-            let p = "encoder.layer.\(index - 1)."
+            let l = index - 1
+            let p = "encoder.layer.\(l)."
             built.set(
-                index - 1,
+                l,
                 EncoderLayerWeights(
                     queryKeyValue: linear(
-                        p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"),
-                    attentionOutput: linear(p + "attention.output.dense"),
+                        "\(l).qkv", p + "attention.self.query", p + "attention.self.key", p + "attention.self.value"),
+                    attentionOutput: linear("\(l).attention", p + "attention.output.dense"),
                     attentionNorm: norm(p + "attention.output.LayerNorm"),
-                    intermediate: linear(p + "intermediate.dense"),
-                    output: linear(p + "output.dense"),
+                    intermediate: linear("\(l).up", p + "intermediate.dense"),
+                    output: linear("\(l).down", p + "output.dense"),
                     outputNorm: norm(p + "output.LayerNorm")
                 ))
         }
         layers = built.values().compactMap { $0 }
-        wordEmbeddings = words.values()[0]
+        wordEmbeddings = table.values()[0]
+        fromCache = reuse != nil
+        if packs, reuse == nil, let cache { save(to: cache, names: packedLayers.map(\.name)) }
+    }
+
+    /// Saves the packed weights and the word embeddings for the next load.
+    private func save(to cache: PackedWeightCache, names: [String]) {
+        let weights = layers.flatMap { [$0.queryKeyValue, $0.attentionOutput, $0.intermediate, $0.output] }
+        let packed = weights.compactMap(\.packedWeight)
+        guard packed.count == names.count else { return }
+        wordEmbeddings.withUnsafeBufferPointer { words in
+            var arrays: [(name: String, levels: Int?, floats: UnsafeBufferPointer<Float>)] = zip(names, packed).map {
+                ($0, $1.strassenLevels, UnsafeBufferPointer(start: $1.pointer, count: $1.count))
+            }
+            arrays.append(("words", nil, words))
+            withExtendedLifetime(packed) { cache.save(arrays) }
+        }
     }
 }
