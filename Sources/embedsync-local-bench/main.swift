@@ -5,6 +5,7 @@
 //                         [--workers 2] [--blas-threads 1] [--tokens-per-pass 2048] [--repeat 1]
 //                         [--kernel blas|avx512]   (default: avx512 where the CPU has it)
 //                         [--precision fp32|int8] [--int8-kernel vnni|portable] [--int8-group 32]
+//                         [--packed-cache DIR]  (save packed weights there, or map them when saved before)
 //                         [--texts FILE --dump OUT]  (embed FILE's texts, one JSON string a line, write the
 //                                                     vectors to OUT as little-endian float32, 384 a text)
 //   embedsync-local-bench --sgemm-peak               (sustained sgemm GFLOP/s on 2 threads, per kernel)
@@ -28,6 +29,7 @@ struct Options {
     var int8Group = Int8Kernel.groupSize
     var textsFile: String?
     var dump: String?
+    var packedCache: String?
 }
 
 func parseOptions(_ arguments: [String]) -> Options? {
@@ -70,6 +72,7 @@ func parseOptions(_ arguments: [String]) -> Options? {
             options.int8Group = n
         case "--texts": options.textsFile = value
         case "--dump": options.dump = value
+        case "--packed-cache": options.packedCache = value
         default: return nil
         }
         index += 2
@@ -177,7 +180,7 @@ func main() -> Int32 {
             directory: directory, workers: options.workers,
             blasThreads: options.blasThreads, tokensPerPass: options.tokensPerPass,
             kernel: options.kernel, precision: options.precision, int8Kernel: options.int8Kernel,
-            int8Group: options.int8Group)
+            int8Group: options.int8Group, packedCache: options.packedCache.map { URL(fileURLWithPath: $0) })
         if let dump = options.dump {
             let vectors = try model.embed(texts)
             let data = vectors.flatMap { $0 }.withUnsafeBufferPointer { Data(buffer: $0) }
