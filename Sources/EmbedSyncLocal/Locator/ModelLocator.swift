@@ -119,6 +119,12 @@ public struct ModelLocator: Sendable {
             "models--" + modelName.replacingOccurrences(of: "/", with: "--"), isDirectory: true)
     }
 
+    /// A folder of EmbedSync's cache: `$XDG_CACHE_HOME/embedsync/<name>` or `~/.cache/embedsync/<name>`.
+    func embedSyncCache(_ name: String) -> URL {
+        cacheRoot().appendingPathComponent("embedsync", isDirectory: true).appendingPathComponent(
+            name, isDirectory: true)
+    }
+
     private func cacheRoot() -> URL {
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
             return URL(fileURLWithPath: xdg, isDirectory: true)

@@ -38,7 +38,7 @@ public final class SentenceEmbeddingModel: Sendable {
     let weightsFromCache: Bool
 
     /// Where the AVX-512 kernel's packed weights are saved for the next load (see `packedCache` of the
-    /// initialisers): `$EMBEDSYNC_PACKED_CACHE` when it is an absolute path, none when it is `0` or `off`, else
+    /// initialisers): the folder `$EMBEDSYNC_PACKED_CACHE`, none when it is `0`, `off`, `false` or `no`, else
     /// `$XDG_CACHE_HOME/embedsync/packed` or `~/.cache/embedsync/packed`.
     public static func defaultPackedCache(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
         PackedWeightCache.defaultDirectory(environment: environment)

@@ -69,17 +69,13 @@ struct PackedWeightCache: Sendable {
         url = directory.appendingPathComponent(String(Self.hash(Array(path.utf8)), radix: 16) + ".packed")
     }
 
-    /// `$EMBEDSYNC_PACKED_CACHE` when it is a folder, none when it is `0` or `off`, else
+    /// `$EMBEDSYNC_PACKED_CACHE` (a folder), none when it is `0`, `off`, `false` or `no`, else
     /// `$XDG_CACHE_HOME/embedsync/packed` or `~/.cache/embedsync/packed`.
     static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
         let setting = environment["EMBEDSYNC_PACKED_CACHE"] ?? ""
         if ["0", "off", "false", "no"].contains(setting.lowercased()) { return nil }
-        if setting.hasPrefix("/") { return URL(fileURLWithPath: setting, isDirectory: true) }
-        let root =
-            environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0, isDirectory: true) }
-            ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory(), isDirectory: true)
-            .appendingPathComponent(".cache", isDirectory: true)
-        return root.appendingPathComponent("embedsync/packed", isDirectory: true)
+        if !setting.isEmpty { return URL(fileURLWithPath: setting, isDirectory: true) }
+        return ModelLocator(modelDirectory: nil, environment: environment).embedSyncCache("packed")
     }
 
     /// The saved arrays, when the file exists, has this cache's key and every range lies inside it.
