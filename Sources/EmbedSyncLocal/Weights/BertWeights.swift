@@ -78,7 +78,7 @@ struct BertWeights: Sendable {
         let words = config.vocabularySize * config.hiddenSize
         let packs = kernel == .avx512 && precision == .fp32
         let saved = packs ? cache?.load() : nil
-        /// The shape of each packed layer, by its name in the cache, and the tensors it is made of.
+        /// Each packed layer's name in the cache and its shape.
         var packedLayers: [(name: String, outputs: Int, inputs: Int)] = []
         for layer in 0..<config.layerCount {
             let h = config.hiddenSize
@@ -134,8 +134,9 @@ struct BertWeights: Sendable {
         embeddingNorm = norm("embeddings.LayerNorm")
         // Layers are packed (or quantised) on all cores: most of the load time. The word embeddings (47 MB for
         // all-MiniLM-L6-v2) are copied meanwhile, as one more piece of work: alone first, their copy was a third
-        // of the load. (Copied rather than read from the mapping: a model file rewritten in place under a running
-        // `embedsync serve` would then make it crash.)
+        // of the load. (Copied rather than read from the model file's mapping: a model file rewritten in place
+        // under a running `embedsync serve` would then make it crash. The packed-weight cache's file, which is
+        // mapped, is only ever replaced by a rename.)
         let built = SharedArray<EncoderLayerWeights?>(count: config.layerCount, initial: nil)
         let table = SharedArray<FloatTable>(count: 1, initial: FloatTable([]))
         DispatchQueue.concurrentPerform(iterations: config.layerCount + 1) { index in
