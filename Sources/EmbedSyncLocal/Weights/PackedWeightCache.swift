@@ -64,7 +64,8 @@ struct PackedWeightCache: Sendable {
         key = [
             "model=\(path)", "size=\(status.st_size)", "mtime=\(modified.tv_sec).\(modified.tv_nsec)",
             "inode=\(status.st_ino)", "device=\(status.st_dev)",
-            "levels=\(PackedWeight.defaultStrassenLevels)", "packing=\(Self.packingFingerprint)",
+            "kernel=avx512-fp32", "levels=\(PackedWeight.defaultStrassenLevels)",
+            "packing=\(Self.packingFingerprint)",
         ].joined(separator: " ")
         url = directory.appendingPathComponent(String(Self.hash(Array(path.utf8)), radix: 16) + ".packed")
     }
@@ -138,7 +139,7 @@ struct PackedWeightCache: Sendable {
         guard (try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)) != nil
         else { return }
         removeAbandonedFiles()
-        let temporary = url.path + ".\(getpid()).tmp"
+        let temporary = url.path + ".\(getpid())-\(UUID().uuidString).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { return }
         var written = true
@@ -171,7 +172,7 @@ struct PackedWeightCache: Sendable {
         }
     }
 
-    /// FNV-1a of every 1024th float's bits (one per 4 KB) and the last.
+    /// An FNV-1a-style hash of every 1024th float's bits (one per 4 KB page) and of the last.
     static func sample(_ floats: UnsafeBufferPointer<Float>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for index in stride(from: 0, to: floats.count, by: 1024) {
