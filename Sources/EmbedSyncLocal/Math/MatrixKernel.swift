@@ -95,7 +95,8 @@ final class PackedWeight: @unchecked Sendable {
     deinit { if mapping == nil { UnsafeMutableRawPointer(pointer).deallocate() } }
 
     /// `output[rows×outputs] = bias + input[rows×inputs] · Wᵀ` (or `+=` when `bias` is nil), row strides as given;
-    /// with `gelu`, GELU of that (`es_gelu_avx512`; inside Strassen's kernel, block by block while in cache).
+    /// with `gelu`, GELU of that (`es_gelu_avx512`; inside Strassen's kernel, tile by tile after each tile's last
+    /// update).
     func multiply(
         _ input: UnsafePointer<Float>, rows: Int, inputs: Int, inputStride: Int, outputs: Int,
         bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, outputStride: Int, gelu: Bool = false

@@ -73,8 +73,6 @@ struct FloatTable: @unchecked Sendable {
         mapped = (file, start, count)
     }
 
-    var count: Int { mapped?.count ?? array.count }
-
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         guard let mapped else { return try array.withUnsafeBufferPointer(body) }
         return try withExtendedLifetime(mapped.file) {

@@ -88,8 +88,8 @@ struct BertWeights: Sendable {
                 ("\(layer).down", h, i),
             ]
         }
-        /// A saved packed weight, when the cache has every one this model needs.
-        let reuse: [String: PackedWeight]? = saved.flatMap { saved in
+        /// The saved packed weights and word embeddings, when the cache has every one this model needs.
+        let reuse: (weights: [String: PackedWeight], words: FloatTable)? = saved.flatMap { saved in
             var weights: [String: PackedWeight] = [:]
             for (name, outputs, inputs) in packedLayers {
                 let (levels, count) = PackedWeight.layout(
@@ -99,7 +99,8 @@ struct BertWeights: Sendable {
                 }
                 weights[name] = PackedWeight(mapped: start, levels: levels, count: count, in: saved.file)
             }
-            return saved.floats("words", count: words) == nil ? nil : weights
+            guard let start = saved.floats("words", count: words) else { return nil }
+            return (weights, FloatTable(mapped: start, count: words, in: saved.file))
         }
         @Sendable func tensor(_ name: String) -> [Float] {
             guard let info = tensors[name] else { return [] }  // every expected name was checked above
@@ -108,9 +109,9 @@ struct BertWeights: Sendable {
         /// One layer from `prefixes` that read the same input (query, key and value), stacked into one wider layer.
         /// A single layer's weight is packed straight from the mapped file; query, key and value are copied
         /// side by side first.
-        @Sendable func linear(_ saved: String, _ prefixes: String...) -> Linear {
+        @Sendable func linear(_ cacheName: String, _ prefixes: String...) -> Linear {
             let bias = prefixes.flatMap { tensor($0 + ".bias") }
-            if let packed = reuse?[saved] {
+            if let packed = reuse?.weights[cacheName] {
                 let inputs = tensors[prefixes[0] + ".weight"]?.shape.last ?? 0
                 return Linear(packed: packed, bias: bias, inputSize: inputs, outputSize: bias.count)
             }
@@ -141,11 +142,7 @@ struct BertWeights: Sendable {
         let table = SharedArray<FloatTable>(count: 1, initial: FloatTable([]))
         DispatchQueue.concurrentPerform(iterations: config.layerCount + 1) { index in
             if index == 0 {
-                if reuse != nil, let saved, let start = saved.floats("words", count: words) {
-                    table.set(0, FloatTable(mapped: start, count: words, in: saved.file))
-                } else {
-                    table.set(0, FloatTable(tensor("embeddings.word_embeddings.weight")))
-                }
+                table.set(0, reuse?.words ?? FloatTable(tensor("embeddings.word_embeddings.weight")))
                 return
             }
             let l = index - 1
