@@ -169,6 +169,38 @@ es_layer_norm_avx512(const float *input, const float *residual, float *output, s
     }
 }
 
+__attribute__((target("avx512f"))) void
+es_first_qkv_avx512(const float *embedded, size_t rows, size_t cols, float epsilon, const float *const *words,
+                    const float *const *positions, const float *gamma_product, const float *beta_product,
+                    size_t outputs, float *qkv) {
+    for (size_t r = 0; r < rows; r++) {
+        // The mean and scale exactly as `es_layer_norm_avx512` computes them.
+        const float *x = embedded + r * cols;
+        __m512 sums = _mm512_setzero_ps();
+        for (size_t i = 0; i < cols; i += 16) {
+            sums = _mm512_add_ps(sums, _mm512_maskz_loadu_ps(ES_TAIL_MASK(cols - i), x + i));
+        }
+        float mean = _mm512_reduce_add_ps(sums) / (float)cols;
+        __m512 means = _mm512_set1_ps(mean), squares = _mm512_setzero_ps();
+        for (size_t i = 0; i < cols; i += 16) {
+            __mmask16 mask = ES_TAIL_MASK(cols - i);
+            __m512 d = _mm512_maskz_sub_ps(mask, _mm512_maskz_loadu_ps(mask, x + i), means);
+            squares = _mm512_fmadd_ps(d, d, squares);
+        }
+        float variance = _mm512_reduce_add_ps(squares) / (float)cols;
+        __m512 scale = _mm512_set1_ps(1.0f / _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(variance + epsilon))));
+        const float *word = words[r], *position = positions[r];
+        float *out = qkv + r * outputs;
+        for (size_t o = 0; o < outputs; o += 16) {
+            __mmask16 mask = ES_TAIL_MASK(outputs - o);
+            __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, word + o), _mm512_maskz_loadu_ps(mask, position + o));
+            v = _mm512_fnmadd_ps(means, _mm512_maskz_loadu_ps(mask, gamma_product + o), v);
+            __m512 bias = _mm512_maskz_loadu_ps(mask, beta_product + o);
+            _mm512_mask_storeu_ps(out + o, mask, _mm512_fmadd_ps(v, scale, bias));
+        }
+    }
+}
+
 #else
 
 bool es_avx512_available(void) { return false; }
@@ -179,6 +211,13 @@ void es_layer_norm_avx512(const float *input, const float *residual, float *outp
 }
 
 void es_gelu_avx512(float *data, size_t count) { (void)data; (void)count; }
+
+void es_first_qkv_avx512(const float *embedded, size_t rows, size_t cols, float epsilon, const float *const *words,
+                         const float *const *positions, const float *gamma_product, const float *beta_product,
+                         size_t outputs, float *qkv) {
+    (void)embedded; (void)rows; (void)cols; (void)epsilon; (void)words; (void)positions; (void)gamma_product;
+    (void)beta_product; (void)outputs; (void)qkv;
+}
 
 void es_gemm_packed_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
                            const float *packed, const float *bias, float *c, size_t ldc) {

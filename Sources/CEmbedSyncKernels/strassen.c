@@ -380,12 +380,42 @@ es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a
     free(sum);
 }
 
+__attribute__((target("avx512f"))) void
+es_gemm_strassen_separate_avx512(size_t m, size_t n, size_t k, int levels, const float *a, size_t lda,
+                                 const float *packed, const float *bias, float *c, size_t ldc) {
+    es_s_plan plans[ES_S_MAX_PRODUCTS];
+    int count = es_s_make_plans(levels, plans);
+    size_t side = (size_t)1 << levels, most = ES_S_BLOCK_ROWS >> levels;
+    float *sum = aligned_alloc(64, ES_S_BLOCK_ROWS / 2 * (ES_S_KC + 16) * sizeof(float));
+    // Rows go in each block's first row block, zeros in the others: a zero row adds exact zeros to a row's sums
+    // and products, so every row comes out as it would alone.
+    float *block_a = calloc(side * most * k, sizeof(float)), *block_c = malloc(side * most * n * sizeof(float));
+    if (!sum || !block_a || !block_c) abort();
+    for (size_t row = 0; row < m; row += most) {
+        size_t h = m - row < most ? m - row : most;
+        for (size_t i = 0; i < h; i++) memcpy(block_a + i * k, a + (row + i) * lda, k * sizeof(float));
+        // A last, shorter block's other row blocks start at row `h`, where the rows before left values.
+        if (h < most) memset(block_a + h * k, 0, (most - h) * k * sizeof(float));
+        for (size_t i = 0; i < (bias ? 0 : h); i++) memcpy(block_c + i * n, c + (row + i) * ldc, n * sizeof(float));
+        es_s_block(plans, count, levels, h, n, k, block_a, k, packed, bias, block_c, n, sum, false);
+        for (size_t i = 0; i < h; i++) memcpy(c + (row + i) * ldc, block_c + i * n, n * sizeof(float));
+    }
+    free(block_a);
+    free(block_c);
+    free(sum);
+}
+
 #else
 
 void es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a, size_t lda,
                              const float *packed, const float *bias, float *c, size_t ldc, bool gelu) {
     (void)m; (void)n; (void)k; (void)levels; (void)a; (void)lda; (void)packed; (void)bias; (void)c; (void)ldc;
     (void)gelu;
+}
+
+void es_gemm_strassen_separate_avx512(size_t m, size_t n, size_t k, int levels, const float *a, size_t lda,
+                                      const float *packed, const float *bias, float *c, size_t ldc) {
+    (void)m; (void)n; (void)k; (void)levels; (void)a; (void)lda; (void)packed; (void)bias; (void)c; (void)ldc;
 }
 
 #endif

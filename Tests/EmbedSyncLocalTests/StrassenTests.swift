@@ -117,4 +117,46 @@ struct StrassenTests {
         #expect(fused == expected, "\(levels) levels, \(m)×\(n)×\(k)")
         #expect(fused.contains { $0 < 0 } && fused.contains { $0 > 1 }, "GELU's range: small negatives and positives")
     }
+
+    @Test(
+        "rows multiplied separately come out bit for bit as each row alone, close to the plain product",
+        .enabled(if: MatrixKernel.avx512.isAvailable, "needs an AVX-512 CPU"),
+        arguments: [1, 2], [true, false])
+    func separateRows(levels: Int, withBias: Bool) {
+        // 130 rows: two full blocks, then a shorter one after rows that left values in the block.
+        let (m, n, k, ldc) = (130, 128, 384, 131)
+        let a = pseudoRandom(m * k, seed: 31)
+        let w = pseudoRandom(n * k, seed: 32)
+        let bias = pseudoRandom(n, seed: 33)
+        let packed = w.withUnsafeBufferPointer {
+            PackedWeight(weight: $0.baseAddress!, outputs: n, inputs: k, strassenLevels: levels)
+        }
+        #expect(packed.strassenLevels == levels)
+        func product(rows: Range<Int>, separate: Bool, into c: inout [Float]) {
+            a.withUnsafeBufferPointer { a in
+                c.withUnsafeMutableBufferPointer { c in
+                    bias.withUnsafeBufferPointer { b in
+                        packed.multiply(
+                            a.baseAddress! + rows.lowerBound * k, rows: rows.count, inputs: k, inputStride: k,
+                            outputs: n, bias: withBias ? b.baseAddress! : nil,
+                            into: c.baseAddress! + rows.lowerBound * ldc, outputStride: ldc, separate: separate)
+                    }
+                }
+            }
+        }
+        var together = [Float](repeating: 7, count: (m + 1) * ldc)
+        product(rows: 0..<m, separate: true, into: &together)
+        var alone = [Float](repeating: 7, count: (m + 1) * ldc)
+        for row in 0..<m { product(rows: row..<(row + 1), separate: false, into: &alone) }
+        #expect(together == alone, "\(levels) levels")
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var expected = withBias ? Double(bias[j]) : 7
+                for p in 0..<k { expected += Double(a[i * k + p]) * Double(w[j * k + p]) }
+                worst = max(worst, abs(Double(together[i * ldc + j]) - expected))
+            }
+        }
+        #expect(worst < 1e-3, "largest error \(worst)")
+    }
 }

@@ -53,6 +53,12 @@ void es_pack_weight_strassen(const float *w, size_t n, size_t k, int levels, flo
 void es_gemm_strassen_avx512(size_t m, size_t n, size_t k, int levels, const float *a, size_t lda,
                              const float *packed, const float *bias, float *c, size_t ldc, bool gelu);
 
+/// `es_gemm_strassen_avx512` (without GELU) with every row's result bit for bit what it would be alone, whatever
+/// rows come with it: each block computes its rows beside rows of zeros, so at up to `2^levels` times the
+/// multiply-adds. Call only when `es_avx512_available()` is true.
+void es_gemm_strassen_separate_avx512(size_t m, size_t n, size_t k, int levels, const float *a, size_t lda,
+                                      const float *packed, const float *bias, float *c, size_t ldc);
+
 /// GELU in its exact (erf) form, in place: `x · ½ · (1 + erf(x / √2))`, erf by the same rational
 /// approximation as the Swift path. Call only when `es_avx512_available()` is true.
 void es_gelu_avx512(float *data, size_t count);
@@ -62,6 +68,15 @@ void es_gelu_avx512(float *data, size_t count);
 /// Call only when `es_avx512_available()` is true.
 void es_layer_norm_avx512(const float *input, const float *residual, float *output, size_t rows, size_t cols,
                           const float *gamma, const float *beta, float epsilon);
+
+/// The first encoder layer's query, key and value rows from products looked up per token (see
+/// `TokenProjections.swift`): for each of `rows` rows of `embedded` (word + position + type embeddings, `cols`
+/// values, before LayerNorm), with its mean `m` and `1 / √(variance + ε)` `s` as `es_layer_norm_avx512` computes
+/// them, `qkv[r] = (words[r] + positions[r] − m · gamma_product) · s + beta_product` over `outputs` values.
+/// Call only when `es_avx512_available()` is true.
+void es_first_qkv_avx512(const float *embedded, size_t rows, size_t cols, float epsilon, const float *const *words,
+                         const float *const *positions, const float *gamma_product, const float *beta_product,
+                         size_t outputs, float *qkv);
 
 #ifdef __cplusplus
 }

@@ -116,6 +116,29 @@ struct Linear: Sendable {
         }
     }
 
+    /// Computes `output[rows×outputSize] = input[rows×inputSize] · Wᵀ`, without the bias, on fp32 weights; each
+    /// row's result is what it would be alone, whatever rows come with it (Strassen's algorithm otherwise mixes
+    /// the rounding of rows it pairs).
+    func multiply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+        guard rows > 0 else { return }
+        switch storage {
+        case .rowMajor(let weight):
+            weight.withUnsafeBufferPointer { w in
+                guard let w = w.baseAddress else { return }
+                BLAS.sgemm(
+                    transposeA: false, transposeB: true, m: rows, n: outputSize, k: inputSize,
+                    alpha: 1, a: input, lda: inputSize, b: w, ldb: inputSize, beta: 0, c: output, ldc: outputSize)
+            }
+        case .packed(let packed):
+            let zeros = [Float](repeating: 0, count: outputSize)
+            packed.multiply(
+                input, rows: rows, inputs: inputSize, inputStride: inputSize, outputs: outputSize, bias: zeros,
+                into: output, outputStride: outputSize, separate: true)
+        case .int8:
+            preconditionFailure("multiply(_:rows:into:) needs fp32 weights")
+        }
+    }
+
     /// Whether `apply` can follow the product with GELU itself (the AVX-512 fp32 kernel: Strassen's applies it
     /// block by block while the outputs are still in cache, saving a pass over them from memory).
     var fusesGELU: Bool {

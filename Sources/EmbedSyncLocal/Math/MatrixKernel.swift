@@ -96,11 +96,18 @@ final class PackedWeight: @unchecked Sendable {
 
     /// `output[rows×outputs] = bias + input[rows×inputs] · Wᵀ` (or `+=` when `bias` is nil), row strides as given;
     /// with `gelu`, GELU of that (`es_gelu_avx512`; inside Strassen's kernel, tile by tile after each tile's last
-    /// update).
+    /// update). With `separate` (and no `gelu`), each row's result is bit for bit what it would be alone.
     func multiply(
         _ input: UnsafePointer<Float>, rows: Int, inputs: Int, inputStride: Int, outputs: Int,
-        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, outputStride: Int, gelu: Bool = false
+        bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, outputStride: Int, gelu: Bool = false,
+        separate: Bool = false
     ) {
+        if strassenLevels > 0, separate {
+            precondition(!gelu, "GELU is not fused when rows are multiplied separately")
+            es_gemm_strassen_separate_avx512(
+                rows, outputs, inputs, Int32(strassenLevels), input, inputStride, pointer, bias, output, outputStride)
+            return
+        }
         if strassenLevels > 0 {
             es_gemm_strassen_avx512(
                 rows, outputs, inputs, Int32(strassenLevels), input, inputStride, pointer, bias, output, outputStride,

@@ -7,6 +7,21 @@ struct BertEncoder: Sendable {
     let weights: BertWeights
     /// The matrix code the weights were prepared for; `.avx512` also runs GELU and attention with AVX-512.
     let kernel: MatrixKernel
+    /// The first layer's query/key/value by token id and position, or nil to multiply (int8 weights).
+    let projections: TokenProjections?
+
+    /// An encoder of `weights`; with `projectTokens`, the first layer's query/key/value come from
+    /// ``TokenProjections`` where the weights allow.
+    init(
+        config: BertConfiguration, weights: BertWeights, kernel: MatrixKernel, projectTokens: Bool = true,
+        projectionCapacity: Int = TokenProjections.defaultCapacity
+    ) {
+        self.config = config
+        self.weights = weights
+        self.kernel = kernel
+        projections =
+            projectTokens ? TokenProjections(config: config, weights: weights, capacity: projectionCapacity) : nil
+    }
 
     /// Encodes `sequences` (token ids, each at most `maxPositions` long and within the vocabulary) and writes
     /// one pooled, L2-normalised vector of `hiddenSize` floats per sequence to `output`, in order.
@@ -26,8 +41,14 @@ struct BertEncoder: Sendable {
         scratch.reserve(tokens: total, longest: longest)
 
         embedTokens(sequences, into: scratch.hidden)
-        for layer in weights.layers {
-            runLayer(layer, offsets: offsets, tokens: total, scratch: scratch)
+        if let projections {
+            projections.queryKeyValue(
+                sequences, embedded: scratch.hidden, into: scratch.queryKeyValue, scratch: scratch, kernel: kernel)
+        }
+        weights.embeddingNorm.apply(scratch.hidden, residual: nil, rows: total, into: scratch.hidden, kernel: kernel)
+        for (index, layer) in weights.layers.enumerated() {
+            let projected = index == 0 && projections != nil
+            runLayer(layer, offsets: offsets, tokens: total, scratch: scratch, projected: projected)
         }
         for (index, sequence) in sequences.enumerated() {
             let destination = output + index * h
@@ -48,7 +69,7 @@ struct BertEncoder: Sendable {
         }
     }
 
-    /// Word + position + token-type (0) embeddings, then LayerNorm.
+    /// Word + position + token-type (0) embeddings, before LayerNorm.
     private func embedTokens(_ sequences: [[Int32]], into hidden: UnsafeMutablePointer<Float>) {
         let h = config.hiddenSize
         weights.wordEmbeddings.withUnsafeBufferPointer { words in
@@ -70,17 +91,20 @@ struct BertEncoder: Sendable {
                 }
             }
         }
-        let rows = sequences.reduce(0) { $0 + $1.count }
-        weights.embeddingNorm.apply(hidden, residual: nil, rows: rows, into: hidden, kernel: kernel)
     }
 
-    private func runLayer(_ layer: EncoderLayerWeights, offsets: [Int], tokens: Int, scratch: EncoderScratch) {
+    /// One encoder layer over `scratch.hidden`; `projected`: its query/key/value are in `scratch.queryKeyValue`.
+    private func runLayer(
+        _ layer: EncoderLayerWeights, offsets: [Int], tokens: Int, scratch: EncoderScratch, projected: Bool
+    ) {
         let h = config.hiddenSize
         let d = config.headSize
         let qkvStride = 3 * h
         let scale = 1 / Float(d).squareRoot()
         let qkv = scratch.queryKeyValue
-        layer.queryKeyValue.apply(scratch.hidden, rows: tokens, into: qkv, workspace: scratch.int8)
+        if !projected {
+            layer.queryKeyValue.apply(scratch.hidden, rows: tokens, into: qkv, workspace: scratch.int8)
+        }
 
         for s in 0..<(offsets.count - 1) where offsets[s + 1] > offsets[s] {
             let start = offsets[s]

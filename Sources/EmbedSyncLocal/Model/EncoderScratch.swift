@@ -14,6 +14,7 @@ final class EncoderScratch {
     private(set) var queryKeyValue = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var context = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private(set) var projection = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    /// The feed-forward layer's activations; before the first layer, new token products (`TokenProjections`).
     private(set) var intermediate = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     /// The attention kernel's workspace, or one head's `longest × longest` scores on the BLAS path.
     private(set) var attention = UnsafeMutablePointer<Float>.allocate(capacity: 1)
@@ -34,7 +35,7 @@ final class EncoderScratch {
             queryKeyValue = Self.replace(queryKeyValue, count: capacity * hiddenSize * 3)
             context = Self.replace(context, count: capacity * hiddenSize)
             projection = Self.replace(projection, count: capacity * hiddenSize)
-            intermediate = Self.replace(intermediate, count: capacity * intermediateSize)
+            intermediate = Self.replace(intermediate, count: capacity * max(intermediateSize, 3 * hiddenSize))
             tokenCapacity = capacity
         }
         if longest > sequenceCapacity {
