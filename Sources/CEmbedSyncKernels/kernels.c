@@ -136,6 +136,19 @@ __attribute__((target("avx512f"))) void es_gelu_avx512(float *data, size_t count
     }
 }
 
+/// `1 / √(variance + ε)` of the `cols` values at `x` around `mean`, in all lanes: LayerNorm's scale.
+__attribute__((target("avx512f"), always_inline)) static inline __m512
+es_row_scale(const float *x, size_t cols, __m512 means, float epsilon) {
+    __m512 squares = _mm512_setzero_ps();
+    for (size_t i = 0; i < cols; i += 16) {
+        __mmask16 mask = ES_TAIL_MASK(cols - i);
+        __m512 d = _mm512_maskz_sub_ps(mask, _mm512_maskz_loadu_ps(mask, x + i), means);
+        squares = _mm512_fmadd_ps(d, d, squares);
+    }
+    float variance = _mm512_reduce_add_ps(squares) / (float)cols;
+    return _mm512_set1_ps(1.0f / _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(variance + epsilon))));
+}
+
 __attribute__((target("avx512f"))) void
 es_layer_norm_avx512(const float *input, const float *residual, float *output, size_t rows, size_t cols,
                      const float *gamma, const float *beta, float epsilon) {
@@ -151,15 +164,8 @@ es_layer_norm_avx512(const float *input, const float *residual, float *output, s
             _mm512_mask_storeu_ps(out + i, mask, v);
             sums = _mm512_add_ps(sums, v);
         }
-        float mean = _mm512_reduce_add_ps(sums) / (float)cols;
-        __m512 means = _mm512_set1_ps(mean), squares = _mm512_setzero_ps();
-        for (size_t i = 0; i < cols; i += 16) {
-            __mmask16 mask = ES_TAIL_MASK(cols - i);
-            __m512 d = _mm512_maskz_sub_ps(mask, _mm512_maskz_loadu_ps(mask, out + i), means);
-            squares = _mm512_fmadd_ps(d, d, squares);
-        }
-        float variance = _mm512_reduce_add_ps(squares) / (float)cols;
-        __m512 scale = _mm512_set1_ps(1.0f / _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(variance + epsilon))));
+        __m512 means = _mm512_set1_ps(_mm512_reduce_add_ps(sums) / (float)cols);
+        __m512 scale = es_row_scale(out, cols, means, epsilon);
         for (size_t i = 0; i < cols; i += 16) {
             __mmask16 mask = ES_TAIL_MASK(cols - i);
             __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, out + i), means), scale);
@@ -180,15 +186,8 @@ es_first_qkv_avx512(const float *embedded, size_t rows, size_t cols, float epsil
         for (size_t i = 0; i < cols; i += 16) {
             sums = _mm512_add_ps(sums, _mm512_maskz_loadu_ps(ES_TAIL_MASK(cols - i), x + i));
         }
-        float mean = _mm512_reduce_add_ps(sums) / (float)cols;
-        __m512 means = _mm512_set1_ps(mean), squares = _mm512_setzero_ps();
-        for (size_t i = 0; i < cols; i += 16) {
-            __mmask16 mask = ES_TAIL_MASK(cols - i);
-            __m512 d = _mm512_maskz_sub_ps(mask, _mm512_maskz_loadu_ps(mask, x + i), means);
-            squares = _mm512_fmadd_ps(d, d, squares);
-        }
-        float variance = _mm512_reduce_add_ps(squares) / (float)cols;
-        __m512 scale = _mm512_set1_ps(1.0f / _mm_cvtss_f32(_mm_sqrt_ss(_mm_set_ss(variance + epsilon))));
+        __m512 means = _mm512_set1_ps(_mm512_reduce_add_ps(sums) / (float)cols);
+        __m512 scale = es_row_scale(x, cols, means, epsilon);
         const float *word = words[r], *position = positions[r];
         float *out = qkv + r * outputs;
         for (size_t o = 0; o < outputs; o += 16) {
