@@ -180,17 +180,32 @@ __attribute__((target("avx512f"), noinline)) static void es_s_gelu_tile(int mr, 
     }
 }
 
+/// Steps `from ..< to` of the tile's product, each also asking L2 for the same step's row of the panel `next`.
+#define ES_S_STEPS_FETCHING_NEXT(from, to)                                                                         \
+    for (size_t p = (from); p < (to); p++) {                                                                       \
+        _mm_prefetch((const char *)(next + p * ES_PANEL_WIDTH), _MM_HINT_T1);                                      \
+        _mm_prefetch((const char *)(next + p * ES_PANEL_WIDTH + 16), _MM_HINT_T1);                                 \
+        __m512 b0 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH);                                                    \
+        __m512 b1 = _mm512_load_ps(panel + p * ES_PANEL_WIDTH + 16);                                               \
+        ES_ROWS(ES_TILE_FMA)                                                                                       \
+    }
+
 /// `P = a[mr×kc] · panel[kc×32]` in registers, then added to, subtracted from or stored (on the bias) into each
-/// target tile at column offset `column`, and the tile put through GELU where the target says so.
+/// target tile at column offset `column`, and the tile put through GELU where the target says so. With `next`
+/// (the panel of `kc` steps to multiply by after this one), that panel is fetched into L2 meanwhile.
 __attribute__((target("avx512f"), always_inline)) static inline void
 es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, const es_s_targets *targets,
-           size_t row, size_t column, size_t ldc) {
+           size_t row, size_t column, size_t ldc, const float *next) {
 #define ES_S_DECLARE(i) __m512 c0_##i = _mm512_setzero_ps(), c1_##i = _mm512_setzero_ps();
     ES_ROWS(ES_S_DECLARE)
     // The output tiles are asked for a few dozen steps before the end, so that adding to them does not wait for L2
     // or L3 (in a profile, a tenth of this function's time was spent there).
     size_t lead = kc > ES_S_PREFETCH_STEPS ? kc - ES_S_PREFETCH_STEPS : 0;
-    ES_TILE_STEPS(0, lead)
+    if (next) {
+        ES_S_STEPS_FETCHING_NEXT(0, lead)
+    } else {
+        ES_TILE_STEPS(0, lead)
+    }
     for (int t = 0; t < targets->count; t++) {
         const float *c = targets->c[t] + row * ldc + column;
 #define ES_S_PREFETCH_ROW(i) if (i < mr) { _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0); \
@@ -198,7 +213,11 @@ es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, co
         ES_ROWS(ES_S_PREFETCH_ROW)
 #undef ES_S_PREFETCH_ROW
     }
-    ES_TILE_STEPS(lead, kc)
+    if (next) {
+        ES_S_STEPS_FETCHING_NEXT(lead, kc)
+    } else {
+        ES_TILE_STEPS(lead, kc)
+    }
     for (int t = 0; t < targets->count; t++) {
         float *c = targets->c[t] + row * ldc + column;
         const float *bias = targets->bias[t] + column;
@@ -241,17 +260,17 @@ es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, co
 #define ES_S_MICRO_FOR(R)                                                                                          \
     __attribute__((target("avx512f"), noinline)) static void es_s_micro_##R(                                      \
         size_t kc, const float *a, size_t lda, const float *panel, const es_s_targets *targets, size_t row,       \
-        size_t column, size_t ldc) {                                                                               \
-        es_s_micro(R, kc, a, lda, panel, targets, row, column, ldc);                                               \
+        size_t column, size_t ldc, const float *next) {                                                            \
+        es_s_micro(R, kc, a, lda, panel, targets, row, column, ldc, next);                                         \
     }
 ES_ROW_COUNTS(ES_S_MICRO_FOR)
 
 #define ES_S_MICRO_CASE(R) \
-    case R: es_s_micro_##R(kc, a, lda, panel, targets, row, column, ldc); break;
+    case R: es_s_micro_##R(kc, a, lda, panel, targets, row, column, ldc, next); break;
 
 __attribute__((target("avx512f"))) static void
 es_s_micro_any(int mr, size_t kc, const float *a, size_t lda, const float *panel, const es_s_targets *targets,
-               size_t row, size_t column, size_t ldc) {
+               size_t row, size_t column, size_t ldc, const float *next) {
     switch (mr) {
         ES_ROW_COUNTS(ES_S_MICRO_CASE)
         default: break;
@@ -325,9 +344,18 @@ es_s_block(const es_s_plan *plans, int count, int levels, size_t h, size_t n, si
             }
             for (size_t column = 0; column < bn; column += ES_PANEL_WIDTH) {
                 const float *panel = weights + column * bk + k0 * ES_PANEL_WIDTH;
+                // The weights (all layers' are several times L3) come from memory: the last tile of rows asks for
+                // the next panel while it multiplies (the following column's, else the next product's first, else
+                // the first product's, for the next block). Measured on one Zen 4 core, a model's worth of weights:
+                // the 1536×384 product 4–5% faster, 1152×384 3%, the others within noise.
+                const float *next = column + ES_PANEL_WIDTH < bn ? panel + bk * ES_PANEL_WIDTH
+                                    : kc != bk                  ? NULL
+                                    : p + 1 < count             ? packed + (p + 1) * size
+                                                                : packed;
                 for (size_t i = 0; i < h; i += ES_MR) {
                     int mr = (int)(h - i < ES_MR ? h - i : ES_MR);
-                    es_s_micro_any(mr, kc, operand + i * ld_operand, ld_operand, panel, &targets, i, column, ldc);
+                    es_s_micro_any(mr, kc, operand + i * ld_operand, ld_operand, panel, &targets, i, column, ldc,
+                                   i + ES_MR >= h ? next : NULL);
                 }
             }
         }
