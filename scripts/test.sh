@@ -35,11 +35,17 @@ done
 make -s uninstall PREFIX="$prefix"
 [ -z "$(find "$prefix" -type f)" ] || { echo "make uninstall left files behind:"; find "$prefix" -type f; exit 1; }
 rm -rf "$prefix"
+# The tests' temporary folders (databases, model copies of ~90 MB, fake servers' files) go in one folder of this run,
+# removed when every test passed and kept for a look when one failed.
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/embedsync-tests.XXXXXX")"
 status=0
-swift test --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
-if [ "$status" -ne 0 ]; then
+TMPDIR="$scratch" swift test --skip-build "$@" 2>&1 | tee "$LOG" || status=$?
+if [ "$status" -eq 0 ]; then
+    rm -rf "$scratch"
+else
     echo "---- failing tests (repeated from above) ----"
     grep -E '✘|recorded an issue|error:|Fatal error|Expectation failed' "$LOG" | grep -v '^✘ Test run with' | head -60 || true
     grep -E '^✘ Test run with' "$LOG" || true
+    echo "The tests' temporary files are kept in $scratch"
 fi
 exit "$status"
