@@ -245,8 +245,11 @@ es_s_micro(int mr, size_t kc, const float *a, size_t lda, const float *panel, co
             break;
         }
         }
-        // The tile's final values, still in L1. (GELU in registers here made the compiler spill the accumulators.)
-        if (targets->mode[t] & ES_GELU) es_s_gelu_tile(mr, c, ldc);
+    }
+    // The tiles' final values, still in L1, once the accumulators are spent: a call while they were live (GELU inside
+    // the loop above) made the compiler store all 28 to the stack first, in every tile.
+    for (int t = 0; t < targets->count; t++) {
+        if (targets->mode[t] & ES_GELU) es_s_gelu_tile(mr, targets->c[t] + row * ldc + column, ldc);
     }
 #undef ES_S_ADD_ROW
 #undef ES_S_SUB_ROW
