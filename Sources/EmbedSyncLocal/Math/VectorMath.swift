@@ -63,34 +63,8 @@ enum VectorMath {
             } else if out != UnsafeMutablePointer(mutating: x) {
                 out.update(from: x, count: cols)
             }
-            var sum = Vector()
+            let (mean, scale) = meanAndScale(out, count: cols, epsilon: epsilon)
             var i = 0
-            while i < vectorEnd {
-                sum += load(out, i)
-                i += width
-            }
-            var total = sum.sum()
-            while i < cols {
-                total += out[i]
-                i += 1
-            }
-            let mean = total / Float(cols)
-            var squares = Vector()
-            i = 0
-            while i < vectorEnd {
-                let d = load(out, i) - mean
-                squares += d * d
-                i += width
-            }
-            var variance = squares.sum()
-            while i < cols {
-                let d = out[i] - mean
-                variance += d * d
-                i += 1
-            }
-            variance /= Float(cols)
-            let scale = 1 / (variance + epsilon).squareRoot()
-            i = 0
             while i < vectorEnd {
                 store((load(out, i) - mean) * scale * load(gamma, i) + load(beta, i), out, i)
                 i += width
@@ -100,6 +74,38 @@ enum VectorMath {
                 i += 1
             }
         }
+    }
+
+    /// LayerNorm's mean of the `count` values at `x` and its scale, `1 / √(variance + ε)`.
+    static func meanAndScale(_ x: UnsafePointer<Float>, count: Int, epsilon: Float) -> (mean: Float, scale: Float) {
+        let vectorEnd = count - count % width
+        var sum = Vector()
+        var i = 0
+        while i < vectorEnd {
+            sum += load(x, i)
+            i += width
+        }
+        var total = sum.sum()
+        while i < count {
+            total += x[i]
+            i += 1
+        }
+        let mean = total / Float(count)
+        var squares = Vector()
+        i = 0
+        while i < vectorEnd {
+            let d = load(x, i) - mean
+            squares += d * d
+            i += width
+        }
+        var variance = squares.sum()
+        while i < count {
+            let d = x[i] - mean
+            variance += d * d
+            i += 1
+        }
+        variance /= Float(count)
+        return (mean, 1 / (variance + epsilon).squareRoot())
     }
 
     /// Softmax of each row of `data[rows×cols]` (row stride `stride`), in place.

@@ -188,14 +188,8 @@ final class TokenProjections: @unchecked Sendable {
     ) {
         let h = hiddenSize
         for r in 0..<rows {
-            let x = embedded + r * h
-            var sum: Float = 0
-            for i in 0..<h { sum += x[i] }
-            let mean = sum / Float(h)
-            var squares: Float = 0
-            for i in 0..<h { squares += (x[i] - mean) * (x[i] - mean) }
-            let scale = 1 / (squares / Float(h) + epsilon).squareRoot()
             guard let word = words[r], let position = positions[r] else { continue }
+            let (mean, scale) = VectorMath.meanAndScale(embedded + r * h, count: h, epsilon: epsilon)
             let out = qkv + r * width
             for o in 0..<width { out[o] = (word[o] + position[o] - mean * gammaProduct[o]) * scale + betaProduct[o] }
         }
