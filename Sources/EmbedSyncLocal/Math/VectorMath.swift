@@ -76,8 +76,8 @@ enum VectorMath {
         }
     }
 
-    /// LayerNorm's mean of the `count` values at `x` and its scale, `1 / √(variance + ε)`.
-    static func meanAndScale(_ x: UnsafePointer<Float>, count: Int, epsilon: Float) -> (mean: Float, scale: Float) {
+    /// The sum of the `count` values at `x` (vector lanes first, then the tail).
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         let vectorEnd = count - count % width
         var sum = Vector()
         var i = 0
@@ -90,9 +90,15 @@ enum VectorMath {
             total += x[i]
             i += 1
         }
-        let mean = total / Float(count)
+        return total
+    }
+
+    /// LayerNorm's mean of the `count` values at `x` and its scale, `1 / √(variance + ε)`.
+    static func meanAndScale(_ x: UnsafePointer<Float>, count: Int, epsilon: Float) -> (mean: Float, scale: Float) {
+        let vectorEnd = count - count % width
+        let mean = sum(x, count: count) / Float(count)
         var squares = Vector()
-        i = 0
+        var i = 0
         while i < vectorEnd {
             let d = load(x, i) - mean
             squares += d * d
@@ -119,19 +125,7 @@ enum VectorMath {
             for i in 0..<cols {
                 row[i] = FastMath.exp(row[i] - maxValue)
             }
-            var sum = Vector()
-            var i = 0
-            let vectorEnd = cols - cols % width
-            while i < vectorEnd {
-                sum += load(row, i)
-                i += width
-            }
-            var total = sum.sum()
-            while i < cols {
-                total += row[i]
-                i += 1
-            }
-            let inv = 1 / total
+            let inv = 1 / sum(row, count: cols)
             for i in 0..<cols {
                 row[i] *= inv
             }
