@@ -53,7 +53,7 @@ bool es_avx512_available(void) {
 /// Inputs per block: one panel slice (KC × 32 floats = 24 KiB) stays in L1 while MC rows of A stream past it
 /// (KC = 192 and MC = 112 measured best on this machine among 128–384 and 56–224).
 #define ES_KC 192
-#define ES_MC 112
+#define ES_MC ES_BLOCK_ROWS
 
 
 /// `c[mr×32] += a[mr×kc] · panel[kc×32]`, or `c = bias + …` when `bias` (the panel's 32 columns) is not null;

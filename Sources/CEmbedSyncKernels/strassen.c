@@ -155,7 +155,7 @@ void es_pack_weight_strassen(const float *w, size_t n, size_t k, int levels, flo
 /// went from 115 to 121 effective GFLOP/s on one Zen 4 core; 192, the plain kernel's, suits it better elsewhere).
 #define ES_S_KC 768
 /// Rows of A per block: `2^levels` row blocks of `h ≤ ES_S_BLOCK_ROWS >> levels` rows each.
-#define ES_S_BLOCK_ROWS 112
+#define ES_S_BLOCK_ROWS ES_BLOCK_ROWS
 /// How many steps before the end of a product the micro-kernel prefetches the output tiles it will add to.
 #define ES_S_PREFETCH_STEPS 48
 

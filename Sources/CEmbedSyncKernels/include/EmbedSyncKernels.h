@@ -13,6 +13,10 @@ extern "C" {
 /// The number of output columns in one packed panel.
 #define ES_PANEL_WIDTH 32
 
+/// Rows of activations the fp32 kernels multiply per block, reading every weight once per block (Strassen's
+/// kernel as two halves of 56; the int8 kernel's blocks of 56 divide it): the model packs passes in whole blocks.
+#define ES_BLOCK_ROWS 112
+
 /// True when this CPU and OS run the AVX-512 kernels (x86-64 with AVX-512F and ZMM state enabled).
 bool es_avx512_available(void);
 

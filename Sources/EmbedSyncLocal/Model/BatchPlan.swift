@@ -1,3 +1,5 @@
+import CEmbedSyncKernels
+
 /// How a batch is cut into encoder passes: texts packed longest first into passes of about `tokensPerPass` tokens,
 /// none of them padding, each pass a whole number of the matrix kernels' row blocks wherever the lengths allow.
 ///
@@ -17,8 +19,8 @@ struct BatchPlan: Sendable {
     /// Indices into `sequences`, one list per pass.
     let passes: [[Int]]
 
-    /// The rows the fp32 kernels multiply in one block (`ES_S_BLOCK_ROWS`, `ES_MC`; the int8 kernel's 56 divides it).
-    static let blockRows = 112
+    /// The rows the fp32 kernels multiply in one block (`ES_BLOCK_ROWS`; the int8 kernel's 56 divides it).
+    static let blockRows = Int(ES_BLOCK_ROWS)
     /// How far below its budget a pass stops taking the longest texts, left for the exact fill.
     static let fillReserve = 64
 
