@@ -35,6 +35,11 @@ struct BatchPlanTests {
         let thirties = BatchPlan(
             sequences: [[Int32]](repeating: Array(repeating: 1, count: 30), count: 40), tokensPerPass: 112)
         #expect(thirties.passes.first?.count == 3)
+        // Texts of 256 tokens cannot add up to 448; each pass takes two (512 tokens) rather than one.
+        let longest = BatchPlan(
+            sequences: [[Int32]](repeating: Array(repeating: 1, count: 256), count: 20), tokensPerPass: 512,
+            minimumPasses: 2)
+        #expect(longest.passes.prefix(4).map(\.count) == [2, 2, 2, 2])
     }
 
     @Test("splits a small batch so that every worker gets a pass")

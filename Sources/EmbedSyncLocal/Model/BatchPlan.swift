@@ -7,7 +7,8 @@ import CEmbedSyncKernels
 /// pass of 500 tokens is four full blocks and one of 52 rows, whose tiles of under 14 rows run at about half the
 /// speed of full ones. So a pass's budget is a multiple of ``blockRows`` (448 tokens for the default 512), filled
 /// longest first up to a little below it, and the rest made up exactly from the shorter texts left (a subset sum
-/// over their lengths); only a batch's last pass, or one whose texts cannot add up, ends between blocks.
+/// over their lengths); only a batch's last pass, or one whose texts cannot add up, ends between blocks (when one
+/// falls short by more than half a block, it takes texts up to `tokensPerPass` as it would without blocks).
 ///
 /// The last passes get smaller (each about a `2 · minimumPasses`-th of the tokens left, down to a quarter of
 /// `tokensPerPass`, still whole blocks), so the workers finish a batch together instead of one running a whole
@@ -35,20 +36,25 @@ struct BatchPlan: Sendable {
         var passes: [[Int]] = []
         var left = total
         while !texts.lengths.isEmpty {
-            var budget = min(largest, max(smallest, (left + 2 * workers - 1) / (2 * workers)))
-            if budget >= blockRows { budget -= budget % blockRows }
+            let ceiling = min(largest, max(smallest, (left + 2 * workers - 1) / (2 * workers)))
+            let budget = ceiling >= blockRows ? ceiling - ceiling % blockRows : ceiling
             var pass: [Int] = []
             var tokens = 0
-            for length in texts.lengths {
-                while texts.has(length), pass.isEmpty || tokens + length <= budget - Self.fillReserve {
-                    pass.append(texts.take(length))
-                    tokens += length
+            func takeLongest(upTo limit: Int) {
+                for length in texts.lengths {
+                    while texts.has(length), pass.isEmpty || tokens + length <= limit {
+                        pass.append(texts.take(length))
+                        tokens += length
+                    }
                 }
             }
+            takeLongest(upTo: budget - Self.fillReserve)
             for length in texts.lengthsSumming(toAtMost: budget - tokens) {
                 pass.append(texts.take(length))
                 tokens += length
             }
+            // Texts too long to add up to the budget (two of 256 tokens do not make 448) fill the pass as before.
+            if tokens < budget - blockRows / 2 { takeLongest(upTo: ceiling) }
             passes.append(pass)
             left -= tokens
         }
