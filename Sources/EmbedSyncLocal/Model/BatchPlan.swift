@@ -4,8 +4,8 @@ import CEmbedSyncKernels
 /// none of them padding, each pass a whole number of the matrix kernels' row blocks wherever the lengths allow.
 ///
 /// The matrix kernels take the rows of a pass in blocks of ``blockRows`` (and read every weight once per block): a
-/// pass of 500 tokens is four full blocks and one of 52 rows, whose tiles of under 14 rows run at about half the
-/// speed of full ones. So a pass's budget is a multiple of ``blockRows`` (448 tokens for the default 512), filled
+/// pass of 500 tokens is four full blocks and one of 52 rows, whose tiles of under 14 rows run at about two-thirds
+/// of full speed. So a pass's budget is a multiple of ``blockRows`` (448 tokens for the default 512), filled
 /// longest first up to a little below it, and the rest made up exactly from the shorter texts left (a subset sum
 /// over their lengths); only a batch's last pass, or one whose texts cannot add up, ends between blocks (when one
 /// falls short by more than half a block, it takes texts up to `tokensPerPass` as it would without blocks).
