@@ -9,6 +9,7 @@ Prints one JSON line per measurement and a final line with the ratios. Peak memo
 import argparse
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -61,6 +62,7 @@ def ours():
     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         sys.exit(f"embedsync failed: {open(err_path).read()}")
     summary = json.load(open(out_path))
+    shutil.rmtree(folder)
     peak_rss_mb = round(usage.ru_maxrss / 1024, 1)
     return {"engine": f"embedsync run (local, {args.precision})", "variant": args.variant, "n": len(rows), "embedded": summary["embedded"],
             "seconds": round(elapsed, 2), "texts_per_s": round(summary["embedded"] / elapsed, 1),
