@@ -25,7 +25,8 @@ struct BatchPlan: Sendable {
     /// How far below its budget a pass stops taking the longest texts, left for the exact fill.
     static let fillReserve = 64
 
-    init(sequences: [[Int32]], tokensPerPass: Int, minimumPasses: Int = 1, blockRows: Int = BatchPlan.blockRows) {
+    init(sequences: [[Int32]], tokensPerPass: Int, minimumPasses: Int = 1) {
+        let blockRows = Self.blockRows
         self.sequences = sequences
         let workers = max(1, minimumPasses)
         let total = sequences.reduce(0) { $0 + $1.count }
