@@ -62,4 +62,24 @@ struct TokenizerTests {
     func rejectsIncompleteVocabulary() {
         #expect(throws: LocalModelError.self) { try Vocabulary(text: "[CLS]\n[SEP]\nhello\n") }
     }
+
+    @Test("vocabulary lines end at LF or CRLF; empty lines keep their ids; a later duplicate wins")
+    func vocabularyLines() throws {
+        let unix = try Vocabulary(text: "[PAD]\n[UNK]\n[CLS]\n[SEP]\n\nhello\nhéllo\nhello")
+        let windows = try Vocabulary(text: "[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\n\r\nhello\r\nhéllo\r\nhello\r\n")
+        for vocabulary in [unix, windows] {
+            #expect(vocabulary.ids == ["[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "": 4, "héllo": 6, "hello": 7])
+            #expect([vocabulary.unknownID, vocabulary.classifierID, vocabulary.separatorID] == [1, 2, 3])
+        }
+    }
+
+    @Test("a vocabulary that is not UTF-8 is rejected with the line")
+    func rejectsNonUTF8Vocabulary() {
+        let bytes = Array("[UNK]\n[CLS]\n[SEP]\nab".utf8) + [0xFF] + Array("\n".utf8)
+        #expect {
+            try Vocabulary(utf8: bytes, source: "v.txt")
+        } throws: { error in
+            "\(error)".contains("v.txt") && "\(error)".contains("line 4")
+        }
+    }
 }
