@@ -68,9 +68,33 @@ struct TokenizerTests {
         let unix = try Vocabulary(text: "[PAD]\n[UNK]\n[CLS]\n[SEP]\n\nhello\nhéllo\nhello")
         let windows = try Vocabulary(text: "[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\n\r\nhello\r\nhéllo\r\nhello\r\n")
         for vocabulary in [unix, windows] {
-            #expect(vocabulary.ids == ["[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "": 4, "héllo": 6, "hello": 7])
+            let tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "", "héllo", "hello", "##s", "hellos"]
+            #expect(tokens.map { vocabulary.id(of: $0) } == [0, 1, 2, 3, 4, 6, 7, nil, nil])
+            #expect(vocabulary.count == 7 && vocabulary.largestID == 7)
             #expect([vocabulary.unknownID, vocabulary.classifierID, vocabulary.separatorID] == [1, 2, 3])
         }
+    }
+
+    @Test("the piece table keeps initial pieces and continuations apart, replaces ids, and grows")
+    func pieceTable() {
+        var table = PieceTable(capacity: 2)
+        func set(_ key: String, _ continuation: Bool, _ id: Int32) {
+            var key = key
+            key.withUTF8 { table.set($0, continuation: continuation, id: id) }
+        }
+        func id(_ key: String, _ continuation: Bool) -> Int32? {
+            var key = key
+            return key.withUTF8 { table.id($0, continuation: continuation) }
+        }
+        for index in 0..<1000 { set("piece\(index)", index % 3 == 0, Int32(index)) }
+        set("s", true, 7)
+        set("s", false, 8)
+        set("s", true, 9)
+        #expect(table.count == 1002 && table.longestKey == 8)
+        #expect(id("s", true) == 9 && id("s", false) == 8 && id("", false) == nil)
+        #expect((0..<1000).allSatisfy { id("piece\($0)", $0 % 3 == 0) == Int32($0) })
+        #expect((0..<1000).allSatisfy { id("piece\($0)", $0 % 3 != 0) == nil })
+        #expect(id("piece1000", false) == nil && id("piece", false) == nil)
     }
 
     @Test("a vocabulary that is not UTF-8 is rejected with the line")

@@ -104,11 +104,11 @@ public final class SentenceEmbeddingModel: Sendable {
         let vocabularySize = config.vocabularySize
         let vocabularyLoad = BackgroundResult {
             let vocabulary = try Vocabulary(contentsOf: vocabularyURL)
-            if let largest = vocabulary.ids.values.max(), Int(largest) >= vocabularySize {
+            if Int(vocabulary.largestID) >= vocabularySize {
                 throw LocalModelError(
                     .invalidVocabulary,
                     """
-                    '\(vocabularyURL.path)' has \(Int(largest) + 1) tokens but \
+                    '\(vocabularyURL.path)' has \(Int(vocabulary.largestID) + 1) tokens but \
                     config.json's vocab_size is \(vocabularySize).
                     """
                 )
