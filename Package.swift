@@ -205,7 +205,7 @@ let package = Package(
                 "EmbedSyncSQLite", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["libsql_search.py", "Golden"],
+            exclude: ["libsql_search.py", "openai_batch_client.py", "Golden"],
             swiftSettings: swiftSettings
         ),
     ]
