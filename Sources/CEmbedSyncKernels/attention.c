@@ -227,6 +227,23 @@ es_att_transpose(const float *k, size_t ld, size_t length, size_t head_size, siz
     }
 }
 
+/// Texts of up to this many tokens have their rows brought in whole before the heads start (`es_att_warm`).
+#define ES_ATT_WARM_TOKENS 64
+
+/// Brings a text's rows into cache the cheap way before the heads go through them: its query/key/value rows asked
+/// for in address order (one stream the hardware follows, where each head reads 128 bytes of every 4.6 KB row), and
+/// its context rows zeroed in order, so the heads' scattered writes land on lines already held (each head would
+/// otherwise wait for every line it writes). After a layer's products they are in L3 or memory: in a harness of
+/// the encoder's passes, attention took 13% less time with both (medians of 8).
+__attribute__((target("avx512f"))) static void
+es_att_warm(const float *qkv, size_t ld_qkv, size_t length, size_t hidden, float *context, size_t ld_context) {
+    for (size_t j = 0; j < length; j++) {
+        const char *row = (const char *)(qkv + j * ld_qkv);
+        for (size_t byte = 0; byte < 3 * hidden * sizeof(float); byte += 64) _mm_prefetch(row + byte, _MM_HINT_T0);
+        memset(context + j * ld_context, 0, hidden * sizeof(float));
+    }
+}
+
 #define ES_ATT_BLOCK_CASE(R) \
     case R: \
         if (columns == 16) \
@@ -242,6 +259,7 @@ es_attention_avx512(const float *qkv, size_t ld_qkv, size_t length, size_t heads
     size_t hidden = heads * head_size, columns = length <= 16 ? 16 : es_att_round_up(length, ES_ATT_COLUMNS);
     float *kt = es_att_aligned(workspace);
     float *scores = kt + head_size * columns;
+    if (length <= ES_ATT_WARM_TOKENS) es_att_warm(qkv, ld_qkv, length, hidden, context, ld_context);
     for (size_t h = 0; h < heads; h++) {
         const float *k = qkv + hidden + h * head_size, *v = qkv + 2 * hidden + h * head_size;
         es_att_transpose(k, ld_qkv, length, head_size, columns, kt);
