@@ -29,15 +29,16 @@ struct PieceTable: Sendable {
     /// The number of keys.
     var count: Int { entries.count }
 
-    /// Sets the id of `key` (replacing an earlier one).
-    mutating func set(_ key: UnsafeBufferPointer<UInt8>, continuation: Bool, id: Int32) {
+    /// Sets the id of `key`, replacing an earlier one; returns whether the key is new.
+    @discardableResult
+    mutating func set(_ key: UnsafeBufferPointer<UInt8>, continuation: Bool, id: Int32) -> Bool {
         if entries.count * 2 >= slots.count { grow() }
         var slot = Self.hash(key, continuation: continuation) & (slots.count - 1)
         while slots[slot] != 0 {
             let index = Int(slots[slot]) - 1
             if matches(entries[index], key, continuation: continuation) {
                 entries[index].id = id
-                return
+                return false
             }
             slot = (slot + 1) & (slots.count - 1)
         }
@@ -46,6 +47,7 @@ struct PieceTable: Sendable {
         keyBytes.append(contentsOf: key)
         slots[slot] = Int32(entries.count)
         longestKey = max(longestKey, key.count)
+        return true
     }
 
     /// The id of `key`, if the table has it.
@@ -58,9 +60,6 @@ struct PieceTable: Sendable {
         }
         return nil
     }
-
-    /// Every id in the table.
-    var ids: some Sequence<Int32> { entries.lazy.map(\.id) }
 
     private func matches(_ entry: Entry, _ key: UnsafeBufferPointer<UInt8>, continuation: Bool) -> Bool {
         guard entry.continuation == continuation, Int(entry.length) == key.count else { return false }

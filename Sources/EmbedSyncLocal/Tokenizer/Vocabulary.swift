@@ -47,18 +47,18 @@ struct Vocabulary: Sendable {
             var index: Int32 = 0
             Self.forEachLine(byte) { line in
                 // A later duplicate wins, as in the reference tokenizers.
-                if pieces.id(line, continuation: false) == nil { count += 1 }
-                pieces.set(line, continuation: false, id: index)
+                if pieces.set(line, continuation: false, id: index) { count += 1 }
                 if line.count > 2 && line[0] == UInt8(ascii: "#") && line[1] == UInt8(ascii: "#") {
                     pieces.set(UnsafeBufferPointer(rebasing: line[2...]), continuation: true, id: index)
                 }
                 index += 1
             }
-            return (pieces, count)
+            return (pieces, count, index - 1)
         }
         pieces = parsed.0
         count = parsed.1
-        largestID = pieces.ids.max() ?? -1
+        // The last line's id: nothing after it replaces it.
+        largestID = parsed.2
         func require(_ token: String) throws -> Int32 {
             guard let id = Self.id(of: token, in: parsed.0) else {
                 throw LocalModelError(.invalidVocabulary, "The vocabulary '\(source)' has no \(token) token.")
