@@ -54,7 +54,7 @@ struct BatchPlan: Sendable {
                 pass.append(texts.take(length))
                 tokens += length
             }
-            // Texts too long to add up to the budget (two of 256 tokens do not make 448) fill the pass up to its ceiling.
+            // Texts too long to add up to the budget (two of 256 tokens do not make 448) fill the pass to its ceiling.
             if tokens < budget - blockRows / 2 { takeLongest(upTo: ceiling) }
             passes.append(pass)
             left -= tokens
